@@ -1,0 +1,11 @@
+//! Pure types and rules of Pulse. Nothing in this crate touches a database,
+//! the network or the clock: every rule can be tested with plain values.
+
+pub mod auth;
+pub mod i18n;
+pub mod org;
+pub mod problem;
+pub mod roles;
+
+pub use i18n::Lang;
+pub use problem::Problem;
