@@ -1,1 +1,35 @@
+//! The one data-access layer of Pulse, for SQLite and PostgreSQL.
+//!
+//! Every statement is written once with `$N` placeholders and compiled for both
+//! engines through the [`on_db!`]/[`on_tx!`] macros; the few engine-specific
+//! statements live in [`dialect`]. Services that change data take a [`Tx`] so
+//! the change, its audit record and (later) its outbox message commit together.
 
+#[macro_use]
+mod db;
+pub mod accounts;
+pub mod audit;
+pub mod dialect;
+mod error;
+pub mod imports;
+pub mod org;
+pub mod people;
+
+pub use db::{Db, Engine, Tx, now_ms};
+pub use error::StoreError;
+
+/// Who performs a change, as recorded in the audit trail.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub account_id: Option<i64>,
+    pub label: String,
+}
+
+impl Actor {
+    pub fn system(label: &str) -> Actor {
+        Actor {
+            account_id: None,
+            label: label.to_string(),
+        }
+    }
+}

@@ -1,0 +1,496 @@
+//! Login accounts, role grants, sessions, login throttling and API tokens (S1, S2, X4).
+//!
+//! Sessions live in the database so any instance accepts them; only the
+//! SHA-256 digest of a session id or token is stored.
+
+use pulse_domain::Problem;
+use pulse_domain::auth::{digest_secret, hash_password, new_secret};
+use pulse_domain::roles::{Grant, Role, ScopeKind, Visibility};
+use serde::Serialize;
+
+use crate::people::Viewer;
+use crate::{Actor, Db, StoreError, Tx, audit, now_ms};
+
+/// An authenticated caller: the account, the person behind it and their grants.
+#[derive(Debug, Clone, Serialize)]
+pub struct Caller {
+    pub account_id: i64,
+    pub person_id: i64,
+    pub login: String,
+    pub employee_no: String,
+    pub name: String,
+    pub org_unit_id: i64,
+    pub org_unit_code: String,
+    pub org_unit_name: String,
+    pub grants: Vec<Grant>,
+    /// Present for browser sessions: forms must echo it.
+    #[serde(skip)]
+    pub csrf_token: Option<String>,
+    /// Present for API tokens: what the token may do.
+    pub token_scopes: Option<Vec<String>>,
+}
+
+impl Caller {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+
+    pub fn roles(&self) -> Vec<Role> {
+        let mut r: Vec<Role> = self.grants.iter().map(|g| g.role).collect();
+        r.sort();
+        r.dedup();
+        r
+    }
+
+    pub fn viewer(&self) -> Viewer {
+        Viewer {
+            account_id: self.account_id,
+            person_id: self.person_id,
+            visibility: Visibility::from_grants(self.person_id, &self.grants),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CallerRow {
+    account_id: i64,
+    person_id: i64,
+    login: String,
+    employee_no: String,
+    name: String,
+    org_unit_id: i64,
+    org_unit_code: String,
+    org_unit_name: String,
+}
+
+macro_rules! select_caller {
+    () => {
+        "SELECT a.id AS account_id, p.id AS person_id, a.login, p.employee_no, p.name, p.org_unit_id, \
+         u.code AS org_unit_code, u.name AS org_unit_name \
+         FROM accounts a JOIN people p ON p.id = a.person_id JOIN org_units u ON u.id = p.org_unit_id "
+    };
+}
+
+async fn grants_of(db: &Db, account_id: i64) -> Result<Vec<Grant>, StoreError> {
+    let rows: Vec<(String, String, Option<i64>)> = on_db!(db, pool => {
+        sqlx::query_as("SELECT role, scope, anchor_unit FROM role_grants WHERE account_id = $1 ORDER BY role")
+            .bind(account_id)
+            .fetch_all(pool)
+            .await?
+    });
+    Ok(rows
+        .into_iter()
+        .filter_map(|(r, s, a)| {
+            Some(Grant {
+                role: Role::parse(&r).ok()?,
+                scope: ScopeKind::parse(&s).ok()?,
+                anchor_unit: a,
+            })
+        })
+        .collect())
+}
+
+async fn finish_caller(
+    db: &Db,
+    row: CallerRow,
+    csrf: Option<String>,
+    scopes: Option<Vec<String>>,
+) -> Result<Caller, StoreError> {
+    let grants = grants_of(db, row.account_id).await?;
+    Ok(Caller {
+        account_id: row.account_id,
+        person_id: row.person_id,
+        login: row.login,
+        employee_no: row.employee_no,
+        name: row.name,
+        org_unit_id: row.org_unit_id,
+        org_unit_code: row.org_unit_code,
+        org_unit_name: row.org_unit_name,
+        grants,
+        csrf_token: csrf,
+        token_scopes: scopes,
+    })
+}
+
+/// Login name → (account id, password hash) of an enabled account whose person is active.
+pub async fn credentials(db: &Db, login: &str) -> Result<Option<(i64, String)>, StoreError> {
+    Ok(on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT a.id, a.password_hash FROM accounts a JOIN people p ON p.id = a.person_id \
+             WHERE a.login = $1 AND a.disabled_at IS NULL AND p.status = 'active'",
+        )
+        .bind(login.trim())
+        .fetch_optional(pool)
+        .await?
+    }))
+}
+
+pub const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
+
+/// Opens a session; returns the secret for the cookie.
+pub async fn create_session(db: &Db, account_id: i64) -> Result<String, StoreError> {
+    let secret = new_secret();
+    let now = now_ms();
+    on_db!(db, pool => {
+        sqlx::query("INSERT INTO sessions (id_digest, account_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(digest_secret(&secret)).bind(account_id).bind(new_secret()).bind(now).bind(now + SESSION_TTL_MS)
+            .execute(pool).await?;
+        // Opportunistic clean-up keeps the table small without a scheduler.
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(pool).await?;
+    });
+    Ok(secret)
+}
+
+pub async fn caller_by_session(db: &Db, secret: &str) -> Result<Option<Caller>, StoreError> {
+    const SQL: &str = concat!(
+        select_caller!(),
+        ", sessions s WHERE s.account_id = a.id AND s.id_digest = $1 AND s.expires_at > $2 \
+         AND a.disabled_at IS NULL AND p.status = 'active'"
+    );
+    let found: Option<(CallerRow, String)> = on_db!(db, pool => {
+        let row = sqlx::query_as::<_, CallerRow>(SQL).bind(digest_secret(secret)).bind(now_ms()).fetch_optional(pool).await?;
+        match row {
+            Some(r) => {
+                let (csrf,): (String,) = sqlx::query_as("SELECT csrf_token FROM sessions WHERE id_digest = $1")
+                    .bind(digest_secret(secret)).fetch_one(pool).await?;
+                Some((r, csrf))
+            }
+            None => None,
+        }
+    });
+    match found {
+        Some((row, csrf)) => Ok(Some(finish_caller(db, row, Some(csrf), None).await?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn delete_session(db: &Db, secret: &str) -> Result<(), StoreError> {
+    on_db!(db, pool => {
+        sqlx::query("DELETE FROM sessions WHERE id_digest = $1").bind(digest_secret(secret)).execute(pool).await?;
+    });
+    Ok(())
+}
+
+/// Login throttling shared by all instances: failures per login name in a window.
+pub async fn recent_failures(db: &Db, login: &str, window_ms: i64) -> Result<i64, StoreError> {
+    let (n,): (i64,) = on_db!(db, pool => {
+        sqlx::query_as("SELECT COUNT(*) FROM login_failures WHERE login = $1 AND at > $2")
+            .bind(login.trim()).bind(now_ms() - window_ms).fetch_one(pool).await?
+    });
+    Ok(n)
+}
+
+pub async fn record_failure(db: &Db, login: &str) -> Result<(), StoreError> {
+    let now = now_ms();
+    on_db!(db, pool => {
+        sqlx::query("INSERT INTO login_failures (login, at) VALUES ($1, $2)")
+            .bind(login.trim().chars().take(128).collect::<String>()).bind(now).execute(pool).await?;
+        sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(now - 24 * 3600 * 1000).execute(pool).await?;
+    });
+    Ok(())
+}
+
+pub async fn clear_failures(db: &Db, login: &str) -> Result<(), StoreError> {
+    on_db!(db, pool => {
+        sqlx::query("DELETE FROM login_failures WHERE login = $1").bind(login.trim()).execute(pool).await?;
+    });
+    Ok(())
+}
+
+/// Creates a login for a person with the given grants.
+pub async fn create_account(
+    tx: &mut Tx,
+    actor: &Actor,
+    employee_no: &str,
+    login: &str,
+    password: &str,
+    grants: &[Grant],
+) -> Result<i64, StoreError> {
+    let login = pulse_domain::org::required_text(login, 64, "登录名", "login")?;
+    let hash = hash_password(password)?;
+    let person: Option<(i64,)> = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT id FROM people WHERE employee_no = $1").bind(employee_no).fetch_optional(conn).await?
+    });
+    let Some((person_id,)) = person else {
+        return Err(StoreError::Invalid(Problem::new(
+            "unknown_person",
+            format!("工号“{employee_no}”不存在"),
+            format!("no person with employee number '{employee_no}'"),
+        )));
+    };
+    let (id,): (i64,) = on_tx!(tx, conn => {
+        sqlx::query_as("INSERT INTO accounts (person_id, login, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(person_id).bind(&login).bind(&hash).bind(now_ms())
+            .fetch_one(conn).await?
+    });
+    audit::record::<(), _>(
+        tx,
+        actor,
+        "create",
+        "account",
+        &login,
+        None,
+        Some(&serde_json::json!({"employee_no": employee_no})),
+    )
+    .await?;
+    set_grants(tx, actor, id, &login, grants).await?;
+    Ok(id)
+}
+
+/// Replaces an account's grants (one per role).
+pub async fn set_grants(
+    tx: &mut Tx,
+    actor: &Actor,
+    account_id: i64,
+    login: &str,
+    grants: &[Grant],
+) -> Result<(), StoreError> {
+    let before: Vec<(String, String, Option<i64>)> = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT role, scope, anchor_unit FROM role_grants WHERE account_id = $1 ORDER BY role")
+            .bind(account_id).fetch_all(conn).await?
+    });
+    let mut seen = std::collections::HashSet::new();
+    for g in grants {
+        if !seen.insert(g.role) {
+            return Err(StoreError::Invalid(Problem::new(
+                "duplicate_role",
+                format!("角色“{}”重复", g.role.label(pulse_domain::Lang::Zh)),
+                format!("role '{}' given twice", g.role.as_str()),
+            )));
+        }
+        if g.scope == ScopeKind::Subtree && g.anchor_unit.is_none() {
+            return Err(StoreError::Invalid(Problem::new(
+                "subtree_needs_unit",
+                "“本部门及下级”范围需要指定部门",
+                "a subtree scope needs an org unit",
+            )));
+        }
+    }
+    on_tx!(tx, conn => {
+        sqlx::query("DELETE FROM role_grants WHERE account_id = $1").bind(account_id).execute(&mut *conn).await?;
+        for g in grants {
+            sqlx::query("INSERT INTO role_grants (account_id, role, scope, anchor_unit) VALUES ($1, $2, $3, $4)")
+                .bind(account_id).bind(g.role.as_str()).bind(g.scope.as_str()).bind(g.anchor_unit)
+                .execute(&mut *conn).await?;
+        }
+    });
+    let after: Vec<(String, String, Option<i64>)> = grants
+        .iter()
+        .map(|g| {
+            (
+                g.role.as_str().to_string(),
+                g.scope.as_str().to_string(),
+                g.anchor_unit,
+            )
+        })
+        .collect();
+    let mut before_sorted = before.clone();
+    before_sorted.sort();
+    let mut after_sorted = after.clone();
+    after_sorted.sort();
+    if before_sorted != after_sorted {
+        audit::record(
+            tx,
+            actor,
+            "set_roles",
+            "account",
+            login,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AccountSummary {
+    pub account_id: i64,
+    pub login: String,
+    pub employee_no: String,
+    pub name: String,
+    pub org_unit_name: String,
+    pub disabled_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountWithGrants {
+    #[serde(flatten)]
+    pub account: AccountSummary,
+    pub grants: Vec<Grant>,
+}
+
+/// Accounts for the admin page, optionally filtered by login/name/工号.
+pub async fn list_accounts(
+    db: &Db,
+    q: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AccountWithGrants>, StoreError> {
+    let pattern = q
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| format!("%{}%", s.trim().to_lowercase()));
+    let rows: Vec<AccountSummary> = on_db!(db, pool => {
+        sqlx::query_as::<_, AccountSummary>(
+            "SELECT a.id AS account_id, a.login, p.employee_no, p.name, u.name AS org_unit_name, a.disabled_at \
+             FROM accounts a JOIN people p ON p.id = a.person_id JOIN org_units u ON u.id = p.org_unit_id \
+             WHERE ($1 IS NULL OR LOWER(a.login) LIKE $1 OR LOWER(p.name) LIKE $1 OR LOWER(p.employee_no) LIKE $1) \
+             ORDER BY a.login LIMIT $2",
+        )
+        .bind(pattern).bind(limit).fetch_all(pool).await?
+    });
+    let mut out = Vec::with_capacity(rows.len());
+    for a in rows {
+        let grants = grants_of(db, a.account_id).await?;
+        out.push(AccountWithGrants { account: a, grants });
+    }
+    Ok(out)
+}
+
+pub async fn account_by_login(
+    db: &Db,
+    login: &str,
+) -> Result<Option<AccountWithGrants>, StoreError> {
+    let row: Option<AccountSummary> = on_db!(db, pool => {
+        sqlx::query_as::<_, AccountSummary>(
+            "SELECT a.id AS account_id, a.login, p.employee_no, p.name, u.name AS org_unit_name, a.disabled_at \
+             FROM accounts a JOIN people p ON p.id = a.person_id JOIN org_units u ON u.id = p.org_unit_id WHERE a.login = $1",
+        )
+        .bind(login).fetch_optional(pool).await?
+    });
+    match row {
+        Some(a) => {
+            let grants = grants_of(db, a.account_id).await?;
+            Ok(Some(AccountWithGrants { account: a, grants }))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Scopes an API token may carry.
+pub const TOKEN_SCOPES: [&str; 3] = ["people:read", "org:read", "people:write"];
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub login: String,
+    pub scopes: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+/// Issues an API token acting as `login` with `scopes`; returns (id, secret).
+/// The secret is shown once and never stored.
+pub async fn create_token(
+    tx: &mut Tx,
+    actor: &Actor,
+    login: &str,
+    name: &str,
+    scopes: &[String],
+    expires_at: Option<i64>,
+) -> Result<(i64, String), StoreError> {
+    let name = pulse_domain::org::required_text(name, 64, "令牌名称", "token name")?;
+    if scopes.is_empty() {
+        return Err(StoreError::Invalid(Problem::new(
+            "no_scope",
+            "至少选择一个权限范围",
+            "choose at least one scope",
+        )));
+    }
+    for s in scopes {
+        if !TOKEN_SCOPES.contains(&s.as_str()) {
+            return Err(StoreError::Invalid(Problem::new(
+                "invalid_scope",
+                format!("未知的令牌权限“{s}”"),
+                format!("unknown token scope '{s}'"),
+            )));
+        }
+    }
+    let account: Option<(i64,)> = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT id FROM accounts WHERE login = $1").bind(login).fetch_optional(conn).await?
+    });
+    let Some((account_id,)) = account else {
+        return Err(StoreError::Invalid(Problem::new(
+            "unknown_account",
+            format!("账号“{login}”不存在"),
+            format!("no account '{login}'"),
+        )));
+    };
+    let secret = format!("pulse_{}", new_secret());
+    let (id,): (i64,) = on_tx!(tx, conn => {
+        sqlx::query_as("INSERT INTO api_tokens (name, token_digest, account_id, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+            .bind(&name).bind(digest_secret(&secret)).bind(account_id).bind(scopes.join(" ")).bind(now_ms()).bind(expires_at)
+            .fetch_one(conn).await?
+    });
+    audit::record::<(), _>(
+        tx,
+        actor,
+        "create",
+        "api_token",
+        &id.to_string(),
+        None,
+        Some(&serde_json::json!({"name": name, "login": login, "scopes": scopes})),
+    )
+    .await?;
+    Ok((id, secret))
+}
+
+pub async fn caller_by_token(db: &Db, secret: &str) -> Result<Option<Caller>, StoreError> {
+    const SQL: &str = concat!(
+        select_caller!(),
+        ", api_tokens t WHERE t.account_id = a.id AND t.token_digest = $1 AND t.revoked_at IS NULL \
+         AND (t.expires_at IS NULL OR t.expires_at > $2) AND a.disabled_at IS NULL AND p.status = 'active'"
+    );
+    let digest = digest_secret(secret);
+    let now = now_ms();
+    let found: Option<(CallerRow, String)> = on_db!(db, pool => {
+        match sqlx::query_as::<_, CallerRow>(SQL).bind(&digest).bind(now).fetch_optional(pool).await? {
+            Some(r) => {
+                let (scopes,): (String,) = sqlx::query_as("UPDATE api_tokens SET last_used_at = $1 WHERE token_digest = $2 RETURNING scopes")
+                    .bind(now).bind(&digest).fetch_one(pool).await?;
+                Some((r, scopes))
+            }
+            None => None,
+        }
+    });
+    match found {
+        Some((row, scopes)) => {
+            let scopes = scopes.split_whitespace().map(str::to_string).collect();
+            Ok(Some(finish_caller(db, row, None, Some(scopes)).await?))
+        }
+        None => Ok(None),
+    }
+}
+
+pub async fn list_tokens(db: &Db) -> Result<Vec<TokenInfo>, StoreError> {
+    Ok(on_db!(db, pool => {
+        sqlx::query_as::<_, TokenInfo>(
+            "SELECT t.id, t.name, a.login, t.scopes, t.created_at, t.expires_at, t.revoked_at, t.last_used_at \
+             FROM api_tokens t JOIN accounts a ON a.id = t.account_id ORDER BY t.id DESC",
+        )
+        .fetch_all(pool).await?
+    }))
+}
+
+pub async fn revoke_token(tx: &mut Tx, actor: &Actor, id: i64) -> Result<(), StoreError> {
+    let n = on_tx!(tx, conn => {
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now_ms()).bind(id).execute(conn).await?.rows_affected()
+    });
+    if n == 0 {
+        return Err(StoreError::NotFound(format!("token {id}")));
+    }
+    audit::record::<(), ()>(
+        tx,
+        actor,
+        "revoke",
+        "api_token",
+        &id.to_string(),
+        None,
+        None,
+    )
+    .await?;
+    Ok(())
+}

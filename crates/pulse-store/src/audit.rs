@@ -1,0 +1,70 @@
+//! The append-only audit trail (S4). Writers call [`record`] inside the same
+//! transaction as the change; the database refuses updates and deletes.
+
+use serde::Serialize;
+
+use crate::{Actor, StoreError, Tx, now_ms};
+
+pub async fn record<B: Serialize, A: Serialize>(
+    tx: &mut Tx,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> Result<(), StoreError> {
+    let before = before.map(|b| serde_json::to_string(b).unwrap_or_default());
+    let after = after.map(|a| serde_json::to_string(a).unwrap_or_default());
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor_id, actor_label, action, entity, entity_id, before_json, after_json) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(now_ms())
+        .bind(actor.account_id)
+        .bind(&actor.label)
+        .bind(action)
+        .bind(entity)
+        .bind(entity_id)
+        .bind(before)
+        .bind(after)
+        .execute(conn)
+        .await?;
+    });
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor_label: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+}
+
+/// Newest first; `entity` and `entity_id` narrow the list when given.
+pub async fn list(
+    db: &crate::Db,
+    entity: Option<&str>,
+    entity_id: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    let rows = on_db!(db, pool => {
+        sqlx::query_as::<_, AuditEntry>(
+            "SELECT id, at, actor_label, action, entity, entity_id, before_json, after_json FROM audit_log \
+             WHERE ($1 IS NULL OR entity = $1) AND ($2 IS NULL OR entity_id = $2) \
+             ORDER BY id DESC LIMIT $3",
+        )
+        .bind(entity)
+        .bind(entity_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?
+    });
+    Ok(rows)
+}
