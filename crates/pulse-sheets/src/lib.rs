@@ -16,7 +16,8 @@ mod write;
 pub use cells::{Cell, parse_date};
 pub use columns::{ColumnSpec, Columns, HeaderMap};
 pub use read::{MAX_FILE_BYTES, MAX_ROWS, SheetError, read};
-pub use write::{XlsxTable, error_workbook};
+pub use rust_xlsxwriter::XlsxError;
+pub use write::{XlsxTable, error_workbook, write_tables};
 
 /// One row-level problem, reported to the person who uploaded the file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -206,8 +206,21 @@ pub async fn create_account(
     password: &str,
     grants: &[Grant],
 ) -> Result<i64, StoreError> {
-    let login = pulse_domain::org::required_text(login, 64, "登录名", "login")?;
     let hash = hash_password(password)?;
+    create_account_hashed(tx, actor, employee_no, login, &hash, grants).await
+}
+
+/// Like [`create_account`] with a ready argon2id hash (bulk provisioning
+/// hashes once per distinct password instead of once per account).
+pub async fn create_account_hashed(
+    tx: &mut Tx,
+    actor: &Actor,
+    employee_no: &str,
+    login: &str,
+    hash: &str,
+    grants: &[Grant],
+) -> Result<i64, StoreError> {
+    let login = pulse_domain::org::required_text(login, 64, "登录名", "login")?;
     let person: Option<(i64,)> = on_tx!(tx, conn => {
         sqlx::query_as("SELECT id FROM people WHERE employee_no = $1").bind(employee_no).fetch_optional(conn).await?
     });
@@ -220,7 +233,7 @@ pub async fn create_account(
     };
     let (id,): (i64,) = on_tx!(tx, conn => {
         sqlx::query_as("INSERT INTO accounts (person_id, login, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(person_id).bind(&login).bind(&hash).bind(now_ms())
+            .bind(person_id).bind(&login).bind(hash).bind(now_ms())
             .fetch_one(conn).await?
     });
     audit::record::<(), _>(

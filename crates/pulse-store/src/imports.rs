@@ -130,7 +130,7 @@ pub const UNIT_COLUMNS: Columns = Columns(&[
     },
 ]);
 
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct ImportReport {
     pub batch_id: i64,
     pub kind: String,
@@ -148,7 +148,7 @@ pub struct ImportReport {
     pub preview: Vec<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct ReportError {
     pub row: usize,
     pub column: String,

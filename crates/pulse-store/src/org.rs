@@ -217,3 +217,11 @@ async fn check_unit_cycles(tx: &mut Tx) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+/// Unit ids by code, read inside a transaction (for bulk writers).
+pub async fn ids_by_code(tx: &mut Tx) -> Result<HashMap<String, i64>, StoreError> {
+    let rows: Vec<(String, i64)> = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT code, id FROM org_units").fetch_all(conn).await?
+    });
+    Ok(rows.into_iter().collect())
+}

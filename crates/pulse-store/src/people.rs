@@ -192,7 +192,9 @@ pub struct PersonInput {
 }
 
 /// What an upsert did, for the import summary.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct UpsertCounts {
     pub created: usize,
     pub updated: usize,
@@ -391,4 +393,39 @@ fn same_fields(s: &Stored, p: &PersonInput) -> bool {
         && s.status == p.status
         && s.email == p.email
         && s.wecom_userid == p.wecom_userid
+}
+
+/// A person by 工号, regardless of scope (for admin and service code).
+pub async fn by_employee_no(db: &Db, employee_no: &str) -> Result<Option<Person>, StoreError> {
+    const SQL: &str = concat!(select_people!(), " WHERE p.employee_no = $1");
+    Ok(
+        on_db!(db, pool => sqlx::query_as::<_, Person>(SQL).bind(employee_no).fetch_optional(pool).await?),
+    )
+}
+
+/// Every person the viewer may see that matches the filters, for exports.
+pub async fn list_all(
+    db: &Db,
+    viewer: &Viewer,
+    query: &PeopleQuery,
+) -> Result<Vec<Person>, StoreError> {
+    const LIST: &str = concat!(
+        scope_cte!(),
+        select_people!(),
+        scope_where!(),
+        " ORDER BY p.employee_no LIMIT $7 OFFSET $8"
+    );
+    let q = query
+        .q
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(like_pattern);
+    let org = viewer.org_flag();
+    Ok(on_db!(db, pool => {
+        sqlx::query_as::<_, Person>(LIST)
+            .bind(org).bind(viewer.person_id).bind(viewer.account_id)
+            .bind(&query.org_unit).bind(&q).bind(&query.status)
+            .bind(i64::MAX).bind(0_i64)
+            .fetch_all(pool).await?
+    }))
 }

@@ -1,1 +1,142 @@
+//! HTTP layer of Pulse: the route table with its access rules, the error
+//! envelope, the JSON API and the server-rendered pages.
 
+pub mod access;
+pub mod api;
+mod auth_flow;
+pub mod error;
+pub mod i18n;
+mod metrics;
+mod openapi;
+mod ops;
+pub mod pages;
+pub mod routes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use pulse_store::accounts::Caller;
+use pulse_store::{Actor, Db};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use metrics::Metrics;
+
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when served behind TLS).
+    pub secure_cookies: bool,
+    /// Show the demo accounts on the login page.
+    pub demo: bool,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<WebConfig>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: WebConfig) -> AppState {
+        AppState {
+            db,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::new()),
+        }
+    }
+
+    /// The org tree, read fresh: with several instances a cache would go stale,
+    /// and two hundred units load in well under a millisecond.
+    pub async fn org_tree(&self) -> Result<pulse_store::org::Tree, error::AppError> {
+        Ok(pulse_store::org::Tree::new(
+            pulse_store::org::list(&self.db).await?,
+        ))
+    }
+
+    pub fn actor(&self, caller: &Caller) -> Actor {
+        Actor {
+            account_id: Some(caller.account_id),
+            label: format!("{}（{}）", caller.name, caller.login),
+        }
+    }
+}
+
+/// The whole application: routes with their access rules, error rendering,
+/// metrics, security headers, body limit and timeout.
+pub fn app(state: AppState) -> Router {
+    let mut router = Router::new();
+    for r in routes::table() {
+        let access_layer =
+            axum::middleware::from_fn_with_state((state.clone(), r.access), access::authorize);
+        router = router.route(r.path, r.handler.route_layer(access_layer));
+    }
+    router
+        .fallback(|| async { error::AppError::not_found("页面", "page") })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::render_errors,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(60),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("SAMEORIGIN"),
+        ))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+pub(crate) fn xlsx_response(file_name: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"export.xlsx\"; filename*=UTF-8''{}",
+        access::urlencode(file_name)
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}

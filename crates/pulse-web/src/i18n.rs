@@ -1,0 +1,210 @@
+//! UI strings in zh-CN (default) and English (O5). Templates call `tr.t("key")`;
+//! a test checks every key used in a template exists here.
+
+use axum::http::{HeaderMap, header};
+use pulse_domain::Lang;
+
+pub const LANG_COOKIE: &str = "pulse_lang";
+
+/// The cookie wins, then `Accept-Language`, then zh-CN.
+pub fn request_lang(headers: &HeaderMap) -> Lang {
+    if let Some(v) = crate::access::cookie(headers, LANG_COOKIE) {
+        return Lang::parse(&v);
+    }
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_accept_language)
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Tr(pub Lang);
+
+impl Tr {
+    pub fn t(&self, key: &str) -> &'static str {
+        match TEXTS.iter().find(|(k, _, _)| *k == key) {
+            Some((_, zh, en)) => self.0.pick(zh, en),
+            None => {
+                tracing::warn!(key, "missing UI text");
+                "?"
+            }
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.0.code()
+    }
+
+    pub fn is_en(&self) -> bool {
+        self.0 == Lang::En
+    }
+}
+
+pub const TEXTS: &[(&str, &str, &str)] = &[
+    ("app.name", "绩效脉搏", "Pulse"),
+    (
+        "app.tagline",
+        "持续绩效管理",
+        "Continuous performance management",
+    ),
+    ("nav.me", "我的", "Me"),
+    ("nav.org", "组织架构", "Organisation"),
+    ("nav.import", "数据导入", "Import"),
+    ("nav.admin", "用户与角色", "Users & roles"),
+    ("nav.audit", "审计日志", "Audit log"),
+    ("nav.api", "API 文档", "API docs"),
+    ("nav.logout", "退出登录", "Sign out"),
+    ("nav.menu", "菜单", "Menu"),
+    ("lang.switch", "English", "中文"),
+    ("login.title", "登录", "Sign in"),
+    ("login.login", "账号", "Login"),
+    ("login.password", "密码", "Password"),
+    ("login.submit", "登录", "Sign in"),
+    (
+        "login.demo_hint",
+        "演示账号：admin、hrbp、director、manager、employee、engineer，密码均为 demo",
+        "Demo accounts: admin, hrbp, director, manager, employee, engineer; password demo",
+    ),
+    ("me.title", "我的资料", "My profile"),
+    ("me.roles", "角色与数据范围", "Roles and data scope"),
+    ("person.employee_no", "工号", "Employee no."),
+    ("person.name", "姓名", "Name"),
+    ("person.org_unit", "部门", "Org unit"),
+    ("person.job_family", "岗位族", "Job family"),
+    ("person.level", "职级", "Level"),
+    ("person.manager", "直属上级", "Manager"),
+    ("person.hire_date", "入职日期", "Hire date"),
+    ("person.status", "状态", "Status"),
+    ("person.email", "邮箱", "Email"),
+    ("person.wecom", "企业微信ID", "WeChat Work ID"),
+    ("person.reports", "直属下级", "Direct reports"),
+    ("person.chain", "汇报链", "Reporting line"),
+    ("person.history", "变更记录", "Change history"),
+    ("status.active", "在职", "Active"),
+    ("status.left", "离职", "Left"),
+    ("org.title", "组织架构", "Organisation"),
+    (
+        "org.search",
+        "搜索姓名或工号",
+        "Search name or employee no.",
+    ),
+    ("org.search_button", "搜索", "Search"),
+    ("org.people_in", "人员", "People"),
+    ("org.headcount", "人", "people"),
+    ("org.no_results", "没有找到匹配的人员", "No matching people"),
+    ("org.all", "全部", "All"),
+    ("org.export", "导出 Excel", "Export to Excel"),
+    ("org.total", "共", "Total"),
+    ("common.prev", "上一页", "Previous"),
+    ("common.next", "下一页", "Next"),
+    ("common.page", "页", "page"),
+    ("common.save", "保存", "Save"),
+    ("common.back", "返回", "Back"),
+    ("common.none", "无", "None"),
+    ("import.title", "数据导入", "Import"),
+    (
+        "import.intro",
+        "上传 Excel（.xlsx/.xls/.ods）或 CSV 文件（UTF-8 或 GBK）。先预检，没有错误后再确认导入；导入是全部成功或全部不生效。",
+        "Upload Excel (.xlsx/.xls/.ods) or CSV (UTF-8 or GBK). Check first, then confirm; an import applies entirely or not at all.",
+    ),
+    ("import.kind", "导入内容", "What to import"),
+    ("import.kind.people", "人员花名册", "People"),
+    ("import.kind.org_units", "组织架构", "Org units"),
+    ("import.file", "文件", "File"),
+    ("import.check", "预检", "Check"),
+    ("import.template", "下载模板", "Download template"),
+    ("import.result", "预检结果", "Check result"),
+    ("import.rows", "数据行", "Rows"),
+    ("import.created", "新增", "New"),
+    ("import.updated", "更新", "Changed"),
+    ("import.unchanged", "未变化", "Unchanged"),
+    ("import.errors", "错误", "Errors"),
+    ("import.row", "行号", "Row"),
+    ("import.column", "列", "Column"),
+    ("import.message", "问题", "Problem"),
+    (
+        "import.download_errors",
+        "下载带错误说明的原文件",
+        "Download the file with an error column",
+    ),
+    ("import.commit", "确认导入", "Import now"),
+    ("import.committed", "导入完成", "Imported"),
+    (
+        "import.no_errors",
+        "没有发现错误，可以导入。",
+        "No problems found; ready to import.",
+    ),
+    (
+        "import.fix_and_retry",
+        "请修正后重新上传。未导入任何数据。",
+        "Fix the file and upload again. Nothing was imported.",
+    ),
+    (
+        "import.preview",
+        "数据预览（前 50 行）",
+        "Preview (first 50 rows)",
+    ),
+    ("admin.title", "用户与角色", "Users and roles"),
+    ("admin.login", "账号", "Login"),
+    ("admin.roles", "角色", "Roles"),
+    ("admin.scope", "数据范围", "Scope"),
+    ("admin.edit_roles", "修改角色", "Edit roles"),
+    ("admin.tokens", "API 令牌", "API tokens"),
+    ("admin.token_name", "名称", "Name"),
+    ("admin.token_login", "代表账号", "Acts as"),
+    ("admin.token_scopes", "权限", "Scopes"),
+    ("admin.token_create", "创建令牌", "Create token"),
+    (
+        "admin.token_created",
+        "令牌已创建。请立即复制，它只显示这一次：",
+        "Token created. Copy it now; it is shown only once:",
+    ),
+    ("admin.token_revoke", "吊销", "Revoke"),
+    ("admin.token_revoked", "已吊销", "Revoked"),
+    ("admin.token_last_used", "最近使用", "Last used"),
+    ("admin.anchor", "范围部门编码", "Scope unit code"),
+    (
+        "admin.search",
+        "搜索账号、姓名或工号",
+        "Search login, name or employee no.",
+    ),
+    ("audit.title", "审计日志", "Audit log"),
+    ("audit.at", "时间", "Time"),
+    ("audit.actor", "操作人", "Actor"),
+    ("audit.action", "操作", "Action"),
+    ("audit.entity", "对象", "Entity"),
+    ("audit.change", "变更", "Change"),
+    ("error.title", "出错了", "Something went wrong"),
+    ("error.home", "返回首页", "Back to start"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_key_exists() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut missing = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("templates dir") {
+            let text = std::fs::read_to_string(entry.expect("entry").path()).expect("read");
+            for part in text.split("tr.t(\"").skip(1) {
+                let key = part.split('"').next().unwrap_or("");
+                if !TEXTS.iter().any(|(k, _, _)| *k == key) {
+                    missing.push(key.to_string());
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing UI texts: {missing:?}");
+    }
+
+    #[test]
+    fn keys_are_unique() {
+        let mut keys: Vec<&str> = TEXTS.iter().map(|(k, _, _)| *k).collect();
+        keys.sort();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(n, keys.len());
+    }
+}

@@ -1,0 +1,39 @@
+//! The OpenAPI 3 document, derived from the handlers (X4), and an offline docs page.
+
+use axum::Json;
+use axum::response::Html;
+use utoipa::OpenApi;
+
+use crate::api;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Pulse API", description = "绩效脉搏 JSON API. Sign in with `POST /api/v1/session` (cookie) or send `Authorization: Bearer <token>` with a scoped API token. Errors: `{\"error\": {\"code\", \"message\"}}`."),
+    paths(
+        api::session::login, api::session::logout, api::session::me,
+        api::people::list, api::people::get, api::people::patch,
+        api::org::list,
+        api::imports::create, api::imports::get, api::imports::errors_xlsx,
+        api::admin::list_accounts, api::admin::set_roles,
+        api::admin::create_token, api::admin::list_tokens, api::admin::revoke_token,
+        api::admin::list_audit,
+    ),
+    tags(
+        (name = "session", description = "Sign-in and the current caller"),
+        (name = "people", description = "People, scoped by the caller's roles"),
+        (name = "org", description = "Org units"),
+        (name = "imports", description = "Spreadsheet imports with dry run"),
+        (name = "admin", description = "Accounts, roles, API tokens, audit trail"),
+    )
+)]
+pub struct ApiDoc;
+
+pub async fn json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// A docs page that needs nothing from the internet: the operations listed
+/// from the document itself, rendered by a few lines of script.
+pub async fn docs() -> Html<&'static str> {
+    Html(include_str!("../static/api-docs.html"))
+}

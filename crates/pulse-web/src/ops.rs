@@ -1,0 +1,36 @@
+//! Operational endpoints (O3).
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+
+use crate::AppState;
+use crate::error::AppError;
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready when the database answers.
+pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError> {
+    state.db.ping().await.map_err(|e| {
+        tracing::warn!(error = %e, "database not reachable");
+        AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "数据库不可用",
+            "database unreachable",
+        )
+    })?;
+    Ok("ready")
+}
+
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+}

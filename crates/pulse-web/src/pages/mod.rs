@@ -1,0 +1,102 @@
+//! Server-rendered pages (askama), zh-CN by default, phone first.
+
+pub mod admin;
+pub mod assets;
+pub mod auth;
+pub mod import;
+pub mod people;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use pulse_domain::Lang;
+use pulse_domain::roles::Role;
+use pulse_store::accounts::Caller;
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::i18n::{Tr, request_lang};
+
+/// What the layout needs to draw the top bar.
+#[derive(Debug, Clone, Default)]
+pub struct Nav {
+    pub signed_in: bool,
+    pub name: String,
+    pub csrf: String,
+    pub is_hr: bool,
+    pub is_admin: bool,
+    pub can_audit: bool,
+    pub section: &'static str,
+}
+
+impl Nav {
+    pub fn for_caller(c: Option<&Caller>, section: &'static str) -> Nav {
+        match c {
+            None => Nav {
+                section,
+                ..Default::default()
+            },
+            Some(c) => Nav {
+                signed_in: true,
+                name: c.name.clone(),
+                csrf: c.csrf_token.clone().unwrap_or_default(),
+                is_hr: c.has_role(Role::Hrbp) || c.has_role(Role::Admin),
+                is_admin: c.has_role(Role::Admin),
+                can_audit: c.has_role(Role::Hrbp) || c.has_role(Role::Admin),
+                section,
+            },
+        }
+    }
+}
+
+/// Language and layout data every page handler starts from.
+pub struct PageCtx {
+    pub tr: Tr,
+    pub nav: Nav,
+}
+
+impl PageCtx {
+    pub fn new(headers: &HeaderMap, caller: Option<&Caller>, section: &'static str) -> PageCtx {
+        PageCtx {
+            tr: Tr(request_lang(headers)),
+            nav: Nav::for_caller(caller, section),
+        }
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.tr.0
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    tr: Tr,
+    nav: Nav,
+    message: String,
+    status: u16,
+    code: String,
+}
+
+/// The HTML rendering of an `AppError` (see `error::render_errors`).
+pub async fn error_page(_state: &AppState, lang: Lang, err: &AppError) -> Response {
+    let page = ErrorPage {
+        tr: Tr(lang),
+        nav: Nav::default(),
+        message: err.message(lang).to_string(),
+        status: err.status.as_u16(),
+        code: err.code.to_string(),
+    };
+    let mut res = page.into_response();
+    *res.status_mut() = err.status;
+    res
+}
+
+/// Milliseconds since the epoch as local China time, the way users read it.
+pub fn fmt_ms(ms: i64) -> String {
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,310 @@
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use pulse_domain::roles::Role;
+use pulse_sheets::{Cell, XlsxTable};
+use pulse_store::org::Tree;
+use pulse_store::people::{self, PeopleQuery, Person};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::access::Me;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Tr;
+use crate::pages::{Nav, PageCtx, fmt_ms};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "me.html")]
+struct MePage {
+    tr: Tr,
+    nav: Nav,
+    person: Person,
+    org_path: String,
+    chain: Vec<(String, String)>,
+    grants: Vec<(String, String)>,
+}
+
+/// The manager chain above a person, nearest first, stopping at a cycle.
+async fn chain_of(state: &AppState, person: &Person) -> AppResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let mut next = person.manager_id;
+    while let Some(id) = next {
+        if out.len() >= 20 {
+            break;
+        }
+        let Some(m) = people::by_id(&state.db, id).await? else {
+            break;
+        };
+        out.push((m.employee_no.clone(), m.name.clone()));
+        next = m.manager_id;
+    }
+    Ok(out)
+}
+
+pub async fn me(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let ctx = PageCtx::new(&headers, Some(&caller), "me");
+    let person = people::by_id(&state.db, caller.person_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("人员", "person"))?;
+    let tree = state.org_tree().await?;
+    let lang = ctx.lang();
+    let grants = caller
+        .grants
+        .iter()
+        .map(|g| {
+            let scope = match g.anchor_unit.and_then(|id| tree.get(id)) {
+                Some(u) => format!("{}：{}", g.scope.label(lang), u.name),
+                None => g.scope.label(lang).to_string(),
+            };
+            (g.role.label(lang).to_string(), scope)
+        })
+        .collect();
+    let page = MePage {
+        tr: ctx.tr,
+        nav: ctx.nav,
+        org_path: tree.path_names(person.org_unit_id),
+        chain: chain_of(&state, &person).await?,
+        person,
+        grants,
+    };
+    Ok(axum::response::IntoResponse::into_response(page))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "person.html")]
+struct PersonPage {
+    tr: Tr,
+    nav: Nav,
+    person: Person,
+    org_path: String,
+    chain: Vec<(String, String)>,
+    reports: Vec<Person>,
+    history: Vec<(String, String, String)>,
+}
+
+pub async fn person(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    Path(employee_no): Path<String>,
+) -> AppResult<Response> {
+    let ctx = PageCtx::new(&headers, Some(&caller), "org");
+    let person = people::get_visible(&state.db, &caller.viewer(), &employee_no)
+        .await?
+        .ok_or_else(|| AppError::not_found("人员", "person"))?;
+    let tree = state.org_tree().await?;
+    let history = if ctx.nav.can_audit {
+        pulse_store::audit::list(&state.db, Some("person"), Some(&person.employee_no), 20)
+            .await?
+            .into_iter()
+            .map(|e| (fmt_ms(e.at), e.actor_label, e.action))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let page = PersonPage {
+        org_path: tree.path_names(person.org_unit_id),
+        chain: chain_of(&state, &person).await?,
+        reports: people::reports(&state.db, person.id).await?,
+        history,
+        tr: ctx.tr,
+        nav: ctx.nav,
+        person,
+    };
+    Ok(axum::response::IntoResponse::into_response(page))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OrgParams {
+    unit: Option<String>,
+    q: Option<String>,
+    page: Option<i64>,
+}
+
+pub struct TreeRow {
+    code: String,
+    name: String,
+    depth: usize,
+    total: i64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "org.html")]
+struct OrgPage {
+    tr: Tr,
+    nav: Nav,
+    tree: Vec<TreeRow>,
+    phone_collapsed: bool,
+    selected: String,
+    selected_path: String,
+    q: String,
+    people: Vec<Person>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    can_export: bool,
+}
+
+/// Units to list: the top two levels, plus the children of every unit on
+/// the path to the selected one, so the tree opens where the person is looking.
+fn visible_tree(tree: &Tree, selected: Option<i64>) -> Vec<TreeRow> {
+    let open: Vec<i64> = selected
+        .map(|id| tree.path(id).iter().map(|u| u.id).collect())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    fn walk(tree: &Tree, parent: Option<i64>, depth: usize, open: &[i64], out: &mut Vec<TreeRow>) {
+        for u in tree.children(parent) {
+            out.push(TreeRow {
+                code: u.code.clone(),
+                name: u.name.clone(),
+                depth,
+                total: tree.total_headcount(u.id),
+            });
+            if depth < 1 || open.contains(&u.id) {
+                walk(tree, Some(u.id), depth + 1, open, out);
+            }
+        }
+    }
+    walk(tree, None, 0, &open, &mut out);
+    out
+}
+
+const PER_PAGE: i64 = 30;
+
+pub async fn org(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    Query(p): Query<OrgParams>,
+) -> AppResult<Response> {
+    let ctx = PageCtx::new(&headers, Some(&caller), "org");
+    let tree = state.org_tree().await?;
+    let selected_unit = p
+        .unit
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .and_then(|code| tree.units.iter().find(|u| u.code == code))
+        .map(|u| u.id);
+    let q =
+        p.q.clone()
+            .unwrap_or_default()
+            .chars()
+            .take(64)
+            .collect::<String>();
+    let page = p.page.unwrap_or(1).max(1);
+    let query = PeopleQuery {
+        q: Some(q.clone()),
+        org_unit: p.unit.clone().filter(|s| !s.is_empty()),
+        status: Some("active".into()),
+        page,
+        per_page: PER_PAGE,
+    };
+    let (found, total) = people::list(&state.db, &caller.viewer(), &query).await?;
+    let page = OrgPage {
+        tree: visible_tree(&tree, selected_unit),
+        phone_collapsed: selected_unit.is_some() || !q.is_empty(),
+        selected: selected_unit
+            .and_then(|id| tree.get(id))
+            .map(|u| u.code.clone())
+            .unwrap_or_default(),
+        selected_path: selected_unit
+            .map(|id| tree.path_names(id))
+            .unwrap_or_default(),
+        q,
+        people: found,
+        total,
+        page,
+        pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
+        can_export: [Role::Manager, Role::Director, Role::Hrbp, Role::Admin]
+            .iter()
+            .any(|r| caller.has_role(*r)),
+        tr: ctx.tr,
+        nav: ctx.nav,
+    };
+    Ok(axum::response::IntoResponse::into_response(page))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ExportParams {
+    unit: Option<String>,
+    q: Option<String>,
+}
+
+/// People in the caller's scope as a workbook with the same columns the
+/// importer reads, so an export can be edited and imported back (X2).
+pub async fn export_people(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Query(p): Query<ExportParams>,
+) -> AppResult<Response> {
+    let query = PeopleQuery {
+        q: p.q.filter(|s| !s.is_empty()),
+        org_unit: p.unit.filter(|s| !s.is_empty()),
+        status: None,
+        page: 1,
+        per_page: 1,
+    };
+    let found = people::list_all(&state.db, &caller.viewer(), &query).await?;
+    let bytes = people_workbook(&found).map_err(AppError::internal)?;
+    Ok(crate::xlsx_response(
+        &format!("人员花名册-{}.xlsx", chrono::Local::now().format("%Y%m%d")),
+        bytes,
+    ))
+}
+
+pub fn people_workbook(found: &[Person]) -> Result<Vec<u8>, pulse_sheets::XlsxError> {
+    let text = |s: &str| {
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s.to_string())
+        }
+    };
+    let rows = found
+        .iter()
+        .map(|p| {
+            vec![
+                text(&p.employee_no),
+                text(&p.name),
+                text(&p.org_unit_code),
+                text(&p.org_unit_name),
+                text(p.manager_employee_no.as_deref().unwrap_or("")),
+                text(&p.job_family),
+                text(&p.level),
+                p.hire_date.map(Cell::Date).unwrap_or(Cell::Empty),
+                text(if p.status == "left" {
+                    "离职"
+                } else {
+                    "在职"
+                }),
+                text(p.email.as_deref().unwrap_or("")),
+            ]
+        })
+        .collect();
+    XlsxTable {
+        sheet_name: "人员".into(),
+        headers: [
+            "工号",
+            "姓名",
+            "部门",
+            "部门名称",
+            "上级工号",
+            "岗位族",
+            "职级",
+            "入职日期",
+            "在职状态",
+            "邮箱",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+        widths: vec![12.0, 10.0, 14.0, 16.0, 12.0, 12.0, 8.0, 12.0, 10.0, 24.0],
+    }
+    .to_bytes()
+}

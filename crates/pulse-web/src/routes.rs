@@ -1,0 +1,248 @@
+//! Every route of Pulse with its access rule: the single place where
+//! authorization is declared. [`crate::app`] builds the router from this
+//! table and the route × role test walks the same table.
+
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
+use pulse_domain::roles::Role;
+
+use crate::access::Access;
+use crate::{AppState, api, openapi, ops, pages};
+
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+    pub handler: MethodRouter<AppState>,
+}
+
+const HR: &[Role] = &[Role::Hrbp, Role::Admin];
+const ADMIN: &[Role] = &[Role::Admin];
+const AUDITORS: &[Role] = &[Role::Admin, Role::Hrbp];
+const EXPORTERS: &[Role] = &[Role::Manager, Role::Director, Role::Hrbp, Role::Admin];
+
+fn r(
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    handler: MethodRouter<AppState>,
+) -> Route {
+    Route {
+        method,
+        path,
+        access,
+        handler,
+    }
+}
+
+pub fn table() -> Vec<Route> {
+    vec![
+        // Operations and documentation
+        r("GET", "/healthz", Access::PUBLIC, get(ops::healthz)),
+        r("GET", "/readyz", Access::PUBLIC, get(ops::readyz)),
+        r("GET", "/metrics", Access::PUBLIC, get(ops::metrics)),
+        r(
+            "GET",
+            "/api/openapi.json",
+            Access::PUBLIC,
+            get(openapi::json),
+        ),
+        r("GET", "/api/docs", Access::PUBLIC, get(openapi::docs)),
+        r(
+            "GET",
+            "/static/{file}",
+            Access::PUBLIC,
+            get(pages::assets::serve),
+        ),
+        // JSON API
+        r(
+            "POST",
+            "/api/v1/session",
+            Access::PUBLIC,
+            post(api::session::login),
+        ),
+        r(
+            "DELETE",
+            "/api/v1/session",
+            Access::ANYONE,
+            delete(api::session::logout),
+        ),
+        r("GET", "/api/v1/me", Access::ANYONE, get(api::session::me)),
+        r(
+            "GET",
+            "/api/v1/people",
+            Access::ANYONE.with_token("people:read"),
+            get(api::people::list),
+        ),
+        r(
+            "GET",
+            "/api/v1/people/{employee_no}",
+            Access::ANYONE.with_token("people:read"),
+            get(api::people::get),
+        ),
+        r(
+            "PATCH",
+            "/api/v1/people/{employee_no}",
+            Access::roles(HR).with_token("people:write"),
+            patch(api::people::patch),
+        ),
+        r(
+            "GET",
+            "/api/v1/org-units",
+            Access::ANYONE.with_token("org:read"),
+            get(api::org::list),
+        ),
+        r(
+            "POST",
+            "/api/v1/imports/{kind}",
+            Access::roles(HR).with_token("people:write"),
+            post(api::imports::create).layer(upload_limit()),
+        ),
+        r(
+            "GET",
+            "/api/v1/imports/{id}",
+            Access::roles(HR),
+            get(api::imports::get),
+        ),
+        r(
+            "GET",
+            "/api/v1/imports/{id}/errors.xlsx",
+            Access::roles(HR),
+            get(api::imports::errors_xlsx),
+        ),
+        r(
+            "GET",
+            "/api/v1/accounts",
+            Access::roles(ADMIN),
+            get(api::admin::list_accounts),
+        ),
+        r(
+            "PUT",
+            "/api/v1/accounts/{login}/roles",
+            Access::roles(ADMIN),
+            put(api::admin::set_roles),
+        ),
+        r(
+            "GET",
+            "/api/v1/tokens",
+            Access::roles(ADMIN),
+            get(api::admin::list_tokens),
+        ),
+        r(
+            "POST",
+            "/api/v1/tokens",
+            Access::roles(ADMIN),
+            post(api::admin::create_token),
+        ),
+        r(
+            "DELETE",
+            "/api/v1/tokens/{id}",
+            Access::roles(ADMIN),
+            delete(api::admin::revoke_token),
+        ),
+        r(
+            "GET",
+            "/api/v1/audit",
+            Access::roles(AUDITORS),
+            get(api::admin::list_audit),
+        ),
+        // Pages
+        r("GET", "/", Access::PUBLIC, get(pages::auth::home)),
+        r(
+            "GET",
+            "/login",
+            Access::PUBLIC,
+            get(pages::auth::login_page),
+        ),
+        r(
+            "POST",
+            "/login",
+            Access::PUBLIC,
+            post(pages::auth::login_submit),
+        ),
+        r("POST", "/logout", Access::ANYONE, post(pages::auth::logout)),
+        r(
+            "GET",
+            "/lang/{code}",
+            Access::PUBLIC,
+            get(pages::auth::set_lang),
+        ),
+        r("GET", "/me", Access::ANYONE, get(pages::people::me)),
+        r("GET", "/org", Access::ANYONE, get(pages::people::org)),
+        r(
+            "GET",
+            "/people/{employee_no}",
+            Access::ANYONE,
+            get(pages::people::person),
+        ),
+        r(
+            "GET",
+            "/export/people.xlsx",
+            Access::roles(EXPORTERS),
+            get(pages::people::export_people),
+        ),
+        r(
+            "GET",
+            "/import",
+            Access::roles(HR),
+            get(pages::import::form),
+        ),
+        r(
+            "POST",
+            "/import",
+            Access::roles(HR),
+            post(pages::import::upload).layer(upload_limit()),
+        ),
+        r(
+            "GET",
+            "/import/batches/{id}",
+            Access::roles(HR),
+            get(pages::import::batch),
+        ),
+        r(
+            "POST",
+            "/import/batches/{id}/commit",
+            Access::roles(HR),
+            post(pages::import::commit),
+        ),
+        r(
+            "GET",
+            "/import/template/{kind}",
+            Access::roles(HR),
+            get(pages::import::template),
+        ),
+        r(
+            "GET",
+            "/admin/users",
+            Access::roles(ADMIN),
+            get(pages::admin::users),
+        ),
+        r(
+            "POST",
+            "/admin/users/{login}/roles",
+            Access::roles(ADMIN),
+            post(pages::admin::set_roles),
+        ),
+        r(
+            "POST",
+            "/admin/tokens",
+            Access::roles(ADMIN),
+            post(pages::admin::create_token),
+        ),
+        r(
+            "POST",
+            "/admin/tokens/{id}/revoke",
+            Access::roles(ADMIN),
+            post(pages::admin::revoke_token),
+        ),
+        r(
+            "GET",
+            "/admin/audit",
+            Access::roles(AUDITORS),
+            get(pages::admin::audit),
+        ),
+    ]
+}
+
+fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(pulse_sheets::MAX_FILE_BYTES + 64 * 1024)
+}
