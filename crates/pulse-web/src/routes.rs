@@ -99,13 +99,13 @@ pub fn table() -> Vec<Route> {
         ),
         r(
             "GET",
-            "/api/v1/imports/{id}",
+            "/api/v1/imports/batches/{id}",
             Access::roles(HR),
             get(api::imports::get),
         ),
         r(
             "GET",
-            "/api/v1/imports/{id}/errors.xlsx",
+            "/api/v1/imports/batches/{id}/errors.xlsx",
             Access::roles(HR),
             get(api::imports::errors_xlsx),
         ),

@@ -136,7 +136,7 @@ pub async fn create(
 }
 
 /// A stored import batch and its report.
-#[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "imports", responses((status = 200, body = ImportReport), (status = 404, body = super::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/imports/batches/{id}", tag = "imports", responses((status = 200, body = ImportReport), (status = 404, body = super::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     _me: Me,
@@ -149,7 +149,7 @@ pub async fn get(
 }
 
 /// The uploaded file with an added 错误信息 column.
-#[utoipa::path(get, path = "/api/v1/imports/{id}/errors.xlsx", tag = "imports", responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = super::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/imports/batches/{id}/errors.xlsx", tag = "imports", responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = super::ErrorBody)))]
 pub async fn errors_xlsx(
     State(state): State<AppState>,
     _me: Me,

@@ -41,6 +41,9 @@ pub struct MeDto {
     pub roles: Vec<String>,
     pub grants: Vec<RoleDto>,
     pub org_unit: OrgRef,
+    /// For browser sessions: send back as `X-CSRF-Token` on form-encodable writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
 }
 
 pub(crate) async fn me_dto(state: &AppState, c: &Caller) -> AppResult<MeDto> {

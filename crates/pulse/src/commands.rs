@@ -1,0 +1,143 @@
+use std::time::Instant;
+
+use anyhow::Context;
+use pulse_store::{Actor, Db};
+use pulse_web::{AppState, WebConfig};
+
+use crate::config::{Command, Config, ExportWhat, ImportWhat};
+use crate::progress::{Bars, spinner};
+
+async fn open(cfg: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(cfg.database_url.as_deref(), &cfg.data_dir)
+        .await
+        .with_context(|| "cannot open the database".to_string())?;
+    db.migrate().await.context("cannot apply migrations")?;
+    Ok(db)
+}
+
+pub async fn run(command: Command, cfg: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { .. } => {
+            let db = open(&cfg).await?;
+            serve(db, &cfg, false).await
+        }
+        Command::Demo { seed, no_serve, .. } => demo(&cfg, seed, no_serve).await,
+        Command::Migrate => {
+            open(&cfg).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Import { kind, file, dry_run } => import(&cfg, kind, &file, dry_run).await,
+        Command::Export { kind: ExportWhat::People, file } => export_people(&cfg, &file).await,
+        Command::Backup { file } => {
+            let db = open(&cfg).await?;
+            let s = spinner("backing up");
+            pulse_store::dialect::backup(&db, &file).await?;
+            s.finish_and_clear();
+            println!("backup written to {}", file.display());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(db: Db, cfg: &Config, demo: bool) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let state = AppState::new(db.clone(), WebConfig { secure_cookies: cfg.secure_cookies, demo });
+    tracing::info!(listen = %cfg.listen, engine = ?db.engine(), "Pulse is serving");
+    println!("Pulse 绩效脉搏: http://{}", cfg.listen);
+    pulse_web::serve(state, listener, shutdown_signal()).await?;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn demo(cfg: &Config, seed: u64, no_serve: bool) -> anyhow::Result<()> {
+    let db = open(cfg).await?;
+    if pulse_demo::exists(&db).await? {
+        println!("The data dir already holds an organisation: serving it as it is.");
+    } else {
+        let started = Instant::now();
+        let plan = pulse_demo::build(&db, seed, &Bars::new()).await?;
+        println!(
+            "Demo organisation built in {:.1} s: {} org units, {} people (seed {seed}).",
+            started.elapsed().as_secs_f64(),
+            plan.units.len(),
+            plan.people.len()
+        );
+    }
+    println!("Demo accounts (password: {}):", pulse_demo::DEMO_PASSWORD);
+    for (login, what) in pulse_demo::DEMO_ACCOUNTS {
+        println!("  {login:<10} {what}");
+    }
+    println!("  Everyone else signs in with their 工号 and the same password.");
+    if no_serve {
+        return Ok(());
+    }
+    serve(db, cfg, true).await
+}
+
+async fn import(cfg: &Config, kind: ImportWhat, file: &std::path::Path, dry_run: bool) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let db = open(cfg).await?;
+    let kind = match kind {
+        ImportWhat::People => pulse_store::imports::ImportKind::People,
+        ImportWhat::OrgUnits => pulse_store::imports::ImportKind::OrgUnits,
+    };
+    let s = spinner(if dry_run { "checking" } else { "importing" });
+    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let report = pulse_store::imports::run(&db, &Actor::system("命令行 CLI"), kind, &name, &bytes, dry_run).await?;
+    s.finish_and_clear();
+    if let Some(e) = &report.file_error {
+        anyhow::bail!("{e} ({})", report.file_error_en.clone().unwrap_or_default());
+    }
+    for e in &report.errors {
+        eprintln!("第 {} 行 row {} · {} · {} ({})", e.row, e.row, e.column, e.message, e.message_en);
+    }
+    if !report.errors.is_empty() {
+        anyhow::bail!(
+            "{} problem(s) found; nothing was imported. Error workbook: batch {} (GET /api/v1/imports/batches/{}/errors.xlsx)",
+            report.errors.len(),
+            report.batch_id,
+            report.batch_id
+        );
+    }
+    println!(
+        "{} rows: {} new, {} changed, {} unchanged{}",
+        report.rows,
+        report.counts.created,
+        report.counts.updated,
+        report.counts.unchanged,
+        if report.committed { " — imported" } else { " — dry run, nothing changed" }
+    );
+    Ok(())
+}
+
+async fn export_people(cfg: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let db = open(cfg).await?;
+    let viewer = pulse_store::people::Viewer { account_id: 0, person_id: 0, visibility: pulse_domain::roles::Visibility::Org };
+    let query = pulse_store::people::PeopleQuery { status: None, ..Default::default() };
+    let found = pulse_store::people::list_all(&db, &viewer, &query).await?;
+    let bytes = pulse_web::pages::people::people_workbook(&found)?;
+    std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
+    println!("{} people exported to {}", found.len(), file.display());
+    Ok(())
+}
