@@ -27,8 +27,15 @@ pub async fn run(command: Command, cfg: Config) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Import { kind, file, dry_run } => import(&cfg, kind, &file, dry_run).await,
-        Command::Export { kind: ExportWhat::People, file } => export_people(&cfg, &file).await,
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+        } => import(&cfg, kind, &file, dry_run).await,
+        Command::Export {
+            kind: ExportWhat::People,
+            file,
+        } => export_people(&cfg, &file).await,
         Command::Backup { file } => {
             let db = open(&cfg).await?;
             let s = spinner("backing up");
@@ -41,8 +48,16 @@ pub async fn run(command: Command, cfg: Config) -> anyhow::Result<()> {
 }
 
 async fn serve(db: Db, cfg: &Config, demo: bool) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
-    let state = AppState::new(db.clone(), WebConfig { secure_cookies: cfg.secure_cookies, demo });
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let state = AppState::new(
+        db.clone(),
+        WebConfig {
+            secure_cookies: cfg.secure_cookies,
+            demo,
+        },
+    );
     tracing::info!(listen = %cfg.listen, engine = ?db.engine(), "Pulse is serving");
     println!("Pulse 绩效脉搏: http://{}", cfg.listen);
     pulse_web::serve(state, listener, shutdown_signal()).await?;
@@ -95,7 +110,12 @@ async fn demo(cfg: &Config, seed: u64, no_serve: bool) -> anyhow::Result<()> {
     serve(db, cfg, true).await
 }
 
-async fn import(cfg: &Config, kind: ImportWhat, file: &std::path::Path, dry_run: bool) -> anyhow::Result<()> {
+async fn import(
+    cfg: &Config,
+    kind: ImportWhat,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let db = open(cfg).await?;
     let kind = match kind {
@@ -103,14 +123,28 @@ async fn import(cfg: &Config, kind: ImportWhat, file: &std::path::Path, dry_run:
         ImportWhat::OrgUnits => pulse_store::imports::ImportKind::OrgUnits,
     };
     let s = spinner(if dry_run { "checking" } else { "importing" });
-    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let report = pulse_store::imports::run(&db, &Actor::system("命令行 CLI"), kind, &name, &bytes, dry_run).await?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let report = pulse_store::imports::run(
+        &db,
+        &Actor::system("命令行 CLI"),
+        kind,
+        &name,
+        &bytes,
+        dry_run,
+    )
+    .await?;
     s.finish_and_clear();
     if let Some(e) = &report.file_error {
         anyhow::bail!("{e} ({})", report.file_error_en.clone().unwrap_or_default());
     }
     for e in &report.errors {
-        eprintln!("第 {} 行 row {} · {} · {} ({})", e.row, e.row, e.column, e.message, e.message_en);
+        eprintln!(
+            "第 {} 行 row {} · {} · {} ({})",
+            e.row, e.row, e.column, e.message, e.message_en
+        );
     }
     if !report.errors.is_empty() {
         anyhow::bail!(
@@ -126,15 +160,26 @@ async fn import(cfg: &Config, kind: ImportWhat, file: &std::path::Path, dry_run:
         report.counts.created,
         report.counts.updated,
         report.counts.unchanged,
-        if report.committed { " — imported" } else { " — dry run, nothing changed" }
+        if report.committed {
+            " — imported"
+        } else {
+            " — dry run, nothing changed"
+        }
     );
     Ok(())
 }
 
 async fn export_people(cfg: &Config, file: &std::path::Path) -> anyhow::Result<()> {
     let db = open(cfg).await?;
-    let viewer = pulse_store::people::Viewer { account_id: 0, person_id: 0, visibility: pulse_domain::roles::Visibility::Org };
-    let query = pulse_store::people::PeopleQuery { status: None, ..Default::default() };
+    let viewer = pulse_store::people::Viewer {
+        account_id: 0,
+        person_id: 0,
+        visibility: pulse_domain::roles::Visibility::Org,
+    };
+    let query = pulse_store::people::PeopleQuery {
+        status: None,
+        ..Default::default()
+    };
     let found = pulse_store::people::list_all(&db, &viewer, &query).await?;
     let bytes = pulse_web::pages::people::people_workbook(&found)?;
     std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;

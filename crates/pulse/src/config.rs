@@ -130,7 +130,10 @@ impl Config {
             cfg.log_format = f;
         }
         match &cli.command {
-            Command::Serve { listen: Some(l) } | Command::Demo { listen: Some(l), .. } => cfg.listen = l.clone(),
+            Command::Serve { listen: Some(l) }
+            | Command::Demo {
+                listen: Some(l), ..
+            } => cfg.listen = l.clone(),
             _ => {}
         }
         Ok(cfg)
@@ -138,8 +141,11 @@ impl Config {
 }
 
 pub fn init_logging(cfg: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PULSE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PULSE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match cfg.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),

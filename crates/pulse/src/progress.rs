@@ -9,14 +9,17 @@ pub struct Bars {
 
 impl Bars {
     pub fn new() -> Bars {
-        Bars { bar: Mutex::new(None) }
+        Bars {
+            bar: Mutex::new(None),
+        }
     }
 }
 
 impl pulse_demo::Progress for Bars {
     fn start(&self, step: &str, total: u64) {
         let bar = ProgressBar::new(total);
-        let style = ProgressStyle::with_template("{msg:>20} [{bar:30}] {pos}/{len} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_bar());
+        let style = ProgressStyle::with_template("{msg:>20} [{bar:30}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style.progress_chars("=> "));
         bar.set_message(step.to_string());
         if let Ok(mut b) = self.bar.lock() {

@@ -69,6 +69,7 @@ pub(crate) async fn me_dto(state: &AppState, c: &Caller) -> AppResult<MeDto> {
             code: c.org_unit_code.clone(),
             name: c.org_unit_name.clone(),
         },
+        csrf_token: c.csrf_token.clone(),
     })
 }
 

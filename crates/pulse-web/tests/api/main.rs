@@ -1,0 +1,9 @@
+//! Integration tests of the HTTP layer, run in process against a real
+//! database (SQLite by default, PostgreSQL with PULSE_TEST_DATABASE_URL).
+
+mod support;
+
+mod contract;
+mod imports;
+mod matrix;
+mod security;

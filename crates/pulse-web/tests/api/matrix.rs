@@ -1,0 +1,173 @@
+//! Route × role matrix (S2): every route in the router's table has a row
+//! here, and every persona gets exactly the access the row says. A new route
+//! without a row fails `every_route_has_a_row`.
+
+use axum::http::{Method, StatusCode};
+
+use crate::support::{Client, TestApp};
+
+/// Personas: E employee, M manager, D director, H hrbp, C committee, A admin,
+/// T API token with scope people:read. `*` = public (anonymous allowed).
+const MATRIX: &[(&str, &str, &str)] = &[
+    ("GET", "/healthz", "*"),
+    ("GET", "/readyz", "*"),
+    ("GET", "/metrics", "*"),
+    ("GET", "/api/openapi.json", "*"),
+    ("GET", "/api/docs", "*"),
+    ("GET", "/static/{file}", "*"),
+    ("POST", "/api/v1/session", "*"),
+    ("GET", "/api/v1/me", "EMDHCA"),
+    ("GET", "/api/v1/people", "EMDHCAT"),
+    ("GET", "/api/v1/people/{employee_no}", "EMDHCAT"),
+    ("PATCH", "/api/v1/people/{employee_no}", "HA"),
+    ("GET", "/api/v1/org-units", "EMDHCA"),
+    ("POST", "/api/v1/imports/{kind}", "HA"),
+    ("GET", "/api/v1/imports/batches/{id}", "HA"),
+    ("GET", "/api/v1/imports/batches/{id}/errors.xlsx", "HA"),
+    ("GET", "/api/v1/accounts", "A"),
+    ("PUT", "/api/v1/accounts/{login}/roles", "A"),
+    ("GET", "/api/v1/tokens", "A"),
+    ("POST", "/api/v1/tokens", "A"),
+    ("DELETE", "/api/v1/tokens/{id}", "A"),
+    ("GET", "/api/v1/audit", "HA"),
+    ("GET", "/", "*"),
+    ("GET", "/login", "*"),
+    ("POST", "/login", "*"),
+    ("GET", "/lang/{code}", "*"),
+    ("GET", "/me", "EMDHCA"),
+    ("GET", "/org", "EMDHCA"),
+    ("GET", "/people/{employee_no}", "EMDHCA"),
+    ("GET", "/export/people.xlsx", "MDHA"),
+    ("GET", "/import", "HA"),
+    ("POST", "/import", "HA"),
+    ("GET", "/import/batches/{id}", "HA"),
+    ("POST", "/import/batches/{id}/commit", "HA"),
+    ("GET", "/import/template/{kind}", "HA"),
+    ("GET", "/admin/users", "A"),
+    ("POST", "/admin/users/{login}/roles", "A"),
+    ("POST", "/admin/tokens", "A"),
+    ("POST", "/admin/tokens/{id}/revoke", "A"),
+    ("GET", "/admin/audit", "HA"),
+    // Sign-out routes last: they end the persona's session.
+    ("DELETE", "/api/v1/session", "EMDHCA"),
+    ("POST", "/logout", "EMDHCA"),
+];
+
+#[test]
+fn every_route_has_a_row() {
+    let table = pulse_web::routes::table();
+    for r in &table {
+        assert!(
+            MATRIX
+                .iter()
+                .any(|(m, p, _)| *m == r.method && *p == r.path),
+            "route {} {} has no row in the access matrix",
+            r.method,
+            r.path
+        );
+    }
+    for (m, p, _) in MATRIX {
+        assert!(
+            table.iter().any(|r| r.method == *m && r.path == *p),
+            "matrix row {m} {p} has no route"
+        );
+    }
+}
+
+fn concrete(path: &str) -> String {
+    path.replace("{employee_no}", "E1")
+        .replace("{kind}", "people")
+        .replace("{id}", "999999")
+        .replace("{login}", "engineer")
+        .replace("{code}", "en")
+        .replace("{file}", "app.css")
+}
+
+async fn call(c: &Client, method: &str, path: &str) -> crate::support::Res {
+    let m = Method::from_bytes(method.as_bytes()).unwrap();
+    let body = if matches!(method, "POST" | "PUT" | "PATCH") && path.starts_with("/api/") {
+        b"{}".to_vec()
+    } else {
+        Vec::new()
+    };
+    let ct = if body.is_empty() {
+        None
+    } else {
+        Some("application/json")
+    };
+    c.send(m, &concrete(path), ct, body, true).await
+}
+
+#[tokio::test]
+async fn route_role_matrix() {
+    let app = TestApp::new().await;
+    let admin = app.login("admin").await;
+    let token = admin
+        .post_json(
+            "/api/v1/tokens",
+            &serde_json::json!({"name": "crm", "login": "hrbp", "scopes": ["people:read"]}),
+        )
+        .await
+        .json()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let logins = [
+        ('E', "employee"),
+        ('M', "manager"),
+        ('D', "director"),
+        ('H', "hrbp"),
+        ('C', "committee"),
+        ('A', "admin"),
+    ];
+    let mut personas: Vec<(char, Client)> = Vec::new();
+    for (who, login) in logins {
+        personas.push((who, app.login(login).await));
+    }
+    personas.push(('T', app.with_token(&token)));
+    let mut failures = Vec::new();
+    for (method, path, allowed) in MATRIX {
+        let anon = call(&app.anon(), method, path).await;
+        let anon_denied = anon.status == StatusCode::UNAUTHORIZED
+            || (anon.status == StatusCode::SEE_OTHER
+                && anon
+                    .headers
+                    .get("location")
+                    .is_some_and(|l| l.to_str().unwrap().starts_with("/login")));
+        let anon_ok = if *allowed == "*" {
+            anon.status != StatusCode::UNAUTHORIZED && anon.status != StatusCode::FORBIDDEN
+        } else {
+            anon_denied
+        };
+        if !anon_ok {
+            failures.push(format!("anon {method} {path}: {}", anon.status));
+        }
+        for (who, client) in &personas {
+            // Each sign-out row gets a fresh session: the previous row ended it.
+            let fresh = match logins.iter().find(|(w, _)| w == who) {
+                Some((_, login)) if *path == "/logout" => Some(app.login(login).await),
+                _ => None,
+            };
+            let r = call(fresh.as_ref().unwrap_or(client), method, path).await;
+            let denied = r.status == StatusCode::FORBIDDEN || r.status == StatusCode::UNAUTHORIZED;
+            let should_allow = *allowed == "*" && *who != 'T' || allowed.contains(*who);
+            // Tokens are refused on public routes' private data only; public routes stay public.
+            let should_allow = should_allow || (*allowed == "*" && *who == 'T');
+            if should_allow == denied {
+                failures.push(format!(
+                    "{who} {method} {path}: {} {}",
+                    r.status,
+                    r.text().chars().take(120).collect::<String>()
+                ));
+            }
+            if r.status.is_server_error() {
+                failures.push(format!("{who} {method} {path}: server error {}", r.status));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "access matrix violations:\n{}",
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,325 @@
+//! CSRF, login throttling, tokens, roles administration and the audit trail.
+
+use axum::http::StatusCode;
+
+use crate::support::{PASSWORD, TestApp};
+
+#[tokio::test]
+async fn form_posts_need_the_csrf_token() {
+    let app = TestApp::new().await;
+    let admin = app.login("admin").await;
+    let no_token = admin
+        .post_form(
+            "/admin/tokens",
+            &[("name", "x"), ("login", "hrbp"), ("scope", "org:read")],
+            false,
+        )
+        .await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+    let listed = admin.get("/api/v1/tokens").await.json();
+    assert_eq!(listed["total"], 0, "a refused form changes nothing");
+
+    let ok = admin
+        .post_form(
+            "/admin/tokens",
+            &[("name", "x"), ("login", "hrbp"), ("scope", "org:read")],
+            true,
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    assert!(ok.text().contains("pulse_"), "the new secret is shown once");
+    assert_eq!(admin.get("/api/v1/tokens").await.json()["total"], 1);
+
+    // A cross-site form can post urlencoded to the API too: it needs the header.
+    let api_form = admin
+        .send(
+            axum::http::Method::POST,
+            "/api/v1/tokens",
+            Some("application/x-www-form-urlencoded"),
+            b"name=y".to_vec(),
+            false,
+        )
+        .await;
+    assert_eq!(api_form.status, StatusCode::FORBIDDEN);
+    assert_eq!(api_form.error_code(), "csrf");
+}
+
+#[tokio::test]
+async fn login_form_uses_double_submit_token() {
+    let app = TestApp::new().await;
+    let page = app.anon().get("/login").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let set = page
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let token = set
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("pulse_csrf=")
+        .to_string();
+    assert!(page.text().contains(&token));
+
+    let mut c = app.anon();
+    let bad = c
+        .post_form(
+            "/login",
+            &[
+                ("login", "employee"),
+                ("password", PASSWORD),
+                ("_csrf", "forged"),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        bad.headers
+            .get_all("set-cookie")
+            .iter()
+            .all(|v| !v.to_str().unwrap().starts_with("pulse_session="))
+    );
+
+    c.cookie = Some(format!("pulse_csrf={token}"));
+    let good = c
+        .post_form(
+            "/login",
+            &[
+                ("login", "employee"),
+                ("password", PASSWORD),
+                ("_csrf", &token),
+                ("next", "/org"),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER);
+    assert_eq!(good.headers.get("location").unwrap(), "/org");
+    assert!(
+        good.headers
+            .get_all("set-cookie")
+            .iter()
+            .any(|v| v.to_str().unwrap().starts_with("pulse_session="))
+    );
+}
+
+#[tokio::test]
+async fn login_is_throttled_per_account() {
+    let app = TestApp::new().await;
+    let c = app.anon();
+    for _ in 0..5 {
+        let r = c
+            .post_json(
+                "/api/v1/session",
+                &serde_json::json!({"login": "employee", "password": "nope"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = c
+        .post_json(
+            "/api/v1/session",
+            &serde_json::json!({"login": "employee", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    assert_eq!(r.error_code(), "too_many_attempts");
+    let other = c
+        .post_json(
+            "/api/v1/session",
+            &serde_json::json!({"login": "manager", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        other.status,
+        StatusCode::OK,
+        "other accounts are unaffected"
+    );
+}
+
+#[tokio::test]
+async fn api_tokens_are_scoped_and_revocable() {
+    let app = TestApp::new().await;
+    let admin = app.login("admin").await;
+    let created = admin.post_json("/api/v1/tokens", &serde_json::json!({"name": "CRM 同步", "login": "director", "scopes": ["people:read"]})).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let v = created.json();
+    let token = v["token"].as_str().unwrap().to_string();
+    let id = v["id"].as_i64().unwrap();
+
+    let t = app.with_token(&token);
+    let people = t.get("/api/v1/people").await;
+    assert_eq!(people.status, StatusCode::OK);
+    assert_eq!(
+        people.json()["total"],
+        6,
+        "the token sees what its account sees"
+    );
+    assert_eq!(
+        t.get("/api/v1/org-units").await.status,
+        StatusCode::FORBIDDEN,
+        "scope org:read not granted"
+    );
+    assert_eq!(
+        t.get("/me").await.status,
+        StatusCode::FORBIDDEN,
+        "no pages for tokens"
+    );
+
+    let bad = app.with_token("pulse_not-a-token");
+    let r = bad.get("/api/v1/people").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.error_code(), "invalid_token");
+
+    assert_eq!(
+        admin.delete(&format!("/api/v1/tokens/{id}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        t.get("/api/v1/people").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        admin.delete(&format!("/api/v1/tokens/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let invalid = admin
+        .post_json(
+            "/api/v1/tokens",
+            &serde_json::json!({"name": "x", "login": "hrbp", "scopes": ["root"]}),
+        )
+        .await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(invalid.error_code(), "invalid_scope");
+}
+
+#[tokio::test]
+async fn admin_changes_roles_with_audit() {
+    let app = TestApp::new().await;
+    let admin = app.login("admin").await;
+    let r = admin
+        .put_json("/api/v1/accounts/engineer/roles", &serde_json::json!({"grants": [{"role": "employee"}, {"role": "manager", "scope_unit": "T2"}]}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let engineer = app.login("engineer").await;
+    let seen = engineer.get("/api/v1/people").await.json();
+    assert_eq!(seen["total"], 2, "M2 and E3 in T2");
+
+    let bad = admin
+        .put_json(
+            "/api/v1/accounts/engineer/roles",
+            &serde_json::json!({"grants": [{"role": "king"}]}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let bad_unit = admin
+        .put_json(
+            "/api/v1/accounts/engineer/roles",
+            &serde_json::json!({"grants": [{"role": "manager", "scope_unit": "ZZ"}]}),
+        )
+        .await;
+    assert_eq!(bad_unit.error_code(), "unknown_org_unit");
+    assert_eq!(
+        engineer.get("/api/v1/people").await.json()["total"],
+        2,
+        "rejected changes change nothing"
+    );
+
+    let audit = admin
+        .get("/api/v1/audit?entity=account&entity_id=engineer")
+        .await
+        .json();
+    assert_eq!(audit["items"][0]["action"], "set_roles");
+}
+
+#[tokio::test]
+async fn audit_log_is_append_only() {
+    let app = TestApp::new().await;
+    let err = match app.db.clone() {
+        pulse_store::Db::Sqlite(p) => sqlx::query("UPDATE audit_log SET action = 'x'")
+            .execute(&p)
+            .await
+            .err(),
+        pulse_store::Db::Postgres(p) => sqlx::query("UPDATE audit_log SET action = 'x'")
+            .execute(&p)
+            .await
+            .err(),
+    };
+    assert!(
+        err.expect("update must fail")
+            .to_string()
+            .contains("append-only")
+    );
+    let err = match app.db.clone() {
+        pulse_store::Db::Sqlite(p) => sqlx::query("DELETE FROM audit_log").execute(&p).await.err(),
+        pulse_store::Db::Postgres(p) => {
+            sqlx::query("DELETE FROM audit_log").execute(&p).await.err()
+        }
+    };
+    assert!(err.is_some());
+}
+
+#[tokio::test]
+async fn pages_render_for_each_persona_and_language() {
+    let app = TestApp::new().await;
+    let hr = app.login("hrbp").await;
+    for path in [
+        "/me",
+        "/org",
+        "/org?unit=R1",
+        "/org?q=%E9%94%80%E5%94%AE",
+        "/people/E1",
+        "/import",
+        "/admin/audit",
+    ] {
+        let r = hr.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.text().contains("<html lang=\"zh-CN\">"), "{path}");
+    }
+    let org = hr.get("/org?q=%E9%94%80%E5%94%AE").await.text();
+    assert!(org.contains("易销售") && org.contains("思销售"));
+    let mut en = hr.clone();
+    en.cookie = Some(format!("{}; pulse_lang=en", hr.cookie.clone().unwrap()));
+    let r = en.get("/org").await.text();
+    assert!(r.contains("<html lang=\"en\">") && r.contains("Organisation"));
+    let e = app.login("employee").await;
+    let page = e.get("/org").await.text();
+    assert!(
+        page.contains("易销售") && !page.contains("尔销售"),
+        "scope applies on pages too"
+    );
+    assert_eq!(e.get("/people/E2").await.status, StatusCode::NOT_FOUND);
+    let switch = app
+        .anon()
+        .send(axum::http::Method::GET, "/lang/en", None, Vec::new(), false)
+        .await;
+    assert!(
+        switch
+            .headers
+            .get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("pulse_lang=en")
+    );
+}
+
+#[tokio::test]
+async fn anonymous_pages_redirect_to_login() {
+    let app = TestApp::new().await;
+    let r = app.anon().get("/org?q=1").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers.get("location").unwrap(),
+        "/login?next=/org%3Fq%3D1"
+    );
+}

@@ -1,0 +1,420 @@
+//! Test harness: each test gets its own database (a SQLite file, or a fresh
+//! PostgreSQL database when `PULSE_TEST_DATABASE_URL` is set), a small
+//! fixture organisation with one person per role, and an in-process client.
+
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use pulse_domain::roles::{Grant, Role, ScopeKind};
+use pulse_store::org::NewUnit;
+use pulse_store::people::PersonInput;
+use pulse_store::{Actor, Db, accounts};
+use pulse_web::{AppState, WebConfig};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "demo-pass";
+
+/// Opens a fresh, migrated database on the engine under test.
+pub async fn fresh_db() -> (Db, Option<tempfile::TempDir>) {
+    static N: AtomicU32 = AtomicU32::new(0);
+    match std::env::var("PULSE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(base) => {
+            let admin = Db::connect(Some(&base), std::path::Path::new("."))
+                .await
+                .expect("PULSE_TEST_DATABASE_URL must be reachable");
+            let name = format!(
+                "pulse_t_{}_{}_{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::SeqCst),
+                pulse_store::now_ms() % 1_000_000
+            );
+            if let Db::Postgres(pool) = &admin {
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(pool)
+                    .await
+                    .expect("create test database");
+            }
+            admin.close().await;
+            let url = match base.rsplit_once('/') {
+                Some((head, tail)) => match tail.split_once('?') {
+                    Some((_, q)) => format!("{head}/{name}?{q}"),
+                    None => format!("{head}/{name}"),
+                },
+                None => panic!("bad PULSE_TEST_DATABASE_URL"),
+            };
+            let db = Db::connect(Some(&url), std::path::Path::new("."))
+                .await
+                .expect("connect test database");
+            db.migrate().await.expect("migrate");
+            (db, None)
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let db = Db::connect(None, dir.path()).await.expect("sqlite");
+            db.migrate().await.expect("migrate");
+            (db, Some(dir))
+        }
+    }
+}
+
+pub fn password_hash() -> &'static str {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| pulse_domain::auth::hash_password(PASSWORD).expect("hash"))
+}
+
+/// The fixture organisation:
+/// HQ ─ HR (hrbp H1, admin A1, committee C1)
+///    ─ R1 (director D1) ─ T1 (manager M1; employees E1, E2)
+///                       ─ T2 (manager M2; employee E3)
+///    ─ R2 ─ T3 (employee E4)
+pub async fn seed_org(db: &Db) {
+    let actor = Actor::system("test");
+    let mut tx = db.begin().await.expect("tx");
+    let u = |code: &str, name: &str, kind, parent: Option<&str>| NewUnit {
+        code: code.into(),
+        name: name.into(),
+        kind,
+        parent_code: parent.map(String::from),
+        sort_order: 0,
+    };
+    use pulse_domain::org::UnitKind::*;
+    pulse_store::org::upsert_units(
+        &mut tx,
+        &actor,
+        &[
+            u("HQ", "测试集团", Group, None),
+            u("HR", "人力资源部", Department, Some("HQ")),
+            u("R1", "华东大区", Region, Some("HQ")),
+            u("T1", "上海销售一组", Team, Some("R1")),
+            u("T2", "杭州服务一组", Team, Some("R1")),
+            u("R2", "华南大区", Region, Some("HQ")),
+            u("T3", "广州销售一组", Team, Some("R2")),
+        ],
+    )
+    .await
+    .expect("units");
+    let ids = pulse_store::org::ids_by_code(&mut tx).await.expect("ids");
+    let p = |no: &str, name: &str, job: &str, unit: &str, mgr: Option<&str>| PersonInput {
+        employee_no: no.into(),
+        name: name.into(),
+        job_family: job.into(),
+        level: "P3".into(),
+        org_unit_id: ids[unit],
+        manager_employee_no: mgr.map(String::from),
+        hire_date: chrono::NaiveDate::from_ymd_opt(2022, 3, 1),
+        status: "active".into(),
+        email: None,
+        wecom_userid: None,
+    };
+    let people = vec![
+        p("H1", "何人事", "人力资源", "HR", None),
+        p("A1", "安管理", "信息技术", "HR", None),
+        p("C1", "程委员", "高管", "HR", None),
+        p("D1", "邓总监", "大区总监", "R1", None),
+        p("M1", "马主管", "一线主管", "T1", Some("D1")),
+        p("M2", "孟主管", "一线主管", "T2", Some("D1")),
+        p("E1", "易销售", "销售代表", "T1", Some("M1")),
+        p("E2", "尔销售", "销售代表", "T1", Some("M1")),
+        p("E3", "散工程", "服务工程师", "T2", Some("M2")),
+        p("E4", "思销售", "销售代表", "T3", None),
+    ];
+    pulse_store::people::upsert(&mut tx, &actor, &people, true)
+        .await
+        .expect("people");
+    let g = |role, scope, unit: Option<&str>| Grant {
+        role,
+        scope,
+        anchor_unit: unit.map(|u| ids[u]),
+    };
+    let emp = g(Role::Employee, ScopeKind::SelfOnly, None);
+    let logins: Vec<(&str, &str, Vec<Grant>)> = vec![
+        (
+            "H1",
+            "hrbp",
+            vec![emp.clone(), g(Role::Hrbp, ScopeKind::Org, None)],
+        ),
+        (
+            "A1",
+            "admin",
+            vec![emp.clone(), g(Role::Admin, ScopeKind::Org, None)],
+        ),
+        (
+            "C1",
+            "committee",
+            vec![emp.clone(), g(Role::Committee, ScopeKind::Org, None)],
+        ),
+        (
+            "D1",
+            "director",
+            vec![
+                emp.clone(),
+                g(Role::Director, ScopeKind::Subtree, Some("R1")),
+            ],
+        ),
+        (
+            "M1",
+            "manager",
+            vec![
+                emp.clone(),
+                g(Role::Manager, ScopeKind::Subtree, Some("T1")),
+            ],
+        ),
+        ("E1", "employee", vec![emp.clone()]),
+        ("E3", "engineer", vec![emp.clone()]),
+    ];
+    for (no, login, grants) in logins {
+        accounts::create_account_hashed(&mut tx, &actor, no, login, password_hash(), &grants)
+            .await
+            .expect("account");
+    }
+    tx.commit().await.expect("commit");
+}
+
+pub struct TestApp {
+    pub db: Db,
+    pub router: Router,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        let (db, dir) = fresh_db().await;
+        seed_org(&db).await;
+        Self::with_db(db, dir)
+    }
+
+    pub async fn empty() -> TestApp {
+        let (db, dir) = fresh_db().await;
+        Self::with_db(db, dir)
+    }
+
+    pub fn with_db(db: Db, dir: Option<tempfile::TempDir>) -> TestApp {
+        let state = AppState::new(
+            db.clone(),
+            WebConfig {
+                secure_cookies: false,
+                demo: false,
+            },
+        );
+        TestApp {
+            router: pulse_web::app(state),
+            db,
+            _dir: dir,
+        }
+    }
+
+    pub fn anon(&self) -> Client {
+        Client {
+            router: self.router.clone(),
+            cookie: None,
+            csrf: None,
+            bearer: None,
+        }
+    }
+
+    pub async fn login(&self, login: &str) -> Client {
+        let mut c = self.anon();
+        let res = c
+            .post_json(
+                "/api/v1/session",
+                &serde_json::json!({"login": login, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "login {login}: {}", res.text());
+        let cookie = res
+            .headers
+            .get(header::SET_COOKIE)
+            .expect("cookie")
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_string();
+        c.cookie = Some(cookie);
+        c.csrf = res.json()["csrf_token"].as_str().map(String::from);
+        c
+    }
+
+    pub fn with_token(&self, token: &str) -> Client {
+        Client {
+            router: self.router.clone(),
+            cookie: None,
+            csrf: None,
+            bearer: Some(token.to_string()),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Client {
+    pub router: Router,
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+    pub bearer: Option<String>,
+}
+
+pub struct Res {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Res {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).to_string()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    pub fn error_code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+}
+
+impl Client {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+        with_csrf: bool,
+    ) -> Res {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(c) = &self.cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        if let Some(t) = &self.bearer {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        if let (true, Some(t)) = (with_csrf, &self.csrf) {
+            req = req.header("x-csrf-token", t);
+        }
+        if let Some(ct) = content_type {
+            req = req.header(header::CONTENT_TYPE, ct);
+        }
+        let res = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::from(body)).expect("request"))
+            .await
+            .expect("infallible");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = to_bytes(res.into_body(), 64 * 1024 * 1024)
+            .await
+            .expect("body")
+            .to_vec();
+        Res {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Res {
+        self.send(Method::GET, path, None, Vec::new(), false).await
+    }
+
+    pub async fn post_json(&self, path: &str, v: &serde_json::Value) -> Res {
+        self.send(
+            Method::POST,
+            path,
+            Some("application/json"),
+            serde_json::to_vec(v).expect("json"),
+            false,
+        )
+        .await
+    }
+
+    pub async fn patch_json(&self, path: &str, v: &serde_json::Value) -> Res {
+        self.send(
+            Method::PATCH,
+            path,
+            Some("application/json"),
+            serde_json::to_vec(v).expect("json"),
+            false,
+        )
+        .await
+    }
+
+    pub async fn put_json(&self, path: &str, v: &serde_json::Value) -> Res {
+        self.send(
+            Method::PUT,
+            path,
+            Some("application/json"),
+            serde_json::to_vec(v).expect("json"),
+            false,
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Res {
+        self.send(Method::DELETE, path, None, Vec::new(), false)
+            .await
+    }
+
+    /// A browser form post; `with_csrf` adds the session's `_csrf` field.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)], with_csrf: bool) -> Res {
+        let mut pairs: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect();
+        if with_csrf {
+            pairs.push(format!("_csrf={}", enc(self.csrf.as_deref().unwrap_or(""))));
+        }
+        self.send(
+            Method::POST,
+            path,
+            Some("application/x-www-form-urlencoded"),
+            pairs.join("&").into_bytes(),
+            false,
+        )
+        .await
+    }
+
+    /// Uploads a file as the raw body of the import API.
+    pub async fn upload(&self, path: &str, bytes: Vec<u8>) -> Res {
+        self.send(
+            Method::POST,
+            path,
+            Some("application/octet-stream"),
+            bytes,
+            true,
+        )
+        .await
+    }
+}
+
+pub fn enc(s: &str) -> String {
+    pulse_web::access::urlencode(s).replace('/', "%2F")
+}
+
+/// Builds an .xlsx in memory from rows of text.
+pub fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(r as u32, c as u16, *v).expect("write");
+            }
+        }
+    }
+    wb.save_to_buffer().expect("save")
+}
