@@ -67,19 +67,21 @@ fn excel_serial_to_date(serial: f64) -> Result<NaiveDate, String> {
 pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
     let s = raw.trim();
     let s = s.split([' ', 'T']).next().unwrap_or(s);
-    if s.len() == 8 && s.chars().all(|c| c.is_ascii_digit()) {
-        if let Ok(d) = NaiveDate::parse_from_str(s, "%Y%m%d") {
-            return Ok(d);
-        }
+    if s.len() == 8
+        && s.chars().all(|c| c.is_ascii_digit())
+        && let Ok(d) = NaiveDate::parse_from_str(s, "%Y%m%d")
+    {
+        return Ok(d);
     }
-    if !s.is_empty() && s.len() <= 7 && s.chars().all(|c| c.is_ascii_digit() || c == '.') {
-        if let Ok(n) = s.parse::<f64>() {
-            return excel_serial_to_date(n);
-        }
+    if !s.is_empty()
+        && s.len() <= 7
+        && s.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && let Ok(n) = s.parse::<f64>()
+    {
+        return excel_serial_to_date(n);
     }
     let normalised: String = s
-        .replace('年', "-")
-        .replace('月', "-")
+        .replace(['年', '月'], "-")
         .replace('日', "")
         .replace(['/', '.'], "-");
     NaiveDate::parse_from_str(&normalised, "%Y-%m-%d")

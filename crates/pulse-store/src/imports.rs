@@ -583,15 +583,15 @@ async fn import_units(
             })
         };
         let parent = map.text(row, "parent");
-        if !code.is_empty() {
-            if let Some(first) = first_row_of.insert(code.clone(), row.number) {
-                errors.push(row_error(
-                    row,
-                    &map.header("code"),
-                    format!("部门编码“{code}”与第 {first} 行重复"),
-                    format!("unit code '{code}' repeats row {first}"),
-                ));
-            }
+        if !code.is_empty()
+            && let Some(first) = first_row_of.insert(code.clone(), row.number)
+        {
+            errors.push(row_error(
+                row,
+                &map.header("code"),
+                format!("部门编码“{code}”与第 {first} 行重复"),
+                format!("unit code '{code}' repeats row {first}"),
+            ));
         }
         if errors.len() == before {
             units.push((
@@ -607,15 +607,16 @@ async fn import_units(
         }
     }
     for (row, u) in &units {
-        if let Some(p) = &u.parent_code {
-            if !existing.contains(p) && !first_row_of.contains_key(p) {
-                errors.push(row_error(
-                    row,
-                    &map.header("parent"),
-                    format!("上级部门编码“{p}”不存在"),
-                    format!("parent unit '{p}' does not exist"),
-                ));
-            }
+        if let Some(p) = &u.parent_code
+            && !existing.contains(p)
+            && !first_row_of.contains_key(p)
+        {
+            errors.push(row_error(
+                row,
+                &map.header("parent"),
+                format!("上级部门编码“{p}”不存在"),
+                format!("parent unit '{p}' does not exist"),
+            ));
         }
     }
     report.errors = errors;

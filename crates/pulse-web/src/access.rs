@@ -158,13 +158,14 @@ pub async fn authorize(
         return e.into_response();
     }
     let mut req = req;
-    if let Some(c) = &caller {
-        if c.token_scopes.is_none() && is_unsafe(req.method()) {
-            req = match check_csrf(req, c, is_api).await {
-                Ok(r) => r,
-                Err(e) => return e.into_response(),
-            };
-        }
+    if let Some(c) = &caller
+        && c.token_scopes.is_none()
+        && is_unsafe(req.method())
+    {
+        req = match check_csrf(req, c, is_api).await {
+            Ok(r) => r,
+            Err(e) => return e.into_response(),
+        };
     }
     if let Some(c) = caller {
         req.extensions_mut().insert(c);
@@ -200,10 +201,10 @@ async fn check_csrf(req: Request, caller: &Caller, is_api: bool) -> Result<Reque
     if is_api && (req.method() != Method::POST || content_type.starts_with("application/json")) {
         return Ok(req);
     }
-    if let Some(q) = req.uri().query() {
-        if form_field(q, CSRF_FIELD).as_deref() == Some(expected) {
-            return Ok(req);
-        }
+    if let Some(q) = req.uri().query()
+        && form_field(q, CSRF_FIELD).as_deref() == Some(expected)
+    {
+        return Ok(req);
     }
     if content_type.starts_with("application/x-www-form-urlencoded") {
         let (parts, body) = req.into_parts();
