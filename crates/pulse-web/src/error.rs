@@ -142,8 +142,12 @@ pub type AppResult<T> = Result<T, AppError>;
 /// rejections (bad JSON, wrong content type, body too large) into the same
 /// envelope so no client ever sees a bare text error.
 pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let lang = crate::i18n::request_lang(req.headers());
     let is_api = req.uri().path().starts_with("/api/");
+    let lang = if is_api {
+        crate::i18n::api_lang(req.headers())
+    } else {
+        crate::i18n::request_lang(req.headers())
+    };
     let res = next.run(req).await;
     let err = match res.extensions().get::<AppError>() {
         Some(e) => e.clone(),

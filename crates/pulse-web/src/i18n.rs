@@ -6,16 +6,26 @@ use pulse_domain::Lang;
 
 pub const LANG_COOKIE: &str = "pulse_lang";
 
-/// The cookie wins, then `Accept-Language`, then zh-CN.
+/// Pages are zh-CN unless the person chose English (the language cookie):
+/// many Chinese offices run English-language browsers, and the product's
+/// default must not flip with them. API clients may also ask with
+/// `Accept-Language`.
 pub fn request_lang(headers: &HeaderMap) -> Lang {
-    if let Some(v) = crate::access::cookie(headers, LANG_COOKIE) {
-        return Lang::parse(&v);
-    }
-    headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(Lang::from_accept_language)
-        .unwrap_or_default()
+    cookie_lang(headers).unwrap_or_default()
+}
+
+pub fn api_lang(headers: &HeaderMap) -> Lang {
+    cookie_lang(headers).unwrap_or_else(|| {
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(Lang::from_accept_language)
+            .unwrap_or_default()
+    })
+}
+
+fn cookie_lang(headers: &HeaderMap) -> Option<Lang> {
+    crate::access::cookie(headers, LANG_COOKIE).map(|v| Lang::parse(&v))
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -140,7 +140,6 @@ struct OrgPage {
     tr: Tr,
     nav: Nav,
     tree: Vec<TreeRow>,
-    phone_collapsed: bool,
     selected: String,
     selected_path: String,
     q: String,
@@ -208,7 +207,6 @@ pub async fn org(
     let (found, total) = people::list(&state.db, &caller.viewer(), &query).await?;
     let page = OrgPage {
         tree: visible_tree(&tree, selected_unit),
-        phone_collapsed: selected_unit.is_some() || !q.is_empty(),
         selected: selected_unit
             .and_then(|id| tree.get(id))
             .map(|u| u.code.clone())

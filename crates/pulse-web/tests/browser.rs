@@ -1,0 +1,313 @@
+//! Browser tests (issue 2 §11): headless Chromium, driven over WebDriver by
+//! Debian's chromedriver, signs in at phone size and desktop size and finds a
+//! person through the org tree and through search. Screenshots are kept in
+//! `test-artifacts/` at the workspace root.
+//!
+//! Without chromium/chromedriver the test fails under CI (which installs
+//! them) and is reported as not run elsewhere, so `cargo test` on a fresh
+//! machine still passes.
+
+#[path = "api/support/mod.rs"]
+mod support;
+
+use std::net::TcpListener as StdListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use thirtyfour::prelude::*;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn artifacts() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts");
+    std::fs::create_dir_all(&dir).expect("artifacts dir");
+    dir
+}
+
+fn tools_present() -> bool {
+    Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists()
+}
+
+/// Starts chromedriver and waits (bounded) until it accepts connections.
+async fn start_driver() -> (Driver, String) {
+    let port = free_port();
+    let child = Command::new("/usr/bin/chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let guard = Driver(child);
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return (guard, format!("http://127.0.0.1:{port}"));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("chromedriver did not start");
+}
+
+/// A browser session; `phone` emulates a 390×844 phone with WeChat Work's
+/// in-app browser user agent (headless windows cannot be narrower than 500 px).
+async fn browser(driver_url: &str, phone: bool, profile: &Path) -> WebDriver {
+    let mut caps = DesiredCapabilities::chrome();
+    if phone {
+        caps.add_experimental_option(
+            "mobileEmulation",
+            serde_json::json!({
+                "deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2.0},
+                "userAgent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 wxwork/4.1.22 MicroMessenger/7.0.1 Language/zh"
+            }),
+        )
+        .expect("mobile emulation");
+    }
+    caps.set_binary("/usr/bin/chromium").expect("binary");
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--lang=zh-CN",
+        if phone {
+            "--window-size=500,900"
+        } else {
+            "--window-size=1366,900"
+        },
+        &format!("--user-data-dir={}", profile.display()),
+    ] {
+        caps.add_arg(arg).expect("arg");
+    }
+    WebDriver::new(driver_url, caps)
+        .await
+        .expect("browser session")
+}
+
+async fn sign_in(d: &WebDriver, base: &str, login: &str) {
+    d.goto(format!("{base}/login")).await.expect("login page");
+    d.find(By::Name("login"))
+        .await
+        .expect("login field")
+        .send_keys(login)
+        .await
+        .expect("type");
+    d.find(By::Name("password"))
+        .await
+        .expect("password field")
+        .send_keys(support::PASSWORD)
+        .await
+        .expect("type");
+    d.find(By::Css("button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    wait_for_path(d, "/me").await;
+}
+
+async fn wait_for_path(d: &WebDriver, path: &str) {
+    for _ in 0..100 {
+        if d.current_url()
+            .await
+            .map(|u| u.path() == path)
+            .unwrap_or(false)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "never reached {path}; at {:?}",
+        d.current_url().await.map(|u| u.to_string())
+    );
+}
+
+async fn wait_for_unit(d: &WebDriver, code: &str) {
+    for _ in 0..100 {
+        if d.current_url()
+            .await
+            .map(|u| u.query() == Some(&format!("unit={code}")))
+            .unwrap_or(false)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("never opened unit {code}");
+}
+
+async fn wait_for_query(d: &WebDriver) {
+    for _ in 0..100 {
+        if d.current_url()
+            .await
+            .map(|u| u.query().is_some_and(|q| q.contains("q=")))
+            .unwrap_or(false)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the search never ran");
+}
+
+#[tokio::test]
+async fn sign_in_and_find_people_on_phone_and_desktop() {
+    if !tools_present() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must install chromium and chromium-driver"
+        );
+        eprintln!("browser test not run: /usr/bin/chromium or /usr/bin/chromedriver missing");
+        return;
+    }
+    let app = support::TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let state = pulse_web::AppState::new(
+        app.db.clone(),
+        pulse_web::WebConfig {
+            secure_cookies: false,
+            demo: true,
+        },
+    );
+    let server = tokio::spawn(pulse_web::serve(state, listener, std::future::pending()));
+    let started = std::time::Instant::now();
+    let (_driver, driver_url) = start_driver().await;
+    let out = artifacts();
+
+    // Phone (390×844): sign in, search by name, open the person.
+    let profile = tempfile::tempdir().expect("profile");
+    let phone = browser(&driver_url, true, profile.path()).await;
+    eprintln!("browser up after {:?}", started.elapsed());
+    sign_in(&phone, &base, "manager").await;
+    eprintln!("signed in after {:?}", started.elapsed());
+    let body = phone
+        .find(By::Tag("body"))
+        .await
+        .expect("body")
+        .text()
+        .await
+        .expect("text");
+    assert!(body.contains("马主管"), "profile shows the name: {body}");
+    phone
+        .screenshot(&out.join("phone-me.png"))
+        .await
+        .expect("screenshot");
+    let width: i64 = phone
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .expect("js")
+        .convert()
+        .expect("number");
+    assert!(
+        width <= 390,
+        "no horizontal scrolling at phone width (scrollWidth {width})"
+    );
+
+    phone.goto(format!("{base}/org")).await.expect("org");
+    let search = phone
+        .find(By::Css("input[name=q]"))
+        .await
+        .expect("search box");
+    search.send_keys("尔销售").await.expect("type");
+    phone
+        .find(By::Css("form.search button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("search");
+    wait_for_query(&phone).await;
+    let link = phone
+        .query(By::LinkText("尔销售"))
+        .first()
+        .await
+        .expect("result link");
+    phone
+        .screenshot(&out.join("phone-search.png"))
+        .await
+        .expect("screenshot");
+    link.click().await.expect("open person");
+    wait_for_path(&phone, "/people/E2").await;
+    let body = phone
+        .find(By::Tag("body"))
+        .await
+        .expect("body")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        body.contains("E2") && body.contains("马主管"),
+        "person page shows 工号 and manager: {body}"
+    );
+    phone
+        .screenshot(&out.join("phone-person.png"))
+        .await
+        .expect("screenshot");
+    phone.quit().await.expect("quit");
+
+    // Desktop (1366×900): sign in as HRBP, walk the org tree down to a team.
+    let profile = tempfile::tempdir().expect("profile");
+    let desk = browser(&driver_url, false, profile.path()).await;
+    sign_in(&desk, &base, "hrbp").await;
+    desk.goto(format!("{base}/org")).await.expect("org");
+    desk.query(By::LinkText("华东大区"))
+        .first()
+        .await
+        .expect("region in tree")
+        .click()
+        .await
+        .expect("click");
+    wait_for_unit(&desk, "R1").await;
+    desk.query(By::LinkText("上海销售一组"))
+        .first()
+        .await
+        .expect("team in tree")
+        .click()
+        .await
+        .expect("click");
+    wait_for_unit(&desk, "T1").await;
+    let rows = desk
+        .find_all(By::Css("table.people tbody tr"))
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), 3, "the team's three people");
+    let text = desk
+        .find(By::Css("table.people"))
+        .await
+        .expect("table")
+        .text()
+        .await
+        .expect("text");
+    assert!(text.contains("易销售") && text.contains("尔销售"));
+    desk.screenshot(&out.join("desktop-org.png"))
+        .await
+        .expect("screenshot");
+    desk.quit().await.expect("quit");
+    server.abort();
+}
