@@ -96,12 +96,10 @@ pub async fn build(db: &Db, seed: u64, progress: &dyn Progress) -> anyhow::Resul
             .iter()
             .map(|(role, anchor)| Grant {
                 role: *role,
-                scope: if *role == Role::Employee {
-                    ScopeKind::SelfOnly
-                } else if anchor.is_some() {
+                scope: if anchor.is_some() {
                     ScopeKind::Subtree
                 } else {
-                    ScopeKind::Org
+                    role.default_scope()
                 },
                 anchor_unit: anchor.as_ref().map(|c| unit_ids[c]),
             })

@@ -64,11 +64,13 @@ impl Role {
     }
 
     /// The scope a role gets when an admin grants it without saying otherwise.
+    /// Committee members see no one by role alone: a calibration session
+    /// grants them its population, blind, for its duration (C1, C3).
     pub fn default_scope(self) -> ScopeKind {
         match self {
-            Role::Employee => ScopeKind::SelfOnly,
+            Role::Employee | Role::Committee => ScopeKind::SelfOnly,
             Role::Manager | Role::Director => ScopeKind::Subtree,
-            Role::Hrbp | Role::Committee | Role::Admin => ScopeKind::Org,
+            Role::Hrbp | Role::Admin => ScopeKind::Org,
         }
     }
 }

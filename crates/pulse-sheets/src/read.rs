@@ -313,6 +313,42 @@ mod tests {
         assert_eq!(texts(&g, 1), vec!["1001", "李四"]);
     }
 
+    /// A zip whose directory promises 2 GB from 16 bytes: refused before inflating.
+    fn fake_bomb() -> Vec<u8> {
+        let name = b"[Content_Types].xml";
+        let (comp, uncomp) = (16u32, 0x7FFF_FFFFu32);
+        let mut z = Vec::new();
+        z.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        z.extend_from_slice(&[20, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        z.extend_from_slice(&comp.to_le_bytes());
+        z.extend_from_slice(&uncomp.to_le_bytes());
+        z.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        z.extend_from_slice(&0u16.to_le_bytes());
+        z.extend_from_slice(name);
+        z.extend_from_slice(&[0u8; 16]);
+        let cd_offset = z.len() as u32;
+        z.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        z.extend_from_slice(&[20, 0, 20, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        z.extend_from_slice(&comp.to_le_bytes());
+        z.extend_from_slice(&uncomp.to_le_bytes());
+        z.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        z.extend_from_slice(&[0u8; 12]);
+        z.extend_from_slice(&0u32.to_le_bytes());
+        z.extend_from_slice(name);
+        let cd_size = z.len() as u32 - cd_offset;
+        z.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+        z.extend_from_slice(&[0, 0, 0, 0, 1, 0, 1, 0]);
+        z.extend_from_slice(&cd_size.to_le_bytes());
+        z.extend_from_slice(&cd_offset.to_le_bytes());
+        z.extend_from_slice(&0u16.to_le_bytes());
+        z
+    }
+
+    #[test]
+    fn zip_bomb_is_refused_before_inflating() {
+        assert!(matches!(read(&fake_bomb()), Err(SheetError::ZipBomb)));
+    }
+
     #[test]
     fn binary_garbage_is_refused() {
         assert!(matches!(read(&[]), Err(SheetError::EmptyFile)));

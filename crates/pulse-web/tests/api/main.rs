@@ -4,6 +4,7 @@
 mod support;
 
 mod contract;
+mod demo;
 mod imports;
 mod matrix;
 mod security;
