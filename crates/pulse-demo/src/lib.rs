@@ -10,7 +10,7 @@
 mod names;
 mod org;
 
-use pulse_domain::roles::{Grant, Role, ScopeKind};
+use pulse_domain::roles::{Grant, ScopeKind};
 use pulse_store::org::NewUnit;
 use pulse_store::people::PersonInput;
 use pulse_store::{Actor, Db, accounts};
