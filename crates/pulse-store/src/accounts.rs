@@ -507,3 +507,54 @@ pub async fn revoke_token(tx: &mut Tx, actor: &Actor, id: i64) -> Result<(), Sto
     .await?;
     Ok(())
 }
+
+async fn account_id_by_login(tx: &mut Tx, login: &str) -> Result<i64, StoreError> {
+    let found: Option<(i64,)> = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT id FROM accounts WHERE login = $1").bind(login).fetch_optional(conn).await?
+    });
+    found
+        .map(|(id,)| id)
+        .ok_or_else(|| StoreError::NotFound(format!("account {login}")))
+}
+
+/// Sets a new password hash and ends the account's sessions everywhere.
+pub async fn set_password(
+    tx: &mut Tx,
+    actor: &Actor,
+    login: &str,
+    hash: &str,
+) -> Result<(), StoreError> {
+    let id = account_id_by_login(tx, login).await?;
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2").bind(hash).bind(id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *conn).await?;
+    });
+    audit::record::<(), ()>(tx, actor, "set_password", "account", login, None, None).await
+}
+
+/// Disables (or re-enables) sign-in; disabling ends the account's sessions.
+pub async fn set_disabled(
+    tx: &mut Tx,
+    actor: &Actor,
+    login: &str,
+    disabled: bool,
+) -> Result<(), StoreError> {
+    let id = account_id_by_login(tx, login).await?;
+    let at = disabled.then(now_ms);
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE accounts SET disabled_at = $1 WHERE id = $2").bind(at).bind(id).execute(&mut *conn).await?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *conn).await?;
+        }
+    });
+    let action = if disabled { "disable" } else { "enable" };
+    audit::record::<(), ()>(tx, actor, action, "account", login, None, None).await
+}
+
+/// The stored hash of an account, for checking a current password.
+pub async fn password_hash_of(db: &Db, account_id: i64) -> Result<Option<String>, StoreError> {
+    let row: Option<(String,)> = on_db!(db, pool => {
+        sqlx::query_as("SELECT password_hash FROM accounts WHERE id = $1").bind(account_id).fetch_optional(pool).await?
+    });
+    Ok(row.map(|(h,)| h))
+}

@@ -19,7 +19,15 @@ use pulse_store::{Actor, Db};
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<f64>().unwrap_or(0.0)))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+            })
+        })
         .unwrap_or(0.0)
         / 1024.0
 }
@@ -31,29 +39,67 @@ async fn sqlite(dir: &std::path::Path) -> Db {
 }
 
 fn people_sheet(rows: usize, plan: &pulse_demo::DemoOrg) -> Vec<u8> {
-    let teams: Vec<&str> = plan.units.iter().filter(|u| u.code.contains('-')).map(|u| u.code.as_str()).collect();
+    let teams: Vec<&str> = plan
+        .units
+        .iter()
+        .filter(|u| u.code.contains('-'))
+        .map(|u| u.code.as_str())
+        .collect();
     let mut out = Vec::with_capacity(rows);
     for i in 0..rows {
         let (no, name, unit, mgr, job) = if rows == plan.people.len() {
             let p = &plan.people[i];
-            (p.employee_no.clone(), p.name.clone(), p.unit_code.clone(), p.manager.clone().unwrap_or_default(), p.job_family.to_string())
+            (
+                p.employee_no.clone(),
+                p.name.clone(),
+                p.unit_code.clone(),
+                p.manager.clone().unwrap_or_default(),
+                p.job_family.to_string(),
+            )
         } else {
-            let mgr = if i % 12 == 0 { String::new() } else { format!("B{:06}", i - i % 12) };
-            (format!("B{i:06}"), format!("员工{i}"), teams[i / 12 % teams.len()].to_string(), mgr, "销售代表".to_string())
+            let mgr = if i % 12 == 0 {
+                String::new()
+            } else {
+                format!("B{:06}", i - i % 12)
+            };
+            (
+                format!("B{i:06}"),
+                format!("员工{i}"),
+                teams[i / 12 % teams.len()].to_string(),
+                mgr,
+                "销售代表".to_string(),
+            )
         };
         out.push(vec![
             Cell::Text(no),
             Cell::Text(name),
             Cell::Text(unit),
-            if mgr.is_empty() { Cell::Empty } else { Cell::Text(mgr) },
+            if mgr.is_empty() {
+                Cell::Empty
+            } else {
+                Cell::Text(mgr)
+            },
             Cell::Text(job),
             Cell::Text("P3".into()),
-            Cell::Date(chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date") + chrono::Duration::days((i % 2000) as i64)),
+            Cell::Date(
+                chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date")
+                    + chrono::Duration::days((i % 2000) as i64),
+            ),
         ]);
     }
     XlsxTable {
         sheet_name: "人员".into(),
-        headers: ["工号", "姓名", "部门", "上级工号", "岗位族", "职级", "入职日期"].map(String::from).to_vec(),
+        headers: [
+            "工号",
+            "姓名",
+            "部门",
+            "上级工号",
+            "岗位族",
+            "职级",
+            "入职日期",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: out,
         widths: vec![],
     }
@@ -62,7 +108,10 @@ fn people_sheet(rows: usize, plan: &pulse_demo::DemoOrg) -> Vec<u8> {
 }
 
 fn read_only(bytes: &[u8]) -> usize {
-    let (t, _) = ImportKind::People.columns().locate(pulse_sheets::read(bytes).expect("read")).expect("locate");
+    let (t, _) = ImportKind::People
+        .columns()
+        .locate(pulse_sheets::read(bytes).expect("read"))
+        .expect("locate");
     t.rows.len()
 }
 
@@ -70,7 +119,9 @@ async fn org_only_db(dir: &std::path::Path, plan: &pulse_demo::DemoOrg) -> Db {
     let db = sqlite(dir).await;
     let mut tx = db.begin().await.expect("tx");
     let units: Vec<_> = plan.units.iter().map(|u| u.new_unit()).collect();
-    pulse_store::org::upsert_units(&mut tx, &Actor::system("bench"), &units).await.expect("units");
+    pulse_store::org::upsert_units(&mut tx, &Actor::system("bench"), &units)
+        .await
+        .expect("units");
     tx.commit().await.expect("commit");
     db
 }
@@ -109,14 +160,23 @@ where
     }
     let secs = started.elapsed().as_secs_f64();
     all.sort();
-    (all.len() as f64 / secs, percentile(&all, 0.5), percentile(&all, 0.99))
+    (
+        all.len() as f64 / secs,
+        percentile(&all, 0.5),
+        percentile(&all, 0.99),
+    )
 }
 
 #[tokio::main]
 async fn main() {
     let quick = std::env::var("PULSE_BENCH_QUICK").is_ok();
     let plan = pulse_demo::plan(pulse_demo::DEFAULT_SEED);
-    println!("# Pulse foundation benchmarks ({} cores)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "# Pulse foundation benchmarks ({} cores)",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
 
     // 1. The 2,100-person sheet (the whole demo roster, 2,342 rows).
     let sheet = people_sheet(plan.people.len(), &plan);
@@ -126,10 +186,24 @@ async fn main() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = org_only_db(dir.path(), &plan).await;
     let t = Instant::now();
-    let r = imports::run(&db, &Actor::system("bench"), ImportKind::People, "roster.xlsx", &sheet, false).await.expect("import");
+    let r = imports::run(
+        &db,
+        &Actor::system("bench"),
+        ImportKind::People,
+        "roster.xlsx",
+        &sheet,
+        false,
+    )
+    .await
+    .expect("import");
     let took = t.elapsed();
     assert!(r.committed, "{:?}", r.errors.first());
-    println!("import roster: {n} rows committed in {:.0} ms (read-only baseline {:.0} ms, ratio {:.1}x)", took.as_secs_f64() * 1e3, base.as_secs_f64() * 1e3, took.as_secs_f64() / base.as_secs_f64());
+    println!(
+        "import roster: {n} rows committed in {:.0} ms (read-only baseline {:.0} ms, ratio {:.1}x)",
+        took.as_secs_f64() * 1e3,
+        base.as_secs_f64() * 1e3,
+        took.as_secs_f64() / base.as_secs_f64()
+    );
     db.close().await;
 
     // 2. A 100,000-row dry run.
@@ -142,7 +216,16 @@ async fn main() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = org_only_db(dir.path(), &plan).await;
     let t = Instant::now();
-    let r = imports::run(&db, &Actor::system("bench"), ImportKind::People, "big.xlsx", &big, true).await.expect("dry run");
+    let r = imports::run(
+        &db,
+        &Actor::system("bench"),
+        ImportKind::People,
+        "big.xlsx",
+        &big,
+        true,
+    )
+    .await
+    .expect("dry run");
     let took = t.elapsed();
     assert!(r.ok(), "{:?}", r.errors.first());
     println!(
@@ -160,12 +243,16 @@ async fn main() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = sqlite(dir.path()).await;
     let t = Instant::now();
-    pulse_demo::build(&db, pulse_demo::DEFAULT_SEED, &pulse_demo::NoProgress).await.expect("demo");
+    pulse_demo::build(&db, pulse_demo::DEFAULT_SEED, &pulse_demo::NoProgress)
+        .await
+        .expect("demo");
     println!("demo build: {:.2} s", t.elapsed().as_secs_f64());
 
     // 4. HTTP under load: full stack vs a bare axum + SQLite handler.
     let state = pulse_web::AppState::new(db.clone(), pulse_web::WebConfig::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(pulse_web::serve(state, listener, std::future::pending()));
     let pool = match &db {
@@ -177,33 +264,71 @@ async fn main() {
         axum::routing::get(move || {
             let pool = pool.clone();
             async move {
-                let row: (String, String) = sqlx::query_as("SELECT employee_no, name FROM people WHERE id = $1").bind(100_i64).fetch_one(&pool).await.expect("row");
+                let row: (String, String) =
+                    sqlx::query_as("SELECT employee_no, name FROM people WHERE id = $1")
+                        .bind(100_i64)
+                        .fetch_one(&pool)
+                        .await
+                        .expect("row");
                 axum::Json(serde_json::json!({"employee_no": row.0, "name": row.1}))
             }
         }),
     );
-    let bare_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let bare_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let bare_addr = bare_listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(bare_listener, bare).await });
 
     let clients = 64;
     let per = if quick { 20 } else { 100 };
-    let http = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(128).build().expect("client");
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(128)
+        .build()
+        .expect("client");
     let h = http.clone();
     let (base_rps, base_p50, base_p99) = load(clients, per, move |_, _| {
         let h = h.clone();
-        async move { h.get(format!("http://{bare_addr}/bare")).send().await.map(|r| r.status().is_success()).unwrap_or(false) }
+        async move {
+            h.get(format!("http://{bare_addr}/bare"))
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false)
+        }
     })
     .await;
 
     // Sign in the clients first (each its own session, as 64 managers would).
-    let logins: Vec<String> = plan.people.iter().filter(|p| p.job_family == "一线主管").take(clients).map(|p| p.employee_no.clone()).collect();
+    let logins: Vec<String> = plan
+        .people
+        .iter()
+        .filter(|p| p.job_family == "一线主管")
+        .take(clients)
+        .map(|p| p.employee_no.clone())
+        .collect();
     let t = Instant::now();
     let mut cookies = Vec::new();
     for login in &logins {
-        let r = http.post(format!("http://{addr}/api/v1/session")).json(&serde_json::json!({"login": login, "password": "demo"})).send().await.expect("login");
+        let r = http
+            .post(format!("http://{addr}/api/v1/session"))
+            .json(&serde_json::json!({"login": login, "password": "demo"}))
+            .send()
+            .await
+            .expect("login");
         assert!(r.status().is_success());
-        cookies.push(r.headers().get("set-cookie").expect("cookie").to_str().expect("ascii").split(';').next().expect("pair").to_string());
+        cookies.push(
+            r.headers()
+                .get("set-cookie")
+                .expect("cookie")
+                .to_str()
+                .expect("ascii")
+                .split(';')
+                .next()
+                .expect("pair")
+                .to_string(),
+        );
     }
     let login_each = t.elapsed() / logins.len() as u32;
     let cookies = Arc::new(cookies);
@@ -212,17 +337,27 @@ async fn main() {
         let h = h.clone();
         let cookie = cookies[c % cookies.len()].clone();
         async move {
-            h.get(format!("http://{addr}/api/v1/people?page={}&per_page=20", 1 + i % 3))
-                .header("cookie", cookie)
-                .send()
-                .await
-                .map(|r| r.status().is_success())
-                .unwrap_or(false)
+            h.get(format!(
+                "http://{addr}/api/v1/people?page={}&per_page=20",
+                1 + i % 3
+            ))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .map(|r| r.status().is_success())
+            .unwrap_or(false)
         }
     })
     .await;
-    println!("sign-in (argon2id verify + session): {:.0} ms each, sequential", login_each.as_secs_f64() * 1e3);
-    println!("bare axum + SQLite row: {base_rps:.0} req/s, p50 {:.1} ms, p99 {:.1} ms ({clients} clients)", base_p50.as_secs_f64() * 1e3, base_p99.as_secs_f64() * 1e3);
+    println!(
+        "sign-in (argon2id verify + session): {:.0} ms each, sequential",
+        login_each.as_secs_f64() * 1e3
+    );
+    println!(
+        "bare axum + SQLite row: {base_rps:.0} req/s, p50 {:.1} ms, p99 {:.1} ms ({clients} clients)",
+        base_p50.as_secs_f64() * 1e3,
+        base_p99.as_secs_f64() * 1e3
+    );
     println!(
         "GET /api/v1/people (session, scope CTE, page of 20): {rps:.0} req/s, p50 {:.1} ms, p99 {:.1} ms — {:.0}% of the bare rate",
         p50.as_secs_f64() * 1e3,

@@ -2,6 +2,7 @@
 //! envelope, the JSON API and the server-rendered pages.
 
 pub mod access;
+mod account_flow;
 pub mod api;
 mod auth_flow;
 pub mod error;

@@ -10,11 +10,11 @@ use crate::api;
 #[openapi(
     info(title = "Pulse API", description = "绩效脉搏 JSON API. Sign in with `POST /api/v1/session` (cookie) or send `Authorization: Bearer <token>` with a scoped API token. Errors: `{\"error\": {\"code\", \"message\"}}`."),
     paths(
-        api::session::login, api::session::logout, api::session::me,
+        api::session::login, api::session::logout, api::session::me, api::session::change_password,
         api::people::list, api::people::get, api::people::patch,
         api::org::list,
         api::imports::create, api::imports::get, api::imports::errors_xlsx,
-        api::admin::list_accounts, api::admin::set_roles,
+        api::admin::list_accounts, api::admin::set_roles, api::admin::create_account, api::admin::reset_password, api::admin::set_disabled,
         api::admin::create_token, api::admin::list_tokens, api::admin::revoke_token,
         api::admin::list_audit,
     ),

@@ -110,6 +110,30 @@ pub fn table() -> Vec<Route> {
             get(api::imports::errors_xlsx),
         ),
         r(
+            "POST",
+            "/api/v1/accounts",
+            Access::roles(ADMIN),
+            post(api::admin::create_account),
+        ),
+        r(
+            "PUT",
+            "/api/v1/accounts/{login}/password",
+            Access::roles(ADMIN),
+            put(api::admin::reset_password),
+        ),
+        r(
+            "PUT",
+            "/api/v1/accounts/{login}/disabled",
+            Access::roles(ADMIN),
+            put(api::admin::set_disabled),
+        ),
+        r(
+            "PUT",
+            "/api/v1/me/password",
+            Access::ANYONE,
+            put(api::session::change_password),
+        ),
+        r(
             "GET",
             "/api/v1/accounts",
             Access::roles(ADMIN),
@@ -221,6 +245,30 @@ pub fn table() -> Vec<Route> {
             "/admin/users/{login}/roles",
             Access::roles(ADMIN),
             post(pages::admin::set_roles),
+        ),
+        r(
+            "POST",
+            "/admin/accounts",
+            Access::roles(ADMIN),
+            post(pages::admin::create_account),
+        ),
+        r(
+            "POST",
+            "/admin/users/{login}/password",
+            Access::roles(ADMIN),
+            post(pages::admin::reset_password),
+        ),
+        r(
+            "POST",
+            "/admin/users/{login}/disabled",
+            Access::roles(ADMIN),
+            post(pages::admin::set_disabled),
+        ),
+        r(
+            "POST",
+            "/me/password",
+            Access::ANYONE,
+            post(pages::people::change_password),
         ),
         r(
             "POST",

@@ -275,3 +275,72 @@ pub async fn list_audit(
     let total = items.len() as i64;
     Ok(Json(AuditList { items, total }))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    /// 工号 of the person who gets the login.
+    pub employee_no: String,
+    /// Defaults to the 工号.
+    pub login: Option<String>,
+    /// Initial password (at least 4 characters); the person should change it.
+    pub password: String,
+    /// Defaults to `[{"role": "employee"}]`.
+    pub grants: Option<Vec<GrantInput>>,
+}
+
+/// Create a login for a person (admin).
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "admin", request_body = NewAccount,
+    responses((status = 201, body = AccountDto), (status = 409, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn create_account(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    ApiJson(body): ApiJson<NewAccount>,
+) -> AppResult<impl IntoResponse> {
+    let login = crate::account_flow::create(&state, &caller, body).await?;
+    let created = accounts::account_by_login(&state.db, &login)
+        .await?
+        .ok_or_else(|| AppError::not_found("账号", "account"))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(account_dto(created, &state.org_tree().await?)),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    pub password: String,
+}
+
+/// Reset an account's password (admin); its sessions end.
+#[utoipa::path(put, path = "/api/v1/accounts/{login}/password", tag = "admin", request_body = PasswordReset,
+    responses((status = 204), (status = 404, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(login): Path<String>,
+    ApiJson(body): ApiJson<PasswordReset>,
+) -> AppResult<StatusCode> {
+    crate::account_flow::reset_password(&state, &caller, &login, &body.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountState {
+    pub disabled: bool,
+}
+
+/// Disable or re-enable sign-in (admin). Disabling ends the sessions.
+#[utoipa::path(put, path = "/api/v1/accounts/{login}/disabled", tag = "admin", request_body = AccountState,
+    responses((status = 204), (status = 404, body = super::ErrorBody)))]
+pub async fn set_disabled(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(login): Path<String>,
+    ApiJson(body): ApiJson<AccountState>,
+) -> AppResult<StatusCode> {
+    crate::account_flow::set_disabled(&state, &caller, &login, body.disabled).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

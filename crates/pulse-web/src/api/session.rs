@@ -118,3 +118,36 @@ pub async fn logout(
 pub async fn me(State(state): State<AppState>, Me(caller): Me) -> AppResult<Json<MeDto>> {
     Ok(Json(me_dto(&state, &caller).await?))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Change your own password; other sessions end, this one stays.
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "session", request_body = PasswordChange,
+    responses((status = 204), (status = 422, body = super::ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: axum::http::HeaderMap,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> AppResult<Response> {
+    let secret = crate::account_flow::change_own_password(
+        &state,
+        &caller,
+        &body.current_password,
+        &body.new_password,
+    )
+    .await?;
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    let _ = headers;
+    let cookie = session_cookie(&secret, state.config.secure_cookies);
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(crate::error::AppError::internal)?,
+    );
+    Ok(res)
+}

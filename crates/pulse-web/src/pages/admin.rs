@@ -30,6 +30,7 @@ pub struct RoleOption {
 
 pub struct AccountView {
     login: String,
+    disabled: bool,
     employee_no: String,
     name: String,
     org_unit: String,
@@ -106,6 +107,7 @@ async fn render(
                         .map(|u| u.name.clone()),
                 })
                 .collect(),
+            disabled: a.account.disabled_at.is_some(),
             login: a.account.login,
             employee_no: a.account.employee_no,
             name: a.account.name,
@@ -404,4 +406,100 @@ mod tests {
             vec![("name".to_string(), String::new(), "李四".to_string())]
         );
     }
+}
+
+fn field(pairs: &[(String, String)], k: &str) -> String {
+    pairs
+        .iter()
+        .find(|(key, _)| key == k)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// Runs an account action and re-renders the users page with its outcome.
+async fn outcome(
+    state: &AppState,
+    ctx: PageCtx,
+    q: String,
+    ok_msg: String,
+    result: AppResult<()>,
+) -> AppResult<Response> {
+    let lang = ctx.lang();
+    match result {
+        Ok(()) => render(state, ctx, q, Some(ok_msg), None, None).await,
+        Err(e) if e.status.is_client_error() => {
+            render(state, ctx, q, None, Some(e.message(lang).to_string()), None).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn create_account(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    body: String,
+) -> AppResult<Response> {
+    let ctx = PageCtx::new(&headers, Some(&caller), "admin");
+    let lang = ctx.lang();
+    let pairs = form_pairs(&body);
+    let input = crate::api::admin::NewAccount {
+        employee_no: field(&pairs, "employee_no"),
+        login: Some(field(&pairs, "login")).filter(|s| !s.trim().is_empty()),
+        password: field(&pairs, "password"),
+        grants: None,
+    };
+    let result = crate::account_flow::create(&state, &caller, input).await;
+    let (q, result) = match result {
+        Ok(login) => (login, Ok(())),
+        Err(e) => (String::new(), Err(e)),
+    };
+    let msg = format!("{q} {}", lang.pick("已创建", "created"));
+    outcome(&state, ctx, q, msg, result).await
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    Path(login): Path<String>,
+    body: String,
+) -> AppResult<Response> {
+    let ctx = PageCtx::new(&headers, Some(&caller), "admin");
+    let msg = format!(
+        "{login} {}",
+        ctx.lang().pick(
+            "的密码已重置，原有登录已失效",
+            "password reset; its sessions ended"
+        )
+    );
+    let result = crate::account_flow::reset_password(
+        &state,
+        &caller,
+        &login,
+        &field(&form_pairs(&body), "password"),
+    )
+    .await;
+    outcome(&state, ctx, login.clone(), msg, result).await
+}
+
+pub async fn set_disabled(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    Path(login): Path<String>,
+    body: String,
+) -> AppResult<Response> {
+    let ctx = PageCtx::new(&headers, Some(&caller), "admin");
+    let disabled = field(&form_pairs(&body), "disabled") == "true";
+    let msg = format!(
+        "{login} {}",
+        if disabled {
+            ctx.lang().pick("已停用", "disabled")
+        } else {
+            ctx.lang().pick("已启用", "enabled")
+        }
+    );
+    let result = crate::account_flow::set_disabled(&state, &caller, &login, disabled).await;
+    outcome(&state, ctx, login.clone(), msg, result).await
 }

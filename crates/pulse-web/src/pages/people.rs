@@ -2,7 +2,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use pulse_domain::roles::Role;
 use pulse_sheets::{Cell, XlsxTable};
 use pulse_store::org::Tree;
@@ -24,6 +24,8 @@ struct MePage {
     org_path: String,
     chain: Vec<(String, String)>,
     grants: Vec<(String, String)>,
+    message: Option<String>,
+    error: Option<String>,
 }
 
 /// The manager chain above a person, nearest first, stopping at a cycle.
@@ -43,12 +45,32 @@ async fn chain_of(state: &AppState, person: &Person) -> AppResult<Vec<(String, S
     Ok(out)
 }
 
+#[derive(Debug, Deserialize)]
+pub struct MeParams {
+    changed: Option<String>,
+}
+
 pub async fn me(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
+    Query(p): Query<MeParams>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::new(&headers, Some(&caller), "me");
+    let lang = crate::i18n::request_lang(&headers);
+    let message = p
+        .changed
+        .map(|_| lang.pick("密码已修改", "Password changed").to_string());
+    me_with(&state, &caller, &headers, message, None).await
+}
+
+async fn me_with(
+    state: &AppState,
+    caller: &pulse_store::accounts::Caller,
+    headers: &HeaderMap,
+    message: Option<String>,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let ctx = PageCtx::new(headers, Some(caller), "me");
     let person = people::by_id(&state.db, caller.person_id)
         .await?
         .ok_or_else(|| AppError::not_found("人员", "person"))?;
@@ -69,9 +91,11 @@ pub async fn me(
         tr: ctx.tr,
         nav: ctx.nav,
         org_path: tree.path_names(person.org_unit_id),
-        chain: chain_of(&state, &person).await?,
+        chain: chain_of(state, &person).await?,
         person,
         grants,
+        message,
+        error,
     };
     Ok(axum::response::IntoResponse::into_response(page))
 }
@@ -305,4 +329,59 @@ pub fn people_workbook(found: &[Person]) -> Result<Vec<u8>, pulse_sheets::XlsxEr
         widths: vec![12.0, 10.0, 14.0, 16.0, 12.0, 12.0, 8.0, 12.0, 10.0, 24.0],
     }
     .to_bytes()
+}
+
+/// The password form on "my profile".
+pub async fn change_password(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    body: String,
+) -> AppResult<Response> {
+    let lang = crate::i18n::request_lang(&headers);
+    let get = |k: &str| crate::access::form_field(&body, k).unwrap_or_default();
+    if get("new_password") != get("confirm_password") {
+        return me_with(
+            &state,
+            &caller,
+            &headers,
+            None,
+            Some(
+                lang.pick("两次输入的新密码不一致", "the new passwords do not match")
+                    .to_string(),
+            ),
+        )
+        .await;
+    }
+    match crate::account_flow::change_own_password(
+        &state,
+        &caller,
+        &get("current_password"),
+        &get("new_password"),
+    )
+    .await
+    {
+        Ok(secret) => {
+            // The old session ended with the change; continue on the new one.
+            let mut res = axum::response::Redirect::to("/me?changed=1").into_response();
+            if let Ok(v) = axum::http::HeaderValue::from_str(&crate::access::session_cookie(
+                &secret,
+                state.config.secure_cookies,
+            )) {
+                res.headers_mut().append(axum::http::header::SET_COOKIE, v);
+            }
+            Ok(res)
+        }
+        Err(e) if e.status.is_client_error() => {
+            me_with(
+                &state,
+                &caller,
+                &headers,
+                None,
+                Some(e.message(lang).to_string()),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -323,3 +323,147 @@ async fn anonymous_pages_redirect_to_login() {
         "/login?next=/org%3Fq%3D1"
     );
 }
+
+#[tokio::test]
+async fn accounts_are_created_reset_disabled_and_passwords_changed() {
+    let app = TestApp::new().await;
+    let admin = app.login("admin").await;
+    let created = admin
+        .post_json(
+            "/api/v1/accounts",
+            &serde_json::json!({"employee_no": "E4", "password": "start-1"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    assert_eq!(created.json()["login"], "E4");
+    let dup = admin
+        .post_json(
+            "/api/v1/accounts",
+            &serde_json::json!({"employee_no": "E4", "login": "other", "password": "start-1"}),
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT, "one login per person");
+    let short = admin
+        .post_json(
+            "/api/v1/accounts",
+            &serde_json::json!({"employee_no": "E2", "password": "x"}),
+        )
+        .await;
+    assert_eq!(short.error_code(), "password_too_short");
+
+    let e4 = app
+        .anon()
+        .post_json(
+            "/api/v1/session",
+            &serde_json::json!({"login": "E4", "password": "start-1"}),
+        )
+        .await;
+    assert_eq!(e4.status, StatusCode::OK);
+    let mut e4c = app.anon();
+    e4c.cookie = Some(
+        e4.headers
+            .get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string(),
+    );
+    let wrong = e4c
+        .put_json(
+            "/api/v1/me/password",
+            &serde_json::json!({"current_password": "nope", "new_password": "better-2"}),
+        )
+        .await;
+    assert_eq!(wrong.error_code(), "wrong_password");
+    let changed = e4c
+        .put_json(
+            "/api/v1/me/password",
+            &serde_json::json!({"current_password": "start-1", "new_password": "better-2"}),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        e4c.get("/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED,
+        "old sessions end"
+    );
+    let anon = app.anon();
+    let login = |pw: &'static str| {
+        let anon = anon.clone();
+        async move {
+            anon.post_json(
+                "/api/v1/session",
+                &serde_json::json!({"login": "E4", "password": pw}),
+            )
+            .await
+        }
+    };
+    assert_eq!(login("better-2").await.status, StatusCode::OK);
+
+    assert_eq!(
+        admin
+            .put_json(
+                "/api/v1/accounts/E4/disabled",
+                &serde_json::json!({"disabled": true})
+            )
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(login("better-2").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        admin
+            .put_json(
+                "/api/v1/accounts/E4/disabled",
+                &serde_json::json!({"disabled": false})
+            )
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        admin
+            .put_json(
+                "/api/v1/accounts/E4/password",
+                &serde_json::json!({"password": "reset-3"})
+            )
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(login("reset-3").await.status, StatusCode::OK);
+    assert_eq!(
+        admin
+            .put_json(
+                "/api/v1/accounts/admin/disabled",
+                &serde_json::json!({"disabled": true})
+            )
+            .await
+            .error_code(),
+        "self_disable"
+    );
+
+    let trail = admin
+        .get("/api/v1/audit?entity=account&entity_id=E4")
+        .await
+        .json();
+    let actions: Vec<&str> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"set_password")
+            && actions.contains(&"disable")
+            && actions.contains(&"create"),
+        "{actions:?}"
+    );
+    assert!(
+        !trail.to_string().contains("argon2"),
+        "no hash in the trail"
+    );
+}
