@@ -386,28 +386,6 @@ pub async fn audit(
     .into_response())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::diff;
-
-    #[test]
-    fn diff_lists_changed_fields_only() {
-        let d = diff(
-            Some(r#"{"name":"张三","level":"P4"}"#),
-            Some(r#"{"name":"张三","level":"P5"}"#),
-        );
-        assert_eq!(
-            d,
-            vec![("level".to_string(), "P4".to_string(), "P5".to_string())]
-        );
-        let created = diff(None, Some(r#"{"name":"李四"}"#));
-        assert_eq!(
-            created,
-            vec![("name".to_string(), String::new(), "李四".to_string())]
-        );
-    }
-}
-
 fn field(pairs: &[(String, String)], k: &str) -> String {
     pairs
         .iter()
@@ -502,4 +480,26 @@ pub async fn set_disabled(
     );
     let result = crate::account_flow::set_disabled(&state, &caller, &login, disabled).await;
     outcome(&state, ctx, login.clone(), msg, result).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::diff;
+
+    #[test]
+    fn diff_lists_changed_fields_only() {
+        let d = diff(
+            Some(r#"{"name":"张三","level":"P4"}"#),
+            Some(r#"{"name":"张三","level":"P5"}"#),
+        );
+        assert_eq!(
+            d,
+            vec![("level".to_string(), "P4".to_string(), "P5".to_string())]
+        );
+        let created = diff(None, Some(r#"{"name":"李四"}"#));
+        assert_eq!(
+            created,
+            vec![("name".to_string(), String::new(), "李四".to_string())]
+        );
+    }
 }
