@@ -36,7 +36,7 @@ fn free_port() -> u16 {
 fn artifacts() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts");
     std::fs::create_dir_all(&dir).expect("artifacts dir");
-    dir
+    dir.canonicalize().expect("canonical artifacts dir")
 }
 
 fn tools_present() -> bool {
@@ -308,6 +308,71 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
     desk.screenshot(&out.join("desktop-org.png"))
         .await
         .expect("screenshot");
+
+    // The HRBP checks a sheet with a mistake: the page lists the row error.
+    let sheet = out.join("people-with-error.xlsx");
+    std::fs::write(
+        &sheet,
+        support::xlsx(&[
+            &["工号", "姓名", "部门", "上级工号", "岗位族", "职级"],
+            &["Z1", "新人", "T1", "NOBODY", "销售代表", "P2"],
+        ]),
+    )
+    .expect("write sheet");
+    desk.goto(format!("{base}/import"))
+        .await
+        .expect("import page");
+    desk.find(By::Css("input[type=file]"))
+        .await
+        .expect("file input")
+        .send_keys(sheet.to_string_lossy())
+        .await
+        .expect("choose file");
+    desk.find(By::Css("form.stack button[type=submit]"))
+        .await
+        .expect("check")
+        .click()
+        .await
+        .expect("click");
+    let result = desk
+        .query(By::Css("table.errors"))
+        .first()
+        .await
+        .expect("error table")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        result.contains("上级工号") && result.contains("NOBODY"),
+        "{result}"
+    );
+    desk.screenshot(&out.join("desktop-import-errors.png"))
+        .await
+        .expect("screenshot");
     desk.quit().await.expect("quit");
+
+    // The admin's users page at phone width.
+    let profile = tempfile::tempdir().expect("profile");
+    let admin = browser(&driver_url, true, profile.path()).await;
+    sign_in(&admin, &base, "admin").await;
+    admin
+        .goto(format!("{base}/admin/users"))
+        .await
+        .expect("users page");
+    let width: i64 = admin
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .expect("js")
+        .convert()
+        .expect("number");
+    assert!(
+        width <= 390,
+        "users page fits the phone (scrollWidth {width})"
+    );
+    admin
+        .screenshot(&out.join("phone-admin-users.png"))
+        .await
+        .expect("screenshot");
+    admin.quit().await.expect("quit");
     server.abort();
 }

@@ -149,7 +149,7 @@ pub async fn seed_org(db: &Db) {
         (
             "C1",
             "committee",
-            vec![emp.clone(), g(Role::Committee, ScopeKind::Org, None)],
+            vec![emp.clone(), g(Role::Committee, ScopeKind::SelfOnly, None)],
         ),
         (
             "D1",
