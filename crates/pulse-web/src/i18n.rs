@@ -90,6 +90,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("person.wecom", "企业微信ID", "WeChat Work ID"),
     ("person.reports", "直属下级", "Direct reports"),
     ("person.chain", "汇报链", "Reporting line"),
+    ("person.edit", "编辑人员信息", "Edit person"),
     ("person.history", "变更记录", "Change history"),
     ("status.active", "在职", "Active"),
     ("status.left", "离职", "Left"),

@@ -199,6 +199,12 @@ pub fn table() -> Vec<Route> {
             get(pages::people::person),
         ),
         r(
+            "POST",
+            "/people/{employee_no}",
+            Access::roles(HR),
+            post(pages::people::update),
+        ),
+        r(
             "GET",
             "/export/people.xlsx",
             Access::roles(EXPORTERS),

@@ -189,8 +189,23 @@ pub async fn patch(
     Path(employee_no): Path<String>,
     ApiJson(patch): ApiJson<PersonPatch>,
 ) -> AppResult<Json<PersonDto>> {
+    let person = apply_patch(&state, &caller, &employee_no, patch).await?;
+    Ok(Json(PersonDto::from_person(
+        person,
+        &state.org_tree().await?,
+    )))
+}
+
+/// Applies a patch to a person the caller may see, with the same checks as
+/// an import row (cycle, unknown manager or unit), audited; returns the result.
+pub(crate) async fn apply_patch(
+    state: &AppState,
+    caller: &pulse_store::accounts::Caller,
+    employee_no: &str,
+    patch: PersonPatch,
+) -> AppResult<Person> {
     let viewer = caller.viewer();
-    let current = people::get_visible(&state.db, &viewer, &employee_no)
+    let current = people::get_visible(&state.db, &viewer, employee_no)
         .await?
         .ok_or_else(|| AppError::not_found("人员", "person"))?;
     let tree = state.org_tree().await?;
@@ -240,13 +255,10 @@ pub async fn patch(
         wecom_userid: current.wecom_userid.clone(),
     };
     let mut tx = state.db.begin().await?;
-    people::upsert(&mut tx, &state.actor(&caller), &[input], true).await?;
+    people::upsert(&mut tx, &state.actor(caller), &[input], true).await?;
     tx.commit().await?;
-    let person = people::get_visible(&state.db, &viewer, &employee_no)
+    let person = people::get_visible(&state.db, &viewer, employee_no)
         .await?
         .ok_or_else(|| AppError::not_found("人员", "person"))?;
-    Ok(Json(PersonDto::from_person(
-        person,
-        &state.org_tree().await?,
-    )))
+    Ok(person)
 }

@@ -110,6 +110,14 @@ struct PersonPage {
     chain: Vec<(String, String)>,
     reports: Vec<Person>,
     history: Vec<(String, String, String)>,
+    can_edit: bool,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PersonParams {
+    saved: Option<String>,
 }
 
 pub async fn person(
@@ -117,9 +125,23 @@ pub async fn person(
     Me(caller): Me,
     headers: HeaderMap,
     Path(employee_no): Path<String>,
+    Query(p): Query<PersonParams>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::new(&headers, Some(&caller), "org");
-    let person = people::get_visible(&state.db, &caller.viewer(), &employee_no)
+    let lang = crate::i18n::request_lang(&headers);
+    let message = p.saved.map(|_| lang.pick("已保存", "Saved").to_string());
+    person_with(&state, &caller, &headers, &employee_no, message, None).await
+}
+
+async fn person_with(
+    state: &AppState,
+    caller: &pulse_store::accounts::Caller,
+    headers: &HeaderMap,
+    employee_no: &str,
+    message: Option<String>,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let ctx = PageCtx::new(headers, Some(caller), "org");
+    let person = people::get_visible(&state.db, &caller.viewer(), employee_no)
         .await?
         .ok_or_else(|| AppError::not_found("人员", "person"))?;
     let tree = state.org_tree().await?;
@@ -134,14 +156,67 @@ pub async fn person(
     };
     let page = PersonPage {
         org_path: tree.path_names(person.org_unit_id),
-        chain: chain_of(&state, &person).await?,
+        chain: chain_of(state, &person).await?,
         reports: people::reports(&state.db, person.id).await?,
         history,
+        can_edit: ctx.nav.is_hr,
+        message,
+        error,
         tr: ctx.tr,
         nav: ctx.nav,
         person,
     };
-    Ok(axum::response::IntoResponse::into_response(page))
+    Ok(page.into_response())
+}
+
+/// HR's edit form on the person page; same rules as `PATCH /api/v1/people/{employee_no}`.
+pub async fn update(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    Path(employee_no): Path<String>,
+    body: String,
+) -> AppResult<Response> {
+    let lang = crate::i18n::request_lang(&headers);
+    let get = |k: &str| crate::access::form_field(&body, k).map(|v| v.trim().to_string());
+    let hire_date = match get("hire_date").filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => match pulse_sheets::parse_date(&v) {
+            Ok(d) => Some(d),
+            Err(msg) => {
+                return person_with(&state, &caller, &headers, &employee_no, None, Some(msg)).await;
+            }
+        },
+    };
+    let patch = crate::api::people::PersonPatch {
+        name: get("name"),
+        job_family: get("job_family"),
+        level: get("level"),
+        org_unit: get("org_unit"),
+        manager: get("manager").map(|m| Some(m).filter(|m| !m.is_empty())),
+        hire_date,
+        status: get("status"),
+        email: get("email").filter(|e| !e.is_empty()),
+    };
+    match crate::api::people::apply_patch(&state, &caller, &employee_no, patch).await {
+        Ok(_) => Ok(axum::response::Redirect::to(&format!(
+            "/people/{}?saved=1",
+            crate::access::urlencode(&employee_no)
+        ))
+        .into_response()),
+        Err(e) if e.status.is_client_error() && e.status != axum::http::StatusCode::NOT_FOUND => {
+            person_with(
+                &state,
+                &caller,
+                &headers,
+                &employee_no,
+                None,
+                Some(e.message(lang).to_string()),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Debug, Deserialize)]

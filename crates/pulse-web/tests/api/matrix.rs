@@ -41,6 +41,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/me", "EMDHCA"),
     ("GET", "/org", "EMDHCA"),
     ("GET", "/people/{employee_no}", "EMDHCA"),
+    ("POST", "/people/{employee_no}", "HA"),
     ("GET", "/export/people.xlsx", "MDHA"),
     ("GET", "/import", "HA"),
     ("POST", "/import", "HA"),

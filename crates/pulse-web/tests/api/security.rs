@@ -467,3 +467,61 @@ async fn accounts_are_created_reset_disabled_and_passwords_changed() {
         "no hash in the trail"
     );
 }
+
+#[tokio::test]
+async fn hr_edits_a_person_on_the_page() {
+    let app = TestApp::new().await;
+    let hr = app.login("hrbp").await;
+    let ok = hr
+        .post_form(
+            "/people/E2",
+            &[
+                ("name", "尔销售"),
+                ("org_unit", "T2"),
+                ("manager", "M2"),
+                ("job_family", "服务工程师"),
+                ("level", "P4"),
+                ("hire_date", "2024-05-06"),
+                ("status", "left"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+    let e2 = hr.get("/api/v1/people/E2?").await.json();
+    assert_eq!(
+        (
+            e2["org_unit"]["code"].as_str(),
+            e2["manager"]["employee_no"].as_str(),
+            e2["status"].as_str()
+        ),
+        (Some("T2"), Some("M2"), Some("left"))
+    );
+    let cycle = hr
+        .post_form(
+            "/people/D1",
+            &[
+                ("name", "邓总监"),
+                ("org_unit", "R1"),
+                ("manager", "M1"),
+                ("job_family", "大区总监"),
+                ("level", "P3"),
+                ("status", "active"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(cycle.status, StatusCode::OK);
+    assert!(
+        cycle.text().contains("汇报关系出现循环"),
+        "the page explains the refusal"
+    );
+    assert!(hr.get("/api/v1/people/D1").await.json()["manager"].is_null());
+    let m = app.login("manager").await;
+    assert_eq!(
+        m.post_form("/people/E1", &[("level", "P9")], true)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
