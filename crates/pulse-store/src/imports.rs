@@ -467,6 +467,50 @@ async fn import_people(
         }
     }
 
+    // Optional columns that the file does not have keep their stored values:
+    // re-importing a sheet without 邮箱 must not wipe everyone's email.
+    let absent = |key: &str| map.index(key).is_none();
+    if ["manager", "hire_date", "status", "email", "wecom_userid"]
+        .iter()
+        .any(|k| absent(k))
+    {
+        let everyone = crate::people::Viewer {
+            account_id: 0,
+            person_id: 0,
+            visibility: pulse_domain::roles::Visibility::Org,
+        };
+        let query = crate::people::PeopleQuery {
+            status: None,
+            ..Default::default()
+        };
+        let current: HashMap<String, crate::people::Person> =
+            crate::people::list_all(db, &everyone, &query)
+                .await?
+                .into_iter()
+                .map(|p| (p.employee_no.clone(), p))
+                .collect();
+        for p in inputs.iter_mut() {
+            let Some(c) = current.get(&p.employee_no) else {
+                continue;
+            };
+            if absent("manager") {
+                p.manager_employee_no = c.manager_employee_no.clone();
+            }
+            if absent("hire_date") {
+                p.hire_date = c.hire_date;
+            }
+            if absent("status") {
+                p.status = c.status.clone();
+            }
+            if absent("email") {
+                p.email = c.email.clone();
+            }
+            if absent("wecom_userid") {
+                p.wecom_userid = c.wecom_userid.clone();
+            }
+        }
+    }
+
     // Cross-row checks against the file and the stored people together.
     let stored = stored_managers(db).await?;
     let known: HashSet<&str> = stored

@@ -381,6 +381,7 @@ pub fn people_workbook(found: &[Person]) -> Result<Vec<u8>, pulse_sheets::XlsxEr
                     "在职"
                 }),
                 text(p.email.as_deref().unwrap_or("")),
+                text(p.wecom_userid.as_deref().unwrap_or("")),
             ]
         })
         .collect();
@@ -397,11 +398,14 @@ pub fn people_workbook(found: &[Person]) -> Result<Vec<u8>, pulse_sheets::XlsxEr
             "入职日期",
             "在职状态",
             "邮箱",
+            "企业微信ID",
         ]
         .map(String::from)
         .to_vec(),
         rows,
-        widths: vec![12.0, 10.0, 14.0, 16.0, 12.0, 12.0, 8.0, 12.0, 10.0, 24.0],
+        widths: vec![
+            12.0, 10.0, 14.0, 16.0, 12.0, 12.0, 8.0, 12.0, 10.0, 24.0, 14.0,
+        ],
     }
     .to_bytes()
 }

@@ -348,3 +348,34 @@ async fn import_page_flow() {
         .await;
     assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn columns_missing_from_the_file_keep_their_stored_values() {
+    let app = TestApp::new().await;
+    let hr = app.login("hrbp").await;
+    let file = xlsx(&[
+        &["工号", "姓名", "部门", "岗位族", "职级"],
+        &["E1", "易销售", "T1", "销售代表", "P4"],
+    ]);
+    let r = hr
+        .upload("/api/v1/imports/people?dry_run=false", file)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["report"]["counts"]["updated"], 1);
+    let e1 = hr.get("/api/v1/people/E1").await.json();
+    assert_eq!(e1["level"], "P4");
+    assert_eq!(e1["hire_date"], "2022-03-01", "no 入职日期 column: kept");
+    assert_eq!(
+        e1["manager"]["employee_no"], "M1",
+        "no 上级工号 column: kept"
+    );
+
+    // With the column present but empty, the value is cleared on purpose.
+    let file = xlsx(&[
+        &["工号", "姓名", "部门", "上级工号", "岗位族", "职级"],
+        &["E1", "易销售", "T1", "", "销售代表", "P4"],
+    ]);
+    hr.upload("/api/v1/imports/people?dry_run=false", file)
+        .await;
+    assert!(hr.get("/api/v1/people/E1").await.json()["manager"].is_null());
+}
