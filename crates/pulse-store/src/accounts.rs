@@ -53,6 +53,8 @@ impl Caller {
 
 #[derive(sqlx::FromRow)]
 struct CallerRow {
+    #[sqlx(default)]
+    csrf_token: Option<String>,
     account_id: i64,
     person_id: i64,
     login: String,
@@ -142,24 +144,19 @@ pub async fn create_session(db: &Db, account_id: i64) -> Result<String, StoreErr
 }
 
 pub async fn caller_by_session(db: &Db, secret: &str) -> Result<Option<Caller>, StoreError> {
-    const SQL: &str = concat!(
-        select_caller!(),
-        ", sessions s WHERE s.account_id = a.id AND s.id_digest = $1 AND s.expires_at > $2 \
-         AND a.disabled_at IS NULL AND p.status = 'active'"
-    );
-    let found: Option<(CallerRow, String)> = on_db!(db, pool => {
-        let row = sqlx::query_as::<_, CallerRow>(SQL).bind(digest_secret(secret)).bind(now_ms()).fetch_optional(pool).await?;
-        match row {
-            Some(r) => {
-                let (csrf,): (String,) = sqlx::query_as("SELECT csrf_token FROM sessions WHERE id_digest = $1")
-                    .bind(digest_secret(secret)).fetch_one(pool).await?;
-                Some((r, csrf))
-            }
-            None => None,
-        }
+    const SQL: &str = "SELECT s.csrf_token, a.id AS account_id, p.id AS person_id, a.login, p.employee_no, p.name, p.org_unit_id, \
+         u.code AS org_unit_code, u.name AS org_unit_name \
+         FROM sessions s JOIN accounts a ON a.id = s.account_id JOIN people p ON p.id = a.person_id \
+         JOIN org_units u ON u.id = p.org_unit_id \
+         WHERE s.id_digest = $1 AND s.expires_at > $2 AND a.disabled_at IS NULL AND p.status = 'active'";
+    let found: Option<CallerRow> = on_db!(db, pool => {
+        sqlx::query_as::<_, CallerRow>(SQL).bind(digest_secret(secret)).bind(now_ms()).fetch_optional(pool).await?
     });
     match found {
-        Some((row, csrf)) => Ok(Some(finish_caller(db, row, Some(csrf), None).await?)),
+        Some(mut row) => {
+            let csrf = row.csrf_token.take();
+            Ok(Some(finish_caller(db, row, csrf, None).await?))
+        }
         None => Ok(None),
     }
 }

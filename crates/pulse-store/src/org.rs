@@ -16,25 +16,33 @@ pub struct OrgUnit {
     pub kind: String,
     pub parent_id: Option<i64>,
     pub sort_order: i64,
-    /// Active people directly in this unit.
+    /// Active people directly in this unit (0 unless loaded with [`list_with_headcount`]).
     pub headcount: i64,
 }
 
-macro_rules! select_units {
-    () => {
-        "SELECT u.id, u.code, u.name, u.kind, u.parent_id, u.sort_order, \
-         (SELECT COUNT(*) FROM people p WHERE p.org_unit_id = u.id AND p.status = 'active') AS headcount \
-         FROM org_units u"
-    };
-}
-
+/// All units, parents and children in display order, without headcounts
+/// (the cheap form every request that needs paths or scopes uses).
 pub async fn list(db: &Db) -> Result<Vec<OrgUnit>, StoreError> {
-    const SQL: &str = concat!(select_units!(), " ORDER BY u.sort_order, u.id");
+    const SQL: &str = "SELECT id, code, name, kind, parent_id, sort_order, CAST(0 AS BIGINT) AS headcount FROM org_units ORDER BY sort_order, id";
     Ok(on_db!(db, pool => sqlx::query_as::<_, OrgUnit>(SQL).fetch_all(pool).await?))
 }
 
+/// All units with their active headcount, counted in one grouped scan.
+pub async fn list_with_headcount(db: &Db) -> Result<Vec<OrgUnit>, StoreError> {
+    const SQL: &str = "SELECT u.id, u.code, u.name, u.kind, u.parent_id, u.sort_order, COALESCE(c.n, 0) AS headcount \
+         FROM org_units u LEFT JOIN (SELECT org_unit_id, COUNT(*) AS n FROM people WHERE status = 'active' GROUP BY org_unit_id) c \
+         ON c.org_unit_id = u.id ORDER BY u.sort_order, u.id";
+    Ok(on_db!(db, pool => sqlx::query_as::<_, OrgUnit>(SQL).fetch_all(pool).await?))
+}
+
+/// The org-structure version; it changes whenever a unit does.
+pub async fn version(db: &Db) -> Result<i64, StoreError> {
+    let (v,): (i64,) = on_db!(db, pool => sqlx::query_as("SELECT version FROM org_version WHERE id = 1").fetch_one(pool).await?);
+    Ok(v)
+}
+
 pub async fn by_code(db: &Db, code: &str) -> Result<Option<OrgUnit>, StoreError> {
-    const SQL: &str = concat!(select_units!(), " WHERE u.code = $1");
+    const SQL: &str = "SELECT id, code, name, kind, parent_id, sort_order, CAST(0 AS BIGINT) AS headcount FROM org_units WHERE code = $1";
     Ok(on_db!(db, pool => sqlx::query_as::<_, OrgUnit>(SQL).bind(code).fetch_optional(pool).await?))
 }
 
@@ -194,6 +202,9 @@ pub async fn upsert_units(
         });
     }
     check_unit_cycles(tx).await?;
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE org_version SET version = version + 1 WHERE id = 1").execute(conn).await?;
+    });
     Ok(units.len())
 }
 

@@ -54,13 +54,41 @@ macro_rules! scope_cte {
     };
 }
 
+/// Two forms of the scope test with the same parameters, chosen in Rust: an
+/// `OR` of "org-wide" and "in my units" would stop SQLite from driving the
+/// query from the (small) set of units a manager sees.
 macro_rules! scope_where {
-    () => {
-        " WHERE ($1 = 1 OR p.id = $2 OR p.org_unit_id IN (SELECT id FROM scope_units)) \
-          AND ($4 IS NULL OR p.org_unit_id IN (SELECT id FROM filter_units)) \
+    (org) => {
+        concat!(" WHERE $1 = 1 AND $2 IS NOT NULL", scope_where!(filters))
+    };
+    (units) => {
+        concat!(
+            " WHERE $1 = 0 AND p.id IN (SELECT $2 UNION SELECT p1.id FROM people p1 \
+              WHERE p1.org_unit_id IN (SELECT id FROM scope_units))",
+            scope_where!(filters)
+        )
+    };
+    (filters) => {
+        " AND ($4 IS NULL OR p.org_unit_id IN (SELECT id FROM filter_units)) \
           AND ($5 IS NULL OR LOWER(p.name) LIKE $5 ESCAPE '\\' OR LOWER(p.employee_no) LIKE $5 ESCAPE '\\') \
           AND ($6 IS NULL OR p.status = $6)"
     };
+}
+
+/// A statement in its two scope forms.
+struct Scoped {
+    org: &'static str,
+    units: &'static str,
+}
+
+impl Scoped {
+    fn pick(&self, viewer: &Viewer) -> &'static str {
+        if viewer.visibility == Visibility::Org {
+            self.org
+        } else {
+            self.units
+        }
+    }
 }
 
 /// Who is asking, reduced to what the scope filter needs.
@@ -105,17 +133,32 @@ pub async fn list(
     viewer: &Viewer,
     query: &PeopleQuery,
 ) -> Result<(Vec<Person>, i64), StoreError> {
-    const LIST: &str = concat!(
-        scope_cte!(),
-        select_people!(),
-        scope_where!(),
-        " ORDER BY p.employee_no LIMIT $7 OFFSET $8"
-    );
-    const COUNT: &str = concat!(
-        scope_cte!(),
-        "SELECT COUNT(*) FROM people p",
-        scope_where!()
-    );
+    const LIST: Scoped = Scoped {
+        org: concat!(
+            scope_cte!(),
+            select_people!(),
+            scope_where!(org),
+            " ORDER BY p.employee_no LIMIT $7 OFFSET $8"
+        ),
+        units: concat!(
+            scope_cte!(),
+            select_people!(),
+            scope_where!(units),
+            " ORDER BY p.employee_no LIMIT $7 OFFSET $8"
+        ),
+    };
+    const COUNT: Scoped = Scoped {
+        org: concat!(
+            scope_cte!(),
+            "SELECT COUNT(*) FROM people p",
+            scope_where!(org)
+        ),
+        units: concat!(
+            scope_cte!(),
+            "SELECT COUNT(*) FROM people p",
+            scope_where!(units)
+        ),
+    };
     let q = query
         .q
         .as_deref()
@@ -125,12 +168,12 @@ pub async fn list(
     let offset = (query.page.max(1) - 1).saturating_mul(per_page);
     let org = viewer.org_flag();
     let result = on_db!(db, pool => {
-        let items = sqlx::query_as::<_, Person>(LIST)
+        let items = sqlx::query_as::<_, Person>(LIST.pick(viewer))
             .bind(org).bind(viewer.person_id).bind(viewer.account_id)
             .bind(&query.org_unit).bind(&q).bind(&query.status)
             .bind(per_page).bind(offset)
             .fetch_all(pool).await?;
-        let (total,): (i64,) = sqlx::query_as(COUNT)
+        let (total,): (i64,) = sqlx::query_as(COUNT.pick(viewer))
             .bind(org).bind(viewer.person_id).bind(viewer.account_id)
             .bind(&query.org_unit).bind(&q).bind(&query.status)
             .fetch_one(pool).await?;
@@ -146,15 +189,23 @@ pub async fn get_visible(
     viewer: &Viewer,
     employee_no: &str,
 ) -> Result<Option<Person>, StoreError> {
-    const SQL: &str = concat!(
-        scope_cte!(),
-        select_people!(),
-        scope_where!(),
-        " AND p.employee_no = $7"
-    );
+    const SQL: Scoped = Scoped {
+        org: concat!(
+            scope_cte!(),
+            select_people!(),
+            scope_where!(org),
+            " AND p.employee_no = $7"
+        ),
+        units: concat!(
+            scope_cte!(),
+            select_people!(),
+            scope_where!(units),
+            " AND p.employee_no = $7"
+        ),
+    };
     let org = viewer.org_flag();
     Ok(on_db!(db, pool => {
-        sqlx::query_as::<_, Person>(SQL)
+        sqlx::query_as::<_, Person>(SQL.pick(viewer))
             .bind(org).bind(viewer.person_id).bind(viewer.account_id)
             .bind(None::<String>).bind(None::<String>).bind(None::<String>)
             .bind(employee_no)
@@ -409,12 +460,20 @@ pub async fn list_all(
     viewer: &Viewer,
     query: &PeopleQuery,
 ) -> Result<Vec<Person>, StoreError> {
-    const LIST: &str = concat!(
-        scope_cte!(),
-        select_people!(),
-        scope_where!(),
-        " ORDER BY p.employee_no LIMIT $7 OFFSET $8"
-    );
+    const LIST: Scoped = Scoped {
+        org: concat!(
+            scope_cte!(),
+            select_people!(),
+            scope_where!(org),
+            " ORDER BY p.employee_no LIMIT $7 OFFSET $8"
+        ),
+        units: concat!(
+            scope_cte!(),
+            select_people!(),
+            scope_where!(units),
+            " ORDER BY p.employee_no LIMIT $7 OFFSET $8"
+        ),
+    };
     let q = query
         .q
         .as_deref()
@@ -422,7 +481,7 @@ pub async fn list_all(
         .map(like_pattern);
     let org = viewer.org_flag();
     Ok(on_db!(db, pool => {
-        sqlx::query_as::<_, Person>(LIST)
+        sqlx::query_as::<_, Person>(LIST.pick(viewer))
             .bind(org).bind(viewer.person_id).bind(viewer.account_id)
             .bind(&query.org_unit).bind(&q).bind(&query.status)
             .bind(i64::MAX).bind(0_i64)

@@ -304,7 +304,7 @@ async fn main() {
     let logins: Vec<String> = plan
         .people
         .iter()
-        .filter(|p| p.job_family == "一线主管")
+        .filter(|p| p.job_family == "一线主管" && p.login.is_none())
         .take(clients)
         .map(|p| p.employee_no.clone())
         .collect();
@@ -317,7 +317,8 @@ async fn main() {
             .send()
             .await
             .expect("login");
-        assert!(r.status().is_success());
+        let status = r.status();
+        assert!(status.is_success(), "login {login}: {status}");
         cookies.push(
             r.headers()
                 .get("set-cookie")
@@ -332,6 +333,41 @@ async fn main() {
     }
     let login_each = t.elapsed() / logins.len() as u32;
     let cookies = Arc::new(cookies);
+    let h = http.clone();
+    let c2 = cookies.clone();
+    let (me_rps, _, me_p99) = load(clients, per, move |c, _| {
+        let h = h.clone();
+        let cookie = c2[c % c2.len()].clone();
+        async move {
+            h.get(format!("http://{addr}/api/v1/me"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false)
+        }
+    })
+    .await;
+    let h = http.clone();
+    let (hz_rps, _, hz_p99) = load(clients, per, move |_, _| {
+        let h = h.clone();
+        async move {
+            h.get(format!("http://{addr}/healthz"))
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false)
+        }
+    })
+    .await;
+    println!(
+        "GET /healthz (all middleware, no database): {hz_rps:.0} req/s, p99 {:.1} ms",
+        hz_p99.as_secs_f64() * 1e3
+    );
+    println!(
+        "GET /api/v1/me (session check + org tree): {me_rps:.0} req/s, p99 {:.1} ms",
+        me_p99.as_secs_f64() * 1e3
+    );
     let h = http.clone();
     let (rps, p50, p99) = load(clients, per, move |c, i| {
         let h = h.clone();

@@ -38,6 +38,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<Metrics>,
+    /// The org tree as last read, with the org version it was read at.
+    org_cache: Arc<std::sync::RwLock<Option<(i64, Arc<pulse_store::org::Tree>)>>>,
 }
 
 impl AppState {
@@ -46,14 +48,36 @@ impl AppState {
             db,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
+            org_cache: Arc::default(),
         }
     }
 
-    /// The org tree, read fresh: with several instances a cache would go stale,
-    /// and two hundred units load in well under a millisecond.
-    pub async fn org_tree(&self) -> Result<pulse_store::org::Tree, error::AppError> {
-        Ok(pulse_store::org::Tree::new(
+    /// The org tree (without headcounts). Reading 200+ units on every request
+    /// dominated request time, so each instance keeps the tree and checks the
+    /// org version (one row, bumped in every org change's transaction) instead:
+    /// a change made through any instance is seen by all of them on the next request.
+    pub async fn org_tree(&self) -> Result<Arc<pulse_store::org::Tree>, error::AppError> {
+        let version = pulse_store::org::version(&self.db).await?;
+        if let Ok(guard) = self.org_cache.read() {
+            if let Some((v, tree)) = guard.as_ref() {
+                if *v == version {
+                    return Ok(tree.clone());
+                }
+            }
+        }
+        let tree = Arc::new(pulse_store::org::Tree::new(
             pulse_store::org::list(&self.db).await?,
+        ));
+        if let Ok(mut guard) = self.org_cache.write() {
+            *guard = Some((version, tree.clone()));
+        }
+        Ok(tree)
+    }
+
+    /// The org tree with active headcounts (org page, org-units API).
+    pub async fn org_tree_with_headcount(&self) -> Result<pulse_store::org::Tree, error::AppError> {
+        Ok(pulse_store::org::Tree::new(
+            pulse_store::org::list_with_headcount(&self.db).await?,
         ))
     }
 

@@ -162,7 +162,7 @@ pub async fn set_roles(
     let updated = accounts::account_by_login(&state.db, &login)
         .await?
         .ok_or_else(|| AppError::not_found("账号", "account"))?;
-    Ok(Json(account_dto(updated, &state.org_tree().await?)))
+    Ok(Json(account_dto(updated, &*state.org_tree().await?)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -303,7 +303,7 @@ pub async fn create_account(
         .ok_or_else(|| AppError::not_found("账号", "account"))?;
     Ok((
         StatusCode::CREATED,
-        Json(account_dto(created, &state.org_tree().await?)),
+        Json(account_dto(created, &*state.org_tree().await?)),
     ))
 }
 

@@ -32,7 +32,7 @@ pub struct OrgUnitList {
 /// every signed-in person; people inside it are scoped.
 #[utoipa::path(get, path = "/api/v1/org-units", tag = "org", responses((status = 200, body = OrgUnitList), (status = 401, body = super::ErrorBody)))]
 pub async fn list(State(state): State<AppState>, _me: Me) -> AppResult<Json<OrgUnitList>> {
-    let tree = state.org_tree().await?;
+    let tree = state.org_tree_with_headcount().await?;
     let mut items = Vec::with_capacity(tree.units.len());
     fn walk(tree: &pulse_store::org::Tree, parent: Option<i64>, out: &mut Vec<OrgUnitDto>) {
         for u in tree.children(parent) {

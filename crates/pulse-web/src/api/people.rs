@@ -192,7 +192,7 @@ pub async fn patch(
     let person = apply_patch(&state, &caller, &employee_no, patch).await?;
     Ok(Json(PersonDto::from_person(
         person,
-        &state.org_tree().await?,
+        &*state.org_tree().await?,
     )))
 }
 

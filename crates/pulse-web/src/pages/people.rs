@@ -282,7 +282,7 @@ pub async fn org(
     Query(p): Query<OrgParams>,
 ) -> AppResult<Response> {
     let ctx = PageCtx::new(&headers, Some(&caller), "org");
-    let tree = state.org_tree().await?;
+    let tree = state.org_tree_with_headcount().await?;
     let selected_unit = p
         .unit
         .as_deref()

@@ -379,3 +379,28 @@ async fn columns_missing_from_the_file_keep_their_stored_values() {
         .await;
     assert!(hr.get("/api/v1/people/E1").await.json()["manager"].is_null());
 }
+
+#[tokio::test]
+async fn renamed_units_show_at_once_in_person_paths() {
+    let app = TestApp::new().await;
+    let hr = app.login("hrbp").await;
+    assert_eq!(
+        hr.get("/api/v1/people/E1").await.json()["org_path"],
+        "测试集团 / 华东大区 / 上海销售一组"
+    );
+    let file = xlsx(&[
+        &["部门编码", "部门名称", "上级部门编码", "类型"],
+        &["T1", "上海销售1组", "R1", "团队"],
+    ]);
+    assert_eq!(
+        hr.upload("/api/v1/imports/org_units?dry_run=false", file)
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        hr.get("/api/v1/people/E1").await.json()["org_path"],
+        "测试集团 / 华东大区 / 上海销售1组",
+        "the cached tree follows the org version"
+    );
+}
