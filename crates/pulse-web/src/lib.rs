@@ -33,13 +33,16 @@ pub struct WebConfig {
     pub demo: bool,
 }
 
+/// An org tree and the org version it was read at.
+type CachedTree = (i64, Arc<pulse_store::org::Tree>);
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<Metrics>,
     /// The org tree as last read, with the org version it was read at.
-    org_cache: Arc<std::sync::RwLock<Option<(i64, Arc<pulse_store::org::Tree>)>>>,
+    org_cache: Arc<std::sync::RwLock<Option<CachedTree>>>,
 }
 
 impl AppState {
@@ -58,12 +61,11 @@ impl AppState {
     /// a change made through any instance is seen by all of them on the next request.
     pub async fn org_tree(&self) -> Result<Arc<pulse_store::org::Tree>, error::AppError> {
         let version = pulse_store::org::version(&self.db).await?;
-        if let Ok(guard) = self.org_cache.read() {
-            if let Some((v, tree)) = guard.as_ref() {
-                if *v == version {
-                    return Ok(tree.clone());
-                }
-            }
+        if let Ok(guard) = self.org_cache.read()
+            && let Some((v, tree)) = guard.as_ref()
+            && *v == version
+        {
+            return Ok(tree.clone());
         }
         let tree = Arc::new(pulse_store::org::Tree::new(
             pulse_store::org::list(&self.db).await?,
