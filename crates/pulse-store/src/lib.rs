@@ -14,6 +14,8 @@ mod error;
 pub mod imports;
 pub mod org;
 pub mod people;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use db::{Db, Engine, Tx, now_ms};
 pub use error::StoreError;

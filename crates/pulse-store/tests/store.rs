@@ -3,7 +3,6 @@
 //! invariant under random edits.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use proptest::prelude::*;
 use pulse_domain::org::UnitKind;
@@ -11,44 +10,7 @@ use pulse_store::org::NewUnit;
 use pulse_store::people::{PersonInput, Viewer};
 use pulse_store::{Actor, Db, StoreError};
 
-async fn fresh_db() -> (Db, Option<tempfile::TempDir>) {
-    static N: AtomicU32 = AtomicU32::new(0);
-    match std::env::var("PULSE_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    {
-        Some(base) => {
-            let admin = Db::connect(Some(&base), std::path::Path::new("."))
-                .await
-                .expect("reach PostgreSQL");
-            let name = format!(
-                "pulse_t_s{}_{}_{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::SeqCst),
-                pulse_store::now_ms() % 1_000_000
-            );
-            if let Db::Postgres(pool) = &admin {
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(pool)
-                    .await
-                    .expect("create db");
-            }
-            admin.close().await;
-            let (head, _) = base.rsplit_once('/').expect("url with a database");
-            let db = Db::connect(Some(&format!("{head}/{name}")), std::path::Path::new("."))
-                .await
-                .expect("connect");
-            db.migrate().await.expect("migrate");
-            (db, None)
-        }
-        None => {
-            let dir = tempfile::tempdir().expect("tmp");
-            let db = Db::connect(None, dir.path()).await.expect("sqlite");
-            db.migrate().await.expect("migrate");
-            (db, Some(dir))
-        }
-    }
-}
+use pulse_store::testing::fresh_db;
 
 #[test]
 fn migration_folders_have_the_same_files() {

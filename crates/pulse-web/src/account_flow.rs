@@ -112,3 +112,32 @@ pub async fn change_own_password(
     reset_password(state, caller, &caller.login, new).await?;
     Ok(accounts::create_session(&state.db, caller.account_id).await?)
 }
+
+/// Replaces an account's roles; scopes default per role, `subtree` to the
+/// person's own unit.
+pub async fn set_roles(
+    state: &AppState,
+    caller: &Caller,
+    login: &str,
+    input: &[GrantInput],
+) -> AppResult<()> {
+    let account = accounts::account_by_login(&state.db, login)
+        .await?
+        .ok_or_else(|| AppError::not_found("账号", "account"))?;
+    let own_unit = pulse_store::people::by_employee_no(&state.db, &account.account.employee_no)
+        .await?
+        .map(|p| p.org_unit_code)
+        .unwrap_or_default();
+    let grants = resolve_grants(state, &own_unit, input).await?;
+    let mut tx = state.db.begin().await?;
+    accounts::set_grants(
+        &mut tx,
+        &state.actor(caller),
+        account.account.account_id,
+        login,
+        &grants,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -45,18 +45,7 @@ pub(crate) fn account_dto(
         name: a.account.name,
         org_unit: a.account.org_unit_name,
         disabled: a.account.disabled_at.is_some(),
-        grants: a
-            .grants
-            .iter()
-            .map(|g| RoleDto {
-                role: g.role.as_str().into(),
-                scope: g.scope.as_str().into(),
-                scope_unit: g
-                    .anchor_unit
-                    .and_then(|id| tree.get(id))
-                    .map(|u| u.code.clone()),
-            })
-            .collect(),
+        grants: RoleDto::list(&a.grants, tree),
     }
 }
 
@@ -141,24 +130,7 @@ pub async fn set_roles(
     Path(login): Path<String>,
     ApiJson(body): ApiJson<RolesInput>,
 ) -> AppResult<Json<AccountDto>> {
-    let account = accounts::account_by_login(&state.db, &login)
-        .await?
-        .ok_or_else(|| AppError::not_found("账号", "account"))?;
-    let own_unit = pulse_store::people::by_employee_no(&state.db, &account.account.employee_no)
-        .await?
-        .map(|p| p.org_unit_code)
-        .unwrap_or_default();
-    let grants = resolve_grants(&state, &own_unit, &body.grants).await?;
-    let mut tx = state.db.begin().await?;
-    accounts::set_grants(
-        &mut tx,
-        &state.actor(&caller),
-        account.account.account_id,
-        &login,
-        &grants,
-    )
-    .await?;
-    tx.commit().await?;
+    crate::account_flow::set_roles(&state, &caller, &login, &body.grants).await?;
     let updated = accounts::account_by_login(&state.db, &login)
         .await?
         .ok_or_else(|| AppError::not_found("账号", "account"))?;

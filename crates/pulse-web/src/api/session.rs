@@ -26,6 +26,25 @@ pub struct RoleDto {
     pub scope_unit: Option<String>,
 }
 
+impl RoleDto {
+    pub fn list(
+        grants: &[pulse_domain::roles::Grant],
+        tree: &pulse_store::org::Tree,
+    ) -> Vec<RoleDto> {
+        grants
+            .iter()
+            .map(|g| RoleDto {
+                role: g.role.as_str().into(),
+                scope: g.scope.as_str().into(),
+                scope_unit: g
+                    .anchor_unit
+                    .and_then(|id| tree.get(id))
+                    .map(|u| u.code.clone()),
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrgRef {
     pub code: String,
@@ -53,18 +72,7 @@ pub(crate) async fn me_dto(state: &AppState, c: &Caller) -> AppResult<MeDto> {
         name: c.name.clone(),
         login: c.login.clone(),
         roles: c.roles().iter().map(|r| r.as_str().to_string()).collect(),
-        grants: c
-            .grants
-            .iter()
-            .map(|g| RoleDto {
-                role: g.role.as_str().into(),
-                scope: g.scope.as_str().into(),
-                scope_unit: g
-                    .anchor_unit
-                    .and_then(|id| tree.get(id))
-                    .map(|u| u.code.clone()),
-            })
-            .collect(),
+        grants: RoleDto::list(&c.grants, &tree),
         org_unit: OrgRef {
             code: c.org_unit_code.clone(),
             name: c.org_unit_name.clone(),

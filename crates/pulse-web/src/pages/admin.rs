@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::access::Me;
-use crate::api::admin::{GrantInput, resolve_grants};
+use crate::api::admin::GrantInput;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
 use crate::pages::{Nav, PageCtx, fmt_ms};
@@ -181,28 +181,7 @@ pub async fn set_roles(
             scope_unit: get(&format!("unit_{role}")).filter(|s| !s.trim().is_empty()),
         })
         .collect();
-    let account = accounts::account_by_login(&state.db, &login)
-        .await?
-        .ok_or_else(|| AppError::not_found("账号", "account"))?;
-    let own_unit = pulse_store::people::by_employee_no(&state.db, &account.account.employee_no)
-        .await?
-        .map(|p| p.org_unit_code)
-        .unwrap_or_default();
-    let result = async {
-        let grants = resolve_grants(&state, &own_unit, &input).await?;
-        let mut tx = state.db.begin().await?;
-        accounts::set_grants(
-            &mut tx,
-            &state.actor(&caller),
-            account.account.account_id,
-            &login,
-            &grants,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok::<_, AppError>(())
-    }
-    .await;
+    let result = crate::account_flow::set_roles(&state, &caller, &login, &input).await;
     match result {
         Ok(()) => {
             render(

@@ -5,7 +5,6 @@
 #![allow(dead_code)]
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
@@ -19,51 +18,7 @@ use tower::ServiceExt;
 
 pub const PASSWORD: &str = "demo-pass";
 
-/// Opens a fresh, migrated database on the engine under test.
-pub async fn fresh_db() -> (Db, Option<tempfile::TempDir>) {
-    static N: AtomicU32 = AtomicU32::new(0);
-    match std::env::var("PULSE_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    {
-        Some(base) => {
-            let admin = Db::connect(Some(&base), std::path::Path::new("."))
-                .await
-                .expect("PULSE_TEST_DATABASE_URL must be reachable");
-            let name = format!(
-                "pulse_t_{}_{}_{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::SeqCst),
-                pulse_store::now_ms() % 1_000_000
-            );
-            if let Db::Postgres(pool) = &admin {
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(pool)
-                    .await
-                    .expect("create test database");
-            }
-            admin.close().await;
-            let url = match base.rsplit_once('/') {
-                Some((head, tail)) => match tail.split_once('?') {
-                    Some((_, q)) => format!("{head}/{name}?{q}"),
-                    None => format!("{head}/{name}"),
-                },
-                None => panic!("bad PULSE_TEST_DATABASE_URL"),
-            };
-            let db = Db::connect(Some(&url), std::path::Path::new("."))
-                .await
-                .expect("connect test database");
-            db.migrate().await.expect("migrate");
-            (db, None)
-        }
-        None => {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let db = Db::connect(None, dir.path()).await.expect("sqlite");
-            db.migrate().await.expect("migrate");
-            (db, Some(dir))
-        }
-    }
-}
+pub use pulse_store::testing::fresh_db;
 
 pub fn password_hash() -> &'static str {
     static H: OnceLock<String> = OnceLock::new();

@@ -1,0 +1,52 @@
+//! Test support (feature `testing`): every test gets its own database on the
+//! engine under test — a SQLite file in a temporary directory, or a fresh
+//! PostgreSQL database when `PULSE_TEST_DATABASE_URL` names a server where
+//! the user may create databases. Never a mock.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::Db;
+
+/// A migrated, empty database; keep the returned directory alive as long as the database.
+pub async fn fresh_db() -> (Db, Option<tempfile::TempDir>) {
+    static N: AtomicU32 = AtomicU32::new(0);
+    match std::env::var("PULSE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(base) => {
+            let admin = Db::connect(Some(&base), std::path::Path::new("."))
+                .await
+                .expect("PULSE_TEST_DATABASE_URL must be reachable");
+            let name = format!(
+                "pulse_t_{}_{}_{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::SeqCst),
+                crate::now_ms() % 1_000_000
+            );
+            if let Db::Postgres(pool) = &admin {
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(pool)
+                    .await
+                    .expect("create test database");
+            }
+            admin.close().await;
+            let (head, tail) = base.rsplit_once('/').expect("a URL ending in /database");
+            let url = match tail.split_once('?') {
+                Some((_, q)) => format!("{head}/{name}?{q}"),
+                None => format!("{head}/{name}"),
+            };
+            let db = Db::connect(Some(&url), std::path::Path::new("."))
+                .await
+                .expect("connect test database");
+            db.migrate().await.expect("migrate");
+            (db, None)
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let db = Db::connect(None, dir.path()).await.expect("sqlite");
+            db.migrate().await.expect("migrate");
+            (db, Some(dir))
+        }
+    }
+}
