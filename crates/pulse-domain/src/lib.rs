@@ -6,6 +6,7 @@ pub mod i18n;
 pub mod org;
 pub mod problem;
 pub mod roles;
+pub mod search;
 
 pub use i18n::Lang;
 pub use problem::Problem;

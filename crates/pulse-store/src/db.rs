@@ -123,6 +123,7 @@ impl Db {
             Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
             Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
+        crate::people::backfill_search_keys(self).await?;
         Ok(())
     }
 

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use pulse_domain::Problem;
 use pulse_domain::org::{find_cycle, manager_cycle_problem};
 use pulse_domain::roles::Visibility;
+use pulse_domain::search::search_key;
 use serde::Serialize;
 
 use crate::{Actor, Db, StoreError, Tx, audit, now_ms};
@@ -70,7 +71,8 @@ macro_rules! scope_where {
     };
     (filters) => {
         " AND ($4 IS NULL OR p.org_unit_id IN (SELECT id FROM filter_units)) \
-          AND ($5 IS NULL OR LOWER(p.name) LIKE $5 ESCAPE '\\' OR LOWER(p.employee_no) LIKE $5 ESCAPE '\\') \
+          AND ($5 IS NULL OR LOWER(p.name) LIKE $5 ESCAPE '\\' OR LOWER(p.employee_no) LIKE $5 ESCAPE '\\' \
+               OR p.search_key LIKE $5 ESCAPE '\\') \
           AND ($6 IS NULL OR p.status = $6)"
     };
 }
@@ -354,11 +356,12 @@ pub async fn upsert(
     for p in new_people {
         let (id,): (i64,) = on_tx!(tx, conn => {
             sqlx::query_as(
-                "INSERT INTO people (employee_no, name, job_family, level, org_unit_id, hire_date, status, email, wecom_userid, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+                "INSERT INTO people (employee_no, name, job_family, level, org_unit_id, hire_date, status, email, wecom_userid, created_at, updated_at, search_key) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id",
             )
             .bind(&p.employee_no).bind(&p.name).bind(&p.job_family).bind(&p.level).bind(p.org_unit_id)
             .bind(p.hire_date).bind(&p.status).bind(&p.email).bind(&p.wecom_userid).bind(now)
+            .bind(search_key(&p.name))
             .fetch_one(conn).await?
         });
         by_no.insert(p.employee_no.clone(), stored_from(id, p, None));
@@ -380,10 +383,11 @@ pub async fn upsert(
             on_tx!(tx, conn => {
                 sqlx::query(
                     "UPDATE people SET name = $1, job_family = $2, level = $3, org_unit_id = $4, manager_id = $5, \
-                     hire_date = $6, status = $7, email = $8, wecom_userid = $9, updated_at = $10 WHERE id = $11",
+                     hire_date = $6, status = $7, email = $8, wecom_userid = $9, updated_at = $10, search_key = $12 WHERE id = $11",
                 )
                 .bind(&after.name).bind(&after.job_family).bind(&after.level).bind(after.org_unit_id).bind(after.manager_id)
                 .bind(after.hire_date).bind(&after.status).bind(&after.email).bind(&after.wecom_userid).bind(now).bind(after.id)
+                .bind(search_key(&after.name))
                 .execute(conn).await?;
             });
         }
@@ -487,4 +491,19 @@ pub async fn list_all(
             .bind(i64::MAX).bind(0_i64)
             .fetch_all(pool).await?
     }))
+}
+
+/// Fills in search keys of rows written before pinyin search existed.
+pub async fn backfill_search_keys(db: &Db) -> Result<usize, StoreError> {
+    let rows: Vec<(i64, String)> = on_db!(db, pool => {
+        sqlx::query_as("SELECT id, name FROM people WHERE search_key = ''").fetch_all(pool).await?
+    });
+    let mut tx = db.begin().await?;
+    for (id, name) in &rows {
+        on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE people SET search_key = $1 WHERE id = $2").bind(search_key(name)).bind(id).execute(conn).await?;
+        });
+    }
+    tx.commit().await?;
+    Ok(rows.len())
 }

@@ -110,6 +110,17 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ))
+        // One structured log line per request (method, path, status, latency);
+        // `--log-format json` makes them machine-readable.
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(
+                    tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO),
+                )
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
+                ),
+        )
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -68,7 +68,7 @@ pub struct PeoplePage {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct PeopleParams {
-    /// Part of a name or employee number.
+    /// Part of a name, its pinyin (full or initials, e.g. `zw` for 张伟) or an employee number.
     pub q: Option<String>,
     /// Org unit code; includes everyone below it.
     pub org_unit: Option<String>,

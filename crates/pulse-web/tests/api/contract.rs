@@ -97,6 +97,16 @@ async fn people_search_paging_and_scope() {
         .await
         .json();
     assert_eq!(q["total"], 3, "{q}");
+    let initials = hr.get("/api/v1/people?q=yxs").await.json();
+    assert_eq!(
+        initials["items"][0]["name"], "易销售",
+        "pinyin initials find 易销售"
+    );
+    let full = hr.get("/api/v1/people?q=MAZHU").await.json();
+    assert_eq!(
+        full["items"][0]["employee_no"], "M1",
+        "full pinyin, any case"
+    );
     let by_no = hr.get("/api/v1/people?q=e1").await.json();
     assert_eq!(by_no["items"][0]["employee_no"], "E1");
     let region = hr.get("/api/v1/people?org_unit=R1").await.json();
