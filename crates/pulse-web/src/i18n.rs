@@ -210,6 +210,11 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("admin.disabled", "已停用", "Disabled"),
     ("admin.disable", "停用账号", "Disable"),
     ("admin.enable", "启用账号", "Enable"),
+    (
+        "admin.truncated",
+        "只显示前 50 个账号，请用搜索缩小范围",
+        "Showing the first 50 accounts; search to narrow down",
+    ),
     ("error.title", "出错了", "Something went wrong"),
     ("error.home", "返回首页", "Back to start"),
 ];

@@ -60,7 +60,12 @@ struct UsersPage {
     message: Option<String>,
     error: Option<String>,
     new_token: Option<String>,
+    /// The list stops at [`USERS_PER_PAGE`]; say so.
+    truncated: bool,
 }
+
+/// Accounts listed at once; the search narrows a large organisation down.
+const USERS_PER_PAGE: i64 = 50;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct UsersParams {
@@ -78,7 +83,7 @@ async fn render(
     let lang = ctx.lang();
     let tree = state.org_tree().await?;
     let unit_code = |id: Option<i64>| id.and_then(|i| tree.get(i)).map(|u| u.code.clone());
-    let accounts = accounts::list_accounts(&state.db, Some(&q), 200)
+    let accounts: Vec<AccountView> = accounts::list_accounts(&state.db, Some(&q), USERS_PER_PAGE)
         .await?
         .into_iter()
         .map(|a| AccountView {
@@ -114,6 +119,7 @@ async fn render(
             org_unit: a.account.org_unit_name,
         })
         .collect();
+    let truncated = accounts.len() as i64 >= USERS_PER_PAGE;
     let tokens = accounts::list_tokens(&state.db)
         .await?
         .into_iter()
@@ -141,6 +147,7 @@ async fn render(
         message,
         error,
         new_token,
+        truncated,
     }
     .into_response())
 }
