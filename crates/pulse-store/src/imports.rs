@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use pulse_domain::org::{
     EmployeeNo, PersonStatus, UnitKind, find_cycle, person_name, required_text,
 };
-use pulse_sheets::{ColumnSpec, Columns, HeaderMap, Row, RowError, SheetError, Table};
+use pulse_sheets::{ColumnSpec, Columns, HeaderMap, Row, RowError, Table};
 use serde::{Deserialize, Serialize};
 
 use crate::org::{NewUnit, OrgUnit, Tree};
@@ -689,6 +689,3 @@ async fn import_units(
     }
     Ok(())
 }
-
-/// Keeps `SheetError` reachable for callers that read files themselves.
-pub type FileError = SheetError;

@@ -1,6 +1,6 @@
 //! The one data-access layer of Pulse, for SQLite and PostgreSQL.
 //!
-//! Every statement is written once with `$N` placeholders and compiled for both
+//! Every statement is written once with `$N` parameters and compiled for both
 //! engines through the [`on_db!`]/[`on_tx!`] macros; the few engine-specific
 //! statements live in [`dialect`]. Services that change data take a [`Tx`] so
 //! the change, its audit record and (later) its outbox message commit together.

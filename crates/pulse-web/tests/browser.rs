@@ -145,6 +145,17 @@ async fn wait_for_path(d: &WebDriver, path: &str) {
     );
 }
 
+/// Fails when the page scrolls sideways at phone width.
+async fn assert_fits_phone(d: &WebDriver, what: &str) {
+    let width: i64 = d
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .expect("js")
+        .convert()
+        .expect("number");
+    assert!(width <= 390, "{what}: page is {width} px wide at 390 px");
+}
+
 async fn wait_for_unit(d: &WebDriver, code: &str) {
     for _ in 0..100 {
         if d.current_url()
@@ -218,16 +229,7 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         .screenshot(&out.join("phone-me.png"))
         .await
         .expect("screenshot");
-    let width: i64 = phone
-        .execute("return document.documentElement.scrollWidth", vec![])
-        .await
-        .expect("js")
-        .convert()
-        .expect("number");
-    assert!(
-        width <= 390,
-        "no horizontal scrolling at phone width (scrollWidth {width})"
-    );
+    assert_fits_phone(&phone, "profile page").await;
 
     phone.goto(format!("{base}/org")).await.expect("org");
     let search = phone
@@ -248,6 +250,7 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         .first()
         .await
         .expect("result link");
+    assert_fits_phone(&phone, "org search").await;
     phone
         .screenshot(&out.join("phone-search.png"))
         .await
@@ -359,16 +362,7 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         .goto(format!("{base}/admin/users"))
         .await
         .expect("users page");
-    let width: i64 = admin
-        .execute("return document.documentElement.scrollWidth", vec![])
-        .await
-        .expect("js")
-        .convert()
-        .expect("number");
-    assert!(
-        width <= 390,
-        "users page fits the phone (scrollWidth {width})"
-    );
+    assert_fits_phone(&admin, "users page").await;
     admin
         .screenshot(&out.join("phone-admin-users.png"))
         .await
