@@ -7,6 +7,7 @@
 //! Later features add their history (events, feedback, reviews) in their own
 //! modules, anchored on the demo accounts listed in [`DEMO_ACCOUNTS`].
 
+mod inbox;
 mod names;
 mod org;
 
@@ -110,6 +111,7 @@ pub async fn build(db: &Db, seed: u64, progress: &dyn Progress) -> anyhow::Resul
         progress.advance(1);
     }
     progress.finish();
+    inbox::seed(&mut tx, &plan).await?;
     tx.commit().await?;
     Ok(plan)
 }

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod dialect;
 mod error;
 pub mod imports;
+pub mod inbox;
 pub mod org;
 pub mod people;
 #[cfg(feature = "testing")]

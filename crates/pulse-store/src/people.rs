@@ -507,3 +507,11 @@ pub async fn backfill_search_keys(db: &Db) -> Result<usize, StoreError> {
     tx.commit().await?;
     Ok(rows.len())
 }
+
+/// Person ids by 工号, read inside a transaction (for bulk writers).
+pub async fn ids_by_employee_no(tx: &mut Tx) -> Result<HashMap<String, i64>, StoreError> {
+    let rows: Vec<(String, i64)> = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT employee_no, id FROM people").fetch_all(conn).await?
+    });
+    Ok(rows.into_iter().collect())
+}

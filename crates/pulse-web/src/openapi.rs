@@ -13,6 +13,7 @@ use crate::api;
         api::session::login, api::session::logout, api::session::me, api::session::change_password,
         api::people::list, api::people::get, api::people::patch,
         api::org::list,
+        api::inbox::list, api::inbox::done, api::inbox::dismiss,
         api::imports::create, api::imports::get, api::imports::errors_xlsx,
         api::admin::list_accounts, api::admin::set_roles, api::admin::create_account, api::admin::reset_password, api::admin::set_disabled,
         api::admin::create_token, api::admin::list_tokens, api::admin::revoke_token,
@@ -22,6 +23,7 @@ use crate::api;
         (name = "session", description = "Sign-in and the current caller"),
         (name = "people", description = "People, scoped by the caller's roles"),
         (name = "org", description = "Org units"),
+        (name = "inbox", description = "The caller's to-dos"),
         (name = "imports", description = "Spreadsheet imports with dry run"),
         (name = "admin", description = "Accounts, roles, API tokens, audit trail"),
     )

@@ -87,6 +87,31 @@ pub fn table() -> Vec<Route> {
         ),
         r(
             "GET",
+            "/api/v1/inbox",
+            Access::ANYONE,
+            get(api::inbox::list),
+        ),
+        r(
+            "POST",
+            "/api/v1/inbox/{id}/done",
+            Access::ANYONE,
+            post(api::inbox::done),
+        ),
+        r(
+            "POST",
+            "/api/v1/inbox/{id}/dismiss",
+            Access::ANYONE,
+            post(api::inbox::dismiss),
+        ),
+        r("GET", "/inbox", Access::ANYONE, get(pages::inbox::page)),
+        r(
+            "POST",
+            "/inbox/{id}/{action}",
+            Access::ANYONE,
+            post(pages::inbox::close),
+        ),
+        r(
+            "GET",
             "/api/v1/org-units",
             Access::ANYONE.with_token("org:read"),
             get(api::org::list),

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod imports;
+pub mod inbox;
 pub mod org;
 pub mod people;
 pub mod session;

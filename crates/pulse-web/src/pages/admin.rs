@@ -158,7 +158,7 @@ pub async fn users(
     headers: HeaderMap,
     Query(p): Query<UsersParams>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::new(&headers, Some(&caller), "admin");
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "admin").await;
     render(&state, ctx, p.q.unwrap_or_default(), None, None, None).await
 }
 
@@ -170,7 +170,7 @@ pub async fn set_roles(
     Path(login): Path<String>,
     body: String,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::new(&headers, Some(&caller), "admin");
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "admin").await;
     let lang = ctx.lang();
     let pairs: Vec<(String, String)> = form_pairs(&body);
     let get = |k: &str| {
@@ -238,7 +238,7 @@ pub async fn create_token(
     headers: HeaderMap,
     body: String,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::new(&headers, Some(&caller), "admin");
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "admin").await;
     let lang = ctx.lang();
     let pairs = form_pairs(&body);
     let get = |k: &str| {
@@ -352,7 +352,7 @@ pub async fn audit(
     Me(caller): Me,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::new(&headers, Some(&caller), "audit");
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "audit").await;
     let entries = audit::list(&state.db, None, None, 200)
         .await?
         .into_iter()
@@ -404,7 +404,7 @@ pub async fn create_account(
     headers: HeaderMap,
     body: String,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::new(&headers, Some(&caller), "admin");
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "admin").await;
     let lang = ctx.lang();
     let pairs = form_pairs(&body);
     let input = crate::api::admin::NewAccount {
@@ -429,7 +429,7 @@ pub async fn reset_password(
     Path(login): Path<String>,
     body: String,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::new(&headers, Some(&caller), "admin");
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "admin").await;
     let msg = format!(
         "{login} {}",
         ctx.lang().pick(
@@ -454,7 +454,7 @@ pub async fn set_disabled(
     Path(login): Path<String>,
     body: String,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::new(&headers, Some(&caller), "admin");
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "admin").await;
     let disabled = field(&form_pairs(&body), "disabled") == "true";
     let msg = format!(
         "{login} {}",

@@ -41,9 +41,9 @@ fn render(ctx: PageCtx, kind: &str, report: Option<ImportReport>) -> Response {
     .into_response()
 }
 
-pub async fn form(Me(caller): Me, headers: HeaderMap) -> Response {
+pub async fn form(State(state): State<AppState>, Me(caller): Me, headers: HeaderMap) -> Response {
     render(
-        PageCtx::new(&headers, Some(&caller), "import"),
+        PageCtx::load(&state, &headers, Some(&caller), "import").await,
         "people",
         None,
     )
@@ -57,7 +57,7 @@ pub async fn upload(
     headers: HeaderMap,
     req: Request,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::new(&headers, Some(&caller), "import");
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "import").await;
     let (kind, name, bytes) = read_kind_and_file(req).await?;
     let report = imports::run(&state.db, &state.actor(&caller), kind, &name, &bytes, true).await?;
     Ok(render(ctx, kind.as_str(), Some(report)))
@@ -108,7 +108,7 @@ pub async fn batch(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::new(&headers, Some(&caller), "import");
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "import").await;
     let (kind, report, _) = imports::batch(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("导入批次", "import batch"))?;
@@ -122,7 +122,7 @@ pub async fn commit(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::new(&headers, Some(&caller), "import");
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "import").await;
     let (kind, old, bytes) = imports::batch(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("导入批次", "import batch"))?;

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod import;
+pub mod inbox;
 pub mod people;
 
 use askama::Template;
@@ -28,6 +29,8 @@ pub struct Nav {
     pub is_admin: bool,
     pub can_audit: bool,
     pub section: &'static str,
+    /// Open to-dos: the badge on every page.
+    pub inbox_open: i64,
 }
 
 impl Nav {
@@ -45,6 +48,7 @@ impl Nav {
                 is_admin: c.has_role(Role::Admin),
                 can_audit: c.has_role(Role::Hrbp) || c.has_role(Role::Admin),
                 section,
+                inbox_open: 0,
             },
         }
     }
@@ -62,6 +66,23 @@ impl PageCtx {
             tr: Tr(request_lang(headers)),
             nav: Nav::for_caller(caller, section),
         }
+    }
+
+    /// Like [`PageCtx::new`] with the inbox badge filled in. A failing count
+    /// shows no badge rather than failing the page.
+    pub async fn load(
+        state: &AppState,
+        headers: &HeaderMap,
+        caller: Option<&Caller>,
+        section: &'static str,
+    ) -> PageCtx {
+        let mut ctx = PageCtx::new(headers, caller, section);
+        if let Some(c) = caller {
+            ctx.nav.inbox_open = pulse_store::inbox::open_count(&state.db, c.person_id)
+                .await
+                .unwrap_or(0);
+        }
+        ctx
     }
 
     pub fn lang(&self) -> Lang {

@@ -70,7 +70,7 @@ async fn me_with(
     message: Option<String>,
     error: Option<String>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::new(headers, Some(caller), "me");
+    let ctx = PageCtx::load(state, headers, Some(caller), "me").await;
     let person = people::by_id(&state.db, caller.person_id)
         .await?
         .ok_or_else(|| AppError::not_found("人员", "person"))?;
@@ -140,7 +140,7 @@ async fn person_with(
     message: Option<String>,
     error: Option<String>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::new(headers, Some(caller), "org");
+    let ctx = PageCtx::load(state, headers, Some(caller), "org").await;
     let person = people::get_visible(&state.db, &caller.viewer(), employee_no)
         .await?
         .ok_or_else(|| AppError::not_found("人员", "person"))?;
@@ -281,7 +281,7 @@ pub async fn org(
     headers: HeaderMap,
     Query(p): Query<OrgParams>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::new(&headers, Some(&caller), "org");
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "org").await;
     let tree = state.org_tree_with_headcount().await?;
     let selected_unit = p
         .unit

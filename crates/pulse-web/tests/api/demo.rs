@@ -105,6 +105,26 @@ async fn demo_accounts_and_scopes() {
     assert_eq!(eng["job_family"], "服务工程师");
     assert!(eng["org_path"].as_str().unwrap().contains("华东大区"));
 
+    // The inbox contract: manager and director have open to-dos.
+    for c in [&manager, &director] {
+        let inbox = c.get("/api/v1/inbox?state=open").await.json();
+        assert!(inbox["total"].as_i64().unwrap() >= 2, "{inbox}");
+        assert!(
+            inbox["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["overdue"] == true),
+            "one is overdue"
+        );
+    }
+    assert!(
+        employee.get("/api/v1/inbox").await.json()["total"]
+            .as_i64()
+            .unwrap()
+            >= 1
+    );
+
     for login in ["admin", "committee"] {
         demo_login(&app, login).await;
     }

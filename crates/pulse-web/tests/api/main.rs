@@ -6,5 +6,6 @@ mod support;
 mod contract;
 mod demo;
 mod imports;
+mod inbox;
 mod matrix;
 mod security;

@@ -21,6 +21,11 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/people/{employee_no}", "EMDHCAT"),
     ("PATCH", "/api/v1/people/{employee_no}", "HA"),
     ("GET", "/api/v1/org-units", "EMDHCA"),
+    ("GET", "/api/v1/inbox", "EMDHCA"),
+    ("POST", "/api/v1/inbox/{id}/done", "EMDHCA"),
+    ("POST", "/api/v1/inbox/{id}/dismiss", "EMDHCA"),
+    ("GET", "/inbox", "EMDHCA"),
+    ("POST", "/inbox/{id}/{action}", "EMDHCA"),
     ("POST", "/api/v1/imports/{kind}", "HA"),
     ("GET", "/api/v1/imports/batches/{id}", "HA"),
     ("GET", "/api/v1/imports/batches/{id}/errors.xlsx", "HA"),
@@ -89,6 +94,7 @@ fn concrete(path: &str) -> String {
         .replace("{id}", "999999")
         .replace("{login}", "engineer")
         .replace("{code}", "en")
+        .replace("{action}", "done")
         .replace("{file}", "app.css")
 }
 

@@ -1,0 +1,147 @@
+//! A realistic inbox for the demo accounts (N1), built from things that exist
+//! in Pulse today: onboarding talks, roster checks, reporting lines, profiles.
+
+use pulse_store::inbox::{self, NewTodo, TodoState};
+use pulse_store::{StoreError, Tx, now_ms};
+
+use crate::DemoOrg;
+
+const DAY: i64 = 86_400_000;
+
+struct Item<'a> {
+    login: &'a str,
+    kind: &'a str,
+    subject: String,
+    link: String,
+    due_days: Option<i64>,
+    done: bool,
+}
+
+/// To-dos are relative to the day the demo is built, so "overdue" means something whenever it runs.
+pub async fn seed(tx: &mut Tx, org: &DemoOrg) -> Result<usize, StoreError> {
+    let by_login = |l: &str| org.by_login(l).expect("demo login exists");
+    let manager = by_login("manager");
+    let director = by_login("director");
+    let team: Vec<_> = org
+        .people
+        .iter()
+        .filter(|p| p.manager.as_deref() == Some(manager.employee_no.as_str()))
+        .collect();
+    let newest = team
+        .iter()
+        .max_by_key(|p| p.hire_date)
+        .expect("team has members");
+    let junior = team.iter().find(|p| p.level == "P2").unwrap_or(&team[0]);
+    let rm = org
+        .people
+        .iter()
+        .find(|p| p.manager.as_deref() == Some(director.employee_no.as_str()))
+        .expect("region manager");
+    let items = vec![
+        Item {
+            login: "manager",
+            kind: "onboarding_1on1",
+            subject: format!("与新同事 {} 完成入职一对一沟通", newest.name),
+            link: format!("/people/{}", newest.employee_no),
+            due_days: Some(1),
+            done: false,
+        },
+        Item {
+            login: "manager",
+            kind: "roster_check",
+            subject: "核对团队花名册：上海销售一组".into(),
+            link: format!("/org?unit={}", manager.unit_code),
+            due_days: Some(3),
+            done: false,
+        },
+        Item {
+            login: "manager",
+            kind: "level_review",
+            subject: format!("确认 {} 的职级信息（{}）", junior.name, junior.level),
+            link: format!("/people/{}", junior.employee_no),
+            due_days: Some(-2),
+            done: false,
+        },
+        Item {
+            login: "manager",
+            kind: "profile_update",
+            subject: "更新团队成员的企业微信账号".into(),
+            link: format!("/org?unit={}", manager.unit_code),
+            due_days: Some(-10),
+            done: true,
+        },
+        Item {
+            login: "director",
+            kind: "org_review",
+            subject: "审阅华东大区组织架构：新增团队的人员配置".into(),
+            link: "/org?unit=HD".into(),
+            due_days: Some(2),
+            done: false,
+        },
+        Item {
+            login: "director",
+            kind: "reporting_line",
+            subject: format!("确认 {} 的汇报关系", rm.name),
+            link: format!("/people/{}", rm.employee_no),
+            due_days: Some(-1),
+            done: false,
+        },
+        Item {
+            login: "director",
+            kind: "roster_check",
+            subject: "核对华东大区花名册".into(),
+            link: "/org?unit=HD".into(),
+            due_days: Some(5),
+            done: false,
+        },
+        Item {
+            login: "employee",
+            kind: "profile_update",
+            subject: "完善个人资料：确认企业微信账号".into(),
+            link: "/me".into(),
+            due_days: Some(7),
+            done: false,
+        },
+        Item {
+            login: "engineer",
+            kind: "profile_update",
+            subject: "完善个人资料：确认企业微信账号".into(),
+            link: "/me".into(),
+            due_days: Some(7),
+            done: false,
+        },
+        Item {
+            login: "hrbp",
+            kind: "roster_import",
+            subject: "导入 12 月新入职人员花名册".into(),
+            link: "/import".into(),
+            due_days: Some(4),
+            done: false,
+        },
+    ];
+    let ids = pulse_store::people::ids_by_employee_no(tx).await?;
+    let now = now_ms();
+    for (i, it) in items.iter().enumerate() {
+        let no = &by_login(it.login).employee_no;
+        let person_id = *ids
+            .get(no)
+            .ok_or_else(|| StoreError::NotFound(no.clone()))?;
+        let source_key = format!("demo:{}:{i}", it.kind);
+        inbox::create(
+            tx,
+            &NewTodo {
+                person_id,
+                kind: it.kind.into(),
+                subject: it.subject.clone(),
+                link: it.link.clone(),
+                source_key: source_key.clone(),
+                due_at: it.due_days.map(|d| now + d * DAY),
+            },
+        )
+        .await?;
+        if it.done {
+            inbox::close_by_source(tx, &source_key, TodoState::Done).await?;
+        }
+    }
+    Ok(items.len())
+}
