@@ -231,6 +231,42 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         .expect("screenshot");
     assert_fits_phone(&phone, "profile page").await;
 
+    // The inbox on the phone: an overdue to-do and the badge.
+    let m1 = pulse_store::people::by_employee_no(&app.db, "M1")
+        .await
+        .expect("q")
+        .expect("M1")
+        .id;
+    let mut tx = app.db.begin().await.expect("tx");
+    pulse_store::inbox::create(
+        &mut tx,
+        &pulse_store::inbox::NewTodo {
+            person_id: m1,
+            kind: "onboarding_1on1".into(),
+            subject: "与新同事 尔销售 完成入职一对一沟通".into(),
+            link: "/people/E2".into(),
+            source_key: "browser:1".into(),
+            due_at: Some(pulse_store::now_ms() - 86_400_000),
+        },
+    )
+    .await
+    .expect("todo");
+    tx.commit().await.expect("commit");
+    phone.goto(format!("{base}/inbox")).await.expect("inbox");
+    let text = phone
+        .find(By::Css("ul.todos"))
+        .await
+        .expect("list")
+        .text()
+        .await
+        .expect("text");
+    assert!(text.contains("尔销售") && text.contains("已逾期"), "{text}");
+    assert_fits_phone(&phone, "inbox").await;
+    phone
+        .screenshot(&out.join("phone-inbox.png"))
+        .await
+        .expect("screenshot");
+
     phone.goto(format!("{base}/org")).await.expect("org");
     let search = phone
         .find(By::Css("input[name=q]"))
