@@ -2,6 +2,7 @@
 //! the network or the clock: every rule can be tested with plain values.
 
 pub mod auth;
+pub mod delivery;
 pub mod i18n;
 pub mod org;
 pub mod problem;

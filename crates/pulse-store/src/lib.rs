@@ -14,6 +14,7 @@ mod error;
 pub mod imports;
 pub mod inbox;
 pub mod org;
+pub mod outbox;
 pub mod people;
 #[cfg(feature = "testing")]
 pub mod testing;

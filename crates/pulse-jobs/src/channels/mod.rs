@@ -1,0 +1,100 @@
+//! Notification channels, each an adapter behind [`Channel`] with a
+//! configurable base URL so tests can point it at a local server.
+
+mod wecom_robot;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub use wecom_robot::WecomRobot;
+
+/// Why a send failed, and whether trying again can help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    pub message: String,
+    /// False for problems a retry cannot fix (bad configuration, rejected content).
+    pub retryable: bool,
+}
+
+impl SendError {
+    pub fn retry(message: impl Into<String>) -> Self {
+        SendError {
+            message: message.into(),
+            retryable: true,
+        }
+    }
+
+    pub fn permanent(message: impl Into<String>) -> Self {
+        SendError {
+            message: message.into(),
+            retryable: false,
+        }
+    }
+}
+
+/// What a channel is asked to deliver.
+#[derive(Debug, Clone)]
+pub struct Outgoing<'a> {
+    pub subject: &'a str,
+    /// Markdown.
+    pub body: &'a str,
+    /// A link to the whole text, used when the channel must cut the message.
+    pub link: Option<&'a str>,
+}
+
+#[async_trait::async_trait]
+pub trait Channel: Send + Sync {
+    /// The channel kind, e.g. `wecom_robot`.
+    fn kind(&self) -> &'static str;
+    async fn send(&self, message: &Outgoing<'_>) -> Result<(), SendError>;
+}
+
+/// The configured channels by name; the outbox's `target` names one.
+#[derive(Clone, Default)]
+pub struct Registry {
+    by_name: HashMap<String, Arc<dyn Channel>>,
+}
+
+impl Registry {
+    pub fn insert(&mut self, name: &str, channel: Arc<dyn Channel>) {
+        self.by_name.insert(name.to_string(), channel);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Channel>> {
+        self.by_name.get(name)
+    }
+
+    /// Builds the registry from the enabled channel settings in the database.
+    /// A setting that does not parse is skipped with a warning; its messages
+    /// fail with a clear error and end in the dead-letter view.
+    pub fn from_configs(
+        configs: &[pulse_store::outbox::ChannelConfig],
+        client: &reqwest::Client,
+    ) -> Registry {
+        let mut r = Registry::default();
+        for c in configs.iter().filter(|c| c.enabled != 0) {
+            let parsed: Result<Arc<dyn Channel>, String> = match c.kind.as_str() {
+                "wecom_robot" => WecomRobot::from_config(client.clone(), &c.config_json)
+                    .map(|ch| Arc::new(ch) as Arc<dyn Channel>),
+                other => Err(format!("unknown channel kind '{other}'")),
+            };
+            match parsed {
+                Ok(ch) => r.insert(&c.name, ch),
+                Err(e) => {
+                    tracing::warn!(channel = %c.name, error = %e, "channel settings rejected")
+                }
+            }
+        }
+        r
+    }
+}
+
+/// The HTTP client channels share: bounded timeouts, no system proxy.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap_or_default()
+}
