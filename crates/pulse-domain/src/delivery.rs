@@ -71,7 +71,7 @@ mod tests {
         #[test]
         fn backoff_within_bounds(attempt in 1u32..64, unit in 0.0f64..1.0) {
             let d = backoff_ms(attempt, 500, 300_000, unit);
-            prop_assert!(d >= 0 && d <= 300_000);
+            prop_assert!((0..=300_000).contains(&d));
         }
     }
 }
