@@ -112,6 +112,23 @@ pub async fn build(db: &Db, seed: u64, progress: &dyn Progress) -> anyhow::Resul
     }
     progress.finish();
     inbox::seed(&mut tx, &plan).await?;
+    // One WeChat Work group robot per region, disabled and pointing at no real
+    // robot: an admin fills in the key and switches it on.
+    for u in plan
+        .units
+        .iter()
+        .filter(|u| u.kind == pulse_domain::org::UnitKind::Region)
+    {
+        let config = serde_json::json!({"webhook_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=00000000-0000-0000-0000-000000000000"});
+        pulse_store::outbox::save_channel(
+            &mut tx,
+            &format!("{}群", u.name),
+            "wecom_robot",
+            &config,
+            false,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(plan)
 }

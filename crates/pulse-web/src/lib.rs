@@ -8,6 +8,7 @@ mod auth_flow;
 pub mod error;
 pub mod i18n;
 mod metrics;
+mod notify_flow;
 mod openapi;
 mod ops;
 pub mod pages;

@@ -60,7 +60,16 @@ async fn serve(db: Db, cfg: &Config, demo: bool) -> anyhow::Result<()> {
     );
     tracing::info!(listen = %cfg.listen, engine = ?db.engine(), "Pulse is serving");
     println!("Pulse 绩效脉搏: http://{}", cfg.listen);
+    // The outbox worker runs beside the server and stops with it.
+    let (stop_worker, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(pulse_jobs::delivery::run(
+        db.clone(),
+        pulse_jobs::delivery::Policy::default(),
+        stopped,
+    ));
     pulse_web::serve(state, listener, shutdown_signal()).await?;
+    let _ = stop_worker.send(true);
+    let _ = worker.await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -98,3 +98,11 @@ pub fn http_client() -> reqwest::Client {
         .build()
         .unwrap_or_default()
 }
+
+/// Where a URL points, without path or query (which may carry a key): `https://host/…`.
+pub fn endpoint_hint(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| format!("{}://{h}/…", u.scheme())))
+        .unwrap_or_else(|| "—".into())
+}

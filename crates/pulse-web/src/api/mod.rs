@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod imports;
 pub mod inbox;
+pub mod notify;
 pub mod org;
 pub mod people;
 pub mod session;

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod auth;
 pub mod import;
 pub mod inbox;
+pub mod notify;
 pub mod people;
 
 use askama::Template;

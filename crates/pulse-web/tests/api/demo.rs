@@ -125,6 +125,18 @@ async fn demo_accounts_and_scopes() {
             >= 1
     );
 
+    let admin = demo_login(&app, "admin").await;
+    let channels = admin.get("/api/v1/notify-channels").await.json();
+    assert_eq!(channels["total"], 17, "a robot per region");
+    assert!(
+        channels["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["enabled"] == false),
+        "none switched on in the demo"
+    );
+
     for login in ["admin", "committee"] {
         demo_login(&app, login).await;
     }

@@ -8,4 +8,5 @@ mod demo;
 mod imports;
 mod inbox;
 mod matrix;
+mod notify;
 mod security;

@@ -62,6 +62,15 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/admin/tokens", "A"),
     ("POST", "/admin/tokens/{id}/revoke", "A"),
     ("GET", "/admin/audit", "HA"),
+    ("GET", "/api/v1/notify-channels", "A"),
+    ("PUT", "/api/v1/notify-channels/{name}", "A"),
+    ("POST", "/api/v1/notify-channels/{name}/test", "A"),
+    ("GET", "/api/v1/outbox", "A"),
+    ("POST", "/api/v1/outbox/{id}/retry", "A"),
+    ("GET", "/admin/notifications", "A"),
+    ("POST", "/admin/notifications/channels", "A"),
+    ("POST", "/admin/notifications/channels/{name}/test", "A"),
+    ("POST", "/admin/notifications/dead/{id}/retry", "A"),
     // Sign-out routes last: they end the persona's session.
     ("DELETE", "/api/v1/session", "EMDHCA"),
     ("POST", "/logout", "EMDHCA"),
@@ -95,6 +104,7 @@ fn concrete(path: &str) -> String {
         .replace("{login}", "engineer")
         .replace("{code}", "en")
         .replace("{action}", "done")
+        .replace("{name}", "nope")
         .replace("{file}", "app.css")
 }
 

@@ -1,0 +1,120 @@
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use pulse_store::outbox;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::access::Me;
+use crate::api::{ApiJson, ApiQuery};
+use crate::error::{AppError, AppResult};
+use crate::notify_flow::{self, ChannelDto};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelList {
+    pub items: Vec<ChannelDto>,
+    pub total: i64,
+}
+
+/// Notification channels (admin); secrets are never returned.
+#[utoipa::path(get, path = "/api/v1/notify-channels", tag = "notifications", responses((status = 200, body = ChannelList)))]
+pub async fn list_channels(State(state): State<AppState>, _me: Me) -> AppResult<Json<ChannelList>> {
+    let items = notify_flow::list(&state).await?;
+    let total = items.len() as i64;
+    Ok(Json(ChannelList { items, total }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelInput {
+    /// `wecom_robot`.
+    pub kind: String,
+    /// The robot's webhook URL; empty keeps the stored one.
+    #[serde(default)]
+    pub webhook_url: String,
+    pub enabled: bool,
+}
+
+/// Create or change a channel (admin).
+#[utoipa::path(put, path = "/api/v1/notify-channels/{name}", tag = "notifications", request_body = ChannelInput,
+    responses((status = 204), (status = 422, body = super::ErrorBody)))]
+pub async fn save_channel(
+    State(state): State<AppState>,
+    _me: Me,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<ChannelInput>,
+) -> AppResult<StatusCode> {
+    notify_flow::save(&state, &name, &body.kind, &body.webhook_url, body.enabled).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Send a test message through a channel now (admin); a failure says why.
+#[utoipa::path(post, path = "/api/v1/notify-channels/{name}/test", tag = "notifications",
+    responses((status = 204), (status = 502, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+pub async fn test_channel(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(name): Path<String>,
+) -> AppResult<StatusCode> {
+    notify_flow::test(&state, &name, &caller.name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxParams {
+    /// `dead` (default), `pending`, `sending` or `sent`.
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboxList {
+    pub items: Vec<serde_json::Value>,
+    pub total: i64,
+    /// Messages per state.
+    pub counts: serde_json::Value,
+}
+
+/// Outbox messages by state (admin): the dead-letter view by default.
+#[utoipa::path(get, path = "/api/v1/outbox", tag = "notifications", params(OutboxParams), responses((status = 200, body = OutboxList)))]
+pub async fn list_outbox(
+    State(state): State<AppState>,
+    _me: Me,
+    ApiQuery(p): ApiQuery<OutboxParams>,
+) -> AppResult<Json<OutboxList>> {
+    let s = p.state.unwrap_or_else(|| "dead".into());
+    if !["dead", "pending", "sending", "sent"].contains(&s.as_str()) {
+        return Err(AppError::bad_request(
+            format!("未知状态“{s}”"),
+            format!("unknown state '{s}'"),
+        ));
+    }
+    let items: Vec<serde_json::Value> = outbox::list(&state.db, &s, 200)
+        .await?
+        .into_iter()
+        .map(|m| serde_json::to_value(m).unwrap_or_default())
+        .collect();
+    let counts: serde_json::Map<String, serde_json::Value> = outbox::counts(&state.db)
+        .await?
+        .into_iter()
+        .map(|(k, v)| (k, v.into()))
+        .collect();
+    let total = items.len() as i64;
+    Ok(Json(OutboxList {
+        items,
+        total,
+        counts: counts.into(),
+    }))
+}
+
+/// Put a dead letter back in the queue (admin).
+#[utoipa::path(post, path = "/api/v1/outbox/{id}/retry", tag = "notifications", responses((status = 204), (status = 404, body = super::ErrorBody)))]
+pub async fn retry(
+    State(state): State<AppState>,
+    _me: Me,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    outbox::retry_dead(&state.db, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

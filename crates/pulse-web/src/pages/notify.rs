@@ -1,0 +1,143 @@
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use pulse_store::outbox;
+
+use crate::AppState;
+use crate::access::{Me, form_field};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Tr;
+use crate::notify_flow::{self, ChannelDto};
+use crate::pages::{Nav, PageCtx, fmt_ms};
+
+pub struct LetterView {
+    id: i64,
+    target: String,
+    subject: String,
+    attempts: i64,
+    last_error: String,
+    created: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "notifications.html")]
+struct NotifyPage {
+    tr: Tr,
+    nav: Nav,
+    channels: Vec<ChannelDto>,
+    counts: Vec<(String, i64)>,
+    letters: Vec<LetterView>,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+async fn render(
+    state: &AppState,
+    ctx: PageCtx,
+    message: Option<String>,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let letters = outbox::list(&state.db, "dead", 100)
+        .await?
+        .into_iter()
+        .map(|m| LetterView {
+            id: m.id,
+            target: m.target,
+            subject: m.subject,
+            attempts: m.attempts,
+            last_error: m.last_error.unwrap_or_default(),
+            created: fmt_ms(m.created_at),
+        })
+        .collect();
+    Ok(NotifyPage {
+        channels: notify_flow::list(state).await?,
+        counts: outbox::counts(&state.db).await?,
+        letters,
+        message,
+        error,
+        tr: ctx.tr,
+        nav: ctx.nav,
+    }
+    .into_response())
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "notify").await;
+    render(&state, ctx, None, None).await
+}
+
+/// Runs an action and shows the page with its outcome; rule errors become a message.
+async fn outcome(
+    state: &AppState,
+    ctx: PageCtx,
+    ok: String,
+    result: AppResult<()>,
+) -> AppResult<Response> {
+    let lang = ctx.lang();
+    match result {
+        Ok(()) => render(state, ctx, Some(ok), None).await,
+        Err(e) if e.status.is_client_error() || e.status == axum::http::StatusCode::BAD_GATEWAY => {
+            render(state, ctx, None, Some(e.message(lang).to_string())).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    body: String,
+) -> AppResult<Response> {
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "notify").await;
+    let get = |k: &str| form_field(&body, k).unwrap_or_default();
+    let name = get("name");
+    let result = notify_flow::save(
+        &state,
+        name.trim(),
+        "wecom_robot",
+        &get("webhook_url"),
+        get("enabled") == "on",
+    )
+    .await;
+    let ok = format!("{} {}", name, ctx.lang().pick("已保存", "saved"));
+    outcome(&state, ctx, ok, result).await
+}
+
+pub async fn test(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> AppResult<Response> {
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "notify").await;
+    let result = notify_flow::test(&state, &name, &caller.name).await;
+    let ok = format!(
+        "{name} {}",
+        ctx.lang().pick("测试消息已发送", "test message sent")
+    );
+    outcome(&state, ctx, ok, result).await
+}
+
+pub async fn retry(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "notify").await;
+    let result = outbox::retry_dead(&state.db, id)
+        .await
+        .map_err(AppError::from);
+    let ok = ctx
+        .lang()
+        .pick("已重新加入发送队列", "queued again")
+        .to_string();
+    outcome(&state, ctx, ok, result).await
+}

@@ -1,0 +1,194 @@
+//! Channel administration (N2/N3): settings are checked, secrets never come
+//! back, the test button reports the channel's own answer, dead letters retry.
+
+use std::sync::{Arc, Mutex};
+
+use axum::http::StatusCode;
+
+use crate::support::TestApp;
+
+/// A robot endpoint that answers with the given errcode and counts messages.
+async fn robot(errcode: i64) -> (Arc<Mutex<Vec<serde_json::Value>>>, String) {
+    let seen: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let s = seen.clone();
+    let app = axum::Router::new().route(
+        "/cgi-bin/webhook/send",
+        axum::routing::post(move |axum::Json(body): axum::Json<serde_json::Value>| {
+            let s = s.clone();
+            async move {
+                s.lock().unwrap().push(body);
+                axum::Json(serde_json::json!({"errcode": errcode, "errmsg": if errcode == 0 { "ok" } else { "invalid webhook url" }}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/cgi-bin/webhook/send?key=SECRET-KEY-123",
+        listener.local_addr().unwrap()
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (seen, url)
+}
+
+#[tokio::test]
+async fn channels_are_checked_secret_and_testable() {
+    let app = TestApp::new().await;
+    let admin = app.login("admin").await;
+    let bad = admin.put_json("/api/v1/notify-channels/华东群", &serde_json::json!({"kind": "wecom_robot", "webhook_url": "not a url", "enabled": true})).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("webhook")
+    );
+    let kind = admin
+        .put_json(
+            "/api/v1/notify-channels/x",
+            &serde_json::json!({"kind": "pager", "webhook_url": "http://a/b", "enabled": true}),
+        )
+        .await;
+    assert_eq!(kind.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (seen, url) = robot(0).await;
+    let ok = admin
+        .put_json(
+            "/api/v1/notify-channels/华东群",
+            &serde_json::json!({"kind": "wecom_robot", "webhook_url": url, "enabled": true}),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT, "{}", ok.text());
+    let listed = admin.get("/api/v1/notify-channels").await;
+    assert!(
+        !listed.text().contains("SECRET-KEY-123"),
+        "secrets never come back: {}",
+        listed.text()
+    );
+    assert_eq!(listed.json()["items"][0]["enabled"], true);
+    let page = admin.get("/admin/notifications").await.text();
+    assert!(page.contains("华东群") && !page.contains("SECRET-KEY-123"));
+
+    assert_eq!(
+        admin
+            .post_json(
+                "/api/v1/notify-channels/华东群/test",
+                &serde_json::json!({})
+            )
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let got = seen.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["msgtype"], "markdown");
+    assert!(
+        got[0]["markdown"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("测试消息")
+    );
+
+    // Disable it keeping the stored URL (empty URL = keep).
+    let off = admin
+        .put_json(
+            "/api/v1/notify-channels/华东群",
+            &serde_json::json!({"kind": "wecom_robot", "enabled": false}),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        admin.get("/api/v1/notify-channels").await.json()["items"][0]["enabled"],
+        false
+    );
+
+    let (_, bad_key_url) = robot(93000).await;
+    admin.put_json("/api/v1/notify-channels/坏群", &serde_json::json!({"kind": "wecom_robot", "webhook_url": bad_key_url, "enabled": true})).await;
+    let failed = admin
+        .post_json("/api/v1/notify-channels/坏群/test", &serde_json::json!({}))
+        .await;
+    assert_eq!(failed.status, StatusCode::BAD_GATEWAY);
+    assert!(
+        failed.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("93000")
+    );
+    let page = admin
+        .post_form("/admin/notifications/channels/坏群/test", &[], true)
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text().contains("93000"),
+        "the page shows the channel's answer"
+    );
+}
+
+#[tokio::test]
+async fn dead_letters_are_listed_and_retried() {
+    let app = TestApp::new().await;
+    let mut tx = app.db.begin().await.unwrap();
+    pulse_store::outbox::enqueue(
+        &mut tx,
+        &pulse_store::outbox::NewMessage {
+            idempotency_key: "t1".into(),
+            channel: "wecom_robot".into(),
+            target: "没有的群".into(),
+            subject: "权重变更".into(),
+            body: "内容".into(),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let round = pulse_jobs::delivery::deliver_once(
+        &app.db,
+        &Default::default(),
+        &Default::default(),
+        pulse_store::now_ms(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(round.dead, 1);
+    let admin = app.login("admin").await;
+    let dead = admin.get("/api/v1/outbox").await.json();
+    assert_eq!(dead["total"], 1);
+    assert!(
+        dead["items"][0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("没有的群")
+    );
+    assert_eq!(dead["counts"]["dead"], 1);
+    let id = dead["items"][0]["id"].as_i64().unwrap();
+    assert!(
+        admin
+            .get("/admin/notifications")
+            .await
+            .text()
+            .contains("没有的群")
+    );
+    assert_eq!(
+        admin
+            .post_json(
+                &format!("/api/v1/outbox/{id}/retry"),
+                &serde_json::json!({})
+            )
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        admin.get("/api/v1/outbox?state=pending").await.json()["total"],
+        1
+    );
+    assert_eq!(
+        admin
+            .post_json(
+                &format!("/api/v1/outbox/{id}/retry"),
+                &serde_json::json!({})
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
