@@ -244,6 +244,21 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "企业微信群机器人",
         "WeChat Work group robot",
     ),
+    (
+        "notify.kind.dingtalk_robot",
+        "钉钉群机器人",
+        "DingTalk group robot",
+    ),
+    (
+        "notify.kind.feishu_robot",
+        "飞书群机器人",
+        "Feishu group robot",
+    ),
+    (
+        "notify.secret",
+        "加签密钥（钉钉、飞书）",
+        "Signing secret (DingTalk, Feishu)",
+    ),
     ("notify.endpoint", "地址", "Endpoint"),
     ("notify.enabled", "启用", "Enabled"),
     ("notify.on", "已启用", "On"),

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use pulse_jobs::channels::{Channel, Outgoing, WecomRobot};
+use pulse_jobs::channels::{Channel, Outgoing};
 use pulse_store::outbox;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -48,54 +48,44 @@ fn invalid(zh: String, en: String) -> AppError {
     AppError::invalid(pulse_domain::Problem::new("invalid_channel", zh, en))
 }
 
-fn build(kind: &str, webhook_url: &str) -> AppResult<Arc<dyn Channel>> {
-    match kind {
-        "wecom_robot" => WecomRobot::new(pulse_jobs::channels::http_client(), webhook_url)
-            .map(|c| Arc::new(c) as Arc<dyn Channel>)
-            .map_err(|e| invalid(e.clone(), format!("invalid WeChat Work webhook: {e}"))),
-        other => Err(invalid(
-            format!("不支持的渠道类型“{other}”"),
-            format!("unsupported channel kind '{other}'"),
-        )),
-    }
+fn build(kind: &str, config: &serde_json::Value) -> AppResult<Arc<dyn Channel>> {
+    pulse_jobs::channels::build(
+        kind,
+        &pulse_jobs::channels::http_client(),
+        &config.to_string(),
+    )
+    .map_err(|e| invalid(e.clone(), format!("invalid channel settings: {e}")))
 }
 
-/// Saves a channel after checking its settings parse; an empty URL keeps the stored one.
+/// Saves a channel after checking its settings; an empty URL or secret keeps the stored one.
 pub async fn save(
     state: &AppState,
     name: &str,
     kind: &str,
     webhook_url: &str,
+    secret: &str,
     enabled: bool,
 ) -> AppResult<()> {
-    let url = if webhook_url.trim().is_empty() {
-        let stored = outbox::channels(&state.db)
-            .await?
-            .into_iter()
-            .find(|c| c.name == name);
-        let stored = stored.ok_or_else(|| {
-            invalid(
-                "请填写 webhook 地址".into(),
-                "a webhook URL is required".into(),
-            )
-        })?;
-        serde_json::from_str::<serde_json::Value>(&stored.config_json)
-            .ok()
-            .and_then(|v| v["webhook_url"].as_str().map(String::from))
-            .unwrap_or_default()
-    } else {
-        webhook_url.trim().to_string()
+    let stored: serde_json::Value = outbox::channels(&state.db)
+        .await?
+        .into_iter()
+        .find(|c| c.name == name)
+        .and_then(|c| serde_json::from_str(&c.config_json).ok())
+        .unwrap_or_default();
+    let keep = |given: &str, key: &str| {
+        if given.trim().is_empty() {
+            stored[key].as_str().unwrap_or("").to_string()
+        } else {
+            given.trim().to_string()
+        }
     };
-    build(kind, &url)?;
+    let mut config = serde_json::json!({ "webhook_url": keep(webhook_url, "webhook_url") });
+    if kind != "wecom_robot" {
+        config["secret"] = keep(secret, "secret").into();
+    }
+    build(kind, &config)?;
     let mut tx = state.db.begin().await?;
-    outbox::save_channel(
-        &mut tx,
-        name,
-        kind,
-        &serde_json::json!({ "webhook_url": url }),
-        enabled,
-    )
-    .await?;
+    outbox::save_channel(&mut tx, name, kind, &config, enabled).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -107,11 +97,8 @@ pub async fn test(state: &AppState, name: &str, who: &str) -> AppResult<()> {
         .into_iter()
         .find(|c| c.name == name)
         .ok_or_else(|| AppError::not_found("渠道", "channel"))?;
-    let url = serde_json::from_str::<serde_json::Value>(&c.config_json)
-        .ok()
-        .and_then(|v| v["webhook_url"].as_str().map(String::from))
-        .unwrap_or_default();
-    let channel = build(&c.kind, &url)?;
+    let config: serde_json::Value = serde_json::from_str(&c.config_json).unwrap_or_default();
+    let channel = build(&c.kind, &config)?;
     let body = format!("这是一条来自绩效脉搏的测试消息（{who}）。");
     channel
         .send(&Outgoing {

@@ -1,12 +1,34 @@
 //! Notification channels, each an adapter behind [`Channel`] with a
 //! configurable base URL so tests can point it at a local server.
 
+mod signed_robots;
 mod wecom_robot;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+pub use signed_robots::{DingTalkRobot, FeishuRobot, dingtalk_sign, feishu_sign};
 pub use wecom_robot::WecomRobot;
+
+/// Channel kinds an admin can configure.
+pub const KINDS: &[&str] = &["wecom_robot", "dingtalk_robot", "feishu_robot"];
+
+/// Builds a channel of `kind` from its stored settings (JSON).
+pub fn build(
+    kind: &str,
+    client: &reqwest::Client,
+    config_json: &str,
+) -> Result<Arc<dyn Channel>, String> {
+    match kind {
+        "wecom_robot" => WecomRobot::from_config(client.clone(), config_json)
+            .map(|c| Arc::new(c) as Arc<dyn Channel>),
+        "dingtalk_robot" => DingTalkRobot::from_config(client.clone(), config_json)
+            .map(|c| Arc::new(c) as Arc<dyn Channel>),
+        "feishu_robot" => FeishuRobot::from_config(client.clone(), config_json)
+            .map(|c| Arc::new(c) as Arc<dyn Channel>),
+        other => Err(format!("不支持的渠道类型“{other}”")),
+    }
+}
 
 /// Why a send failed, and whether trying again can help.
 #[derive(Debug, Clone, PartialEq, Eq)]

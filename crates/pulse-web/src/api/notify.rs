@@ -28,11 +28,14 @@ pub async fn list_channels(State(state): State<AppState>, _me: Me) -> AppResult<
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelInput {
-    /// `wecom_robot`.
+    /// `wecom_robot`, `dingtalk_robot` or `feishu_robot`.
     pub kind: String,
     /// The robot's webhook URL; empty keeps the stored one.
     #[serde(default)]
     pub webhook_url: String,
+    /// Signing secret (DingTalk, Feishu); empty keeps the stored one.
+    #[serde(default)]
+    pub secret: String,
     pub enabled: bool,
 }
 
@@ -45,7 +48,15 @@ pub async fn save_channel(
     Path(name): Path<String>,
     ApiJson(body): ApiJson<ChannelInput>,
 ) -> AppResult<StatusCode> {
-    notify_flow::save(&state, &name, &body.kind, &body.webhook_url, body.enabled).await?;
+    notify_flow::save(
+        &state,
+        &name,
+        &body.kind,
+        &body.webhook_url,
+        &body.secret,
+        body.enabled,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -98,11 +98,15 @@ pub async fn save(
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "notify").await;
     let get = |k: &str| form_field(&body, k).unwrap_or_default();
     let name = get("name");
+    let kind = Some(get("kind"))
+        .filter(|k| !k.is_empty())
+        .unwrap_or_else(|| "wecom_robot".into());
     let result = notify_flow::save(
         &state,
         name.trim(),
-        "wecom_robot",
+        &kind,
         &get("webhook_url"),
+        &get("secret"),
         get("enabled") == "on",
     )
     .await;
