@@ -13,6 +13,7 @@ pub mod dialect;
 mod error;
 pub mod imports;
 pub mod inbox;
+pub mod notify;
 pub mod org;
 pub mod outbox;
 pub mod people;

@@ -275,6 +275,12 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "地址中包含密钥，保存后不再显示；修改其他设置时留空即保留原地址。",
         "The URL contains the key: it is never shown again; leave it empty to keep it when changing other settings.",
     ),
+    ("notify.units", "部门通知群", "Unit group robots"),
+    (
+        "notify.units_hint",
+        "部门的团队消息发到它自己的群机器人；没有设置时使用上级部门的。",
+        "A unit's team messages go to its own robot, or else to its nearest parent's.",
+    ),
     ("notify.queue", "发送队列", "Queue"),
     ("notify.dead", "发送失败（死信）", "Dead letters"),
     ("notify.no_dead", "没有发送失败的消息", "No failed messages"),

@@ -116,3 +116,31 @@ pub async fn test(state: &AppState, name: &str, who: &str) -> AppResult<()> {
             )
         })
 }
+
+/// Points a unit (by code) at a configured channel, or clears it.
+pub async fn set_unit_channel(
+    state: &AppState,
+    code: &str,
+    channel: Option<&str>,
+) -> AppResult<()> {
+    let unit = pulse_store::org::by_code(&state.db, code.trim())
+        .await?
+        .ok_or_else(|| AppError::not_found("部门", "org unit"))?;
+    let channel = channel.map(str::trim).filter(|c| !c.is_empty());
+    if let Some(name) = channel {
+        if !outbox::channels(&state.db)
+            .await?
+            .iter()
+            .any(|c| c.name == name)
+        {
+            return Err(invalid(
+                format!("渠道“{name}”不存在"),
+                format!("no channel named '{name}'"),
+            ));
+        }
+    }
+    let mut tx = state.db.begin().await?;
+    pulse_store::notify::set_unit_channel(&mut tx, unit.id, channel).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -350,6 +350,18 @@ pub fn table() -> Vec<Route> {
             get(pages::notify::page),
         ),
         r(
+            "PUT",
+            "/api/v1/org-units/{code}/channel",
+            Access::roles(ADMIN),
+            put(api::notify::set_unit_channel),
+        ),
+        r(
+            "POST",
+            "/admin/notifications/units",
+            Access::roles(ADMIN),
+            post(pages::notify::set_unit),
+        ),
+        r(
             "POST",
             "/admin/notifications/channels",
             Access::roles(ADMIN),

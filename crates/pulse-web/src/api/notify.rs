@@ -129,3 +129,23 @@ pub async fn retry(
     outbox::retry_dead(&state.db, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitChannelInput {
+    /// A configured channel's name, or null to clear (the unit then uses its parent's).
+    pub channel: Option<String>,
+}
+
+/// Which group robot gets a unit's team-level messages (admin).
+#[utoipa::path(put, path = "/api/v1/org-units/{code}/channel", tag = "notifications", request_body = UnitChannelInput,
+    responses((status = 204), (status = 404, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn set_unit_channel(
+    State(state): State<AppState>,
+    _me: Me,
+    Path(code): Path<String>,
+    ApiJson(body): ApiJson<UnitChannelInput>,
+) -> AppResult<StatusCode> {
+    notify_flow::set_unit_channel(&state, &code, body.channel.as_deref()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -29,6 +29,7 @@ struct NotifyPage {
     channels: Vec<ChannelDto>,
     counts: Vec<(String, i64)>,
     letters: Vec<LetterView>,
+    units: Vec<(String, String, String)>,
     message: Option<String>,
     error: Option<String>,
 }
@@ -55,6 +56,7 @@ async fn render(
         channels: notify_flow::list(state).await?,
         counts: outbox::counts(&state.db).await?,
         letters,
+        units: pulse_store::notify::unit_channels(&state.db).await?,
         message,
         error,
         tr: ctx.tr,
@@ -143,5 +145,20 @@ pub async fn retry(
         .lang()
         .pick("已重新加入发送队列", "queued again")
         .to_string();
+    outcome(&state, ctx, ok, result).await
+}
+
+pub async fn set_unit(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    body: String,
+) -> AppResult<Response> {
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "notify").await;
+    let get = |k: &str| form_field(&body, k).unwrap_or_default();
+    let code = get("unit");
+    let channel = get("channel");
+    let result = notify_flow::set_unit_channel(&state, &code, Some(channel.as_str())).await;
+    let ok = format!("{code} → {channel}");
     outcome(&state, ctx, ok, result).await
 }

@@ -192,3 +192,99 @@ async fn dead_letters_are_listed_and_retried() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn one_call_notifies_a_unit_through_its_nearest_robot() {
+    let app = TestApp::new().await;
+    let admin = app.login("admin").await;
+    let (seen, url) = robot(0).await;
+    admin
+        .put_json(
+            "/api/v1/notify-channels/华东大区群",
+            &serde_json::json!({"kind": "wecom_robot", "webhook_url": url, "enabled": true}),
+        )
+        .await;
+    assert_eq!(
+        admin
+            .put_json(
+                "/api/v1/org-units/R1/channel",
+                &serde_json::json!({"channel": "没有"})
+            )
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        admin
+            .put_json(
+                "/api/v1/org-units/ZZ/channel",
+                &serde_json::json!({"channel": "华东大区群"})
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        admin
+            .put_json(
+                "/api/v1/org-units/R1/channel",
+                &serde_json::json!({"channel": "华东大区群"})
+            )
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+
+    let unit = |code: &'static str| {
+        let db = app.db.clone();
+        async move {
+            pulse_store::org::by_code(&db, code)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        }
+    };
+    let (t1, t3) = (unit("T1").await, unit("T3").await);
+    let mut tx = app.db.begin().await.unwrap();
+    assert!(
+        pulse_store::notify::to_unit(
+            &mut tx,
+            t1,
+            "rule:1:T1",
+            "权重变更",
+            "新客户首单转化率 25% → 35%"
+        )
+        .await
+        .unwrap(),
+        "T1 uses R1's robot"
+    );
+    assert!(
+        !pulse_store::notify::to_unit(&mut tx, t3, "rule:1:T3", "权重变更", "x")
+            .await
+            .unwrap(),
+        "R2 has none: nothing to send"
+    );
+    tx.commit().await.unwrap();
+
+    let configs = pulse_store::outbox::channels(&app.db).await.unwrap();
+    let registry = pulse_jobs::channels::Registry::from_configs(
+        &configs,
+        &pulse_jobs::channels::http_client(),
+    );
+    let round = pulse_jobs::delivery::deliver_once(
+        &app.db,
+        &registry,
+        &Default::default(),
+        pulse_store::now_ms(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(round.sent, 1);
+    assert!(
+        seen.lock().unwrap()[0]["markdown"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("25% → 35%")
+    );
+}
