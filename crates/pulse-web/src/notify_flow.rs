@@ -127,17 +127,14 @@ pub async fn set_unit_channel(
         .await?
         .ok_or_else(|| AppError::not_found("部门", "org unit"))?;
     let channel = channel.map(str::trim).filter(|c| !c.is_empty());
-    if let Some(name) = channel {
-        if !outbox::channels(&state.db)
-            .await?
-            .iter()
-            .any(|c| c.name == name)
-        {
-            return Err(invalid(
-                format!("渠道“{name}”不存在"),
-                format!("no channel named '{name}'"),
-            ));
-        }
+    let known = outbox::channels(&state.db).await?;
+    if let Some(name) = channel
+        && !known.iter().any(|c| c.name == name)
+    {
+        return Err(invalid(
+            format!("渠道“{name}”不存在"),
+            format!("no channel named '{name}'"),
+        ));
     }
     let mut tx = state.db.begin().await?;
     pulse_store::notify::set_unit_channel(&mut tx, unit.id, channel).await?;
