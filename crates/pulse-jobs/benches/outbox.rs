@@ -29,9 +29,21 @@ fn msg(i: usize) -> NewMessage {
 /// The write a feature makes: one audited change in its own transaction.
 async fn write(db: &Db, i: usize, with_outbox: bool) {
     let mut tx = db.begin().await.expect("tx");
-    pulse_store::audit::record::<(), _>(&mut tx, &Actor::system("bench"), "update", "bench", &i.to_string(), None, Some(&i)).await.expect("audit");
+    pulse_store::audit::record::<(), _>(
+        &mut tx,
+        &Actor::system("bench"),
+        "update",
+        "bench",
+        &i.to_string(),
+        None,
+        Some(&i),
+    )
+    .await
+    .expect("audit");
     if with_outbox {
-        outbox::enqueue(&mut tx, &msg(MESSAGES + i)).await.expect("enqueue");
+        outbox::enqueue(&mut tx, &msg(MESSAGES + i))
+            .await
+            .expect("enqueue");
     }
     tx.commit().await.expect("commit");
 }
@@ -79,16 +91,29 @@ async fn main() {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}/cgi-bin/webhook/send?key=bench", listener.local_addr().expect("addr"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!(
+        "http://{}/cgi-bin/webhook/send?key=bench",
+        listener.local_addr().expect("addr")
+    );
     tokio::spawn(async move { axum::serve(listener, app).await });
     let mut registry = Registry::default();
-    registry.insert("bench", Arc::new(WecomRobot::new(pulse_jobs::channels::http_client(), &url).expect("robot")));
+    registry.insert(
+        "bench",
+        Arc::new(WecomRobot::new(pulse_jobs::channels::http_client(), &url).expect("robot")),
+    );
 
-    let policy = Policy { batch: 200, ..Policy::default() };
+    let policy = Policy {
+        batch: 200,
+        ..Policy::default()
+    };
     let t = Instant::now();
     loop {
-        let round = deliver_once(&db, &registry, &policy, pulse_store::now_ms()).await.expect("deliver");
+        let round = deliver_once(&db, &registry, &policy, pulse_store::now_ms())
+            .await
+            .expect("deliver");
         if round.sent + round.retried + round.dead == 0 {
             break;
         }

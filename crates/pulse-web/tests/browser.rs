@@ -400,6 +400,11 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         .expect("users page");
     assert_fits_phone(&admin, "users page").await;
     admin
+        .goto(format!("{base}/admin/notifications"))
+        .await
+        .expect("notifications page");
+    assert_fits_phone(&admin, "notifications page").await;
+    admin
         .screenshot(&out.join("phone-admin-users.png"))
         .await
         .expect("screenshot");
