@@ -96,6 +96,7 @@ async fn send(channels: &Registry, m: &Message) -> Result<(), (String, bool)> {
             subject: &m.subject,
             body: &m.body,
             link: None,
+            recipient: &m.recipient,
         })
         .await
         .map_err(|e| (e.message, e.retryable))
@@ -103,16 +104,35 @@ async fn send(channels: &Registry, m: &Message) -> Result<(), (String, bool)> {
 
 /// Runs the worker until `shutdown` fires: reload channel settings, deliver,
 /// sleep a little when idle.
+/// A channel's settings as compared between rounds: name, kind, JSON, enabled.
+type SettingsKey = (String, String, String, i64);
+
 pub async fn run(db: Db, policy: Policy, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let client = crate::channels::http_client();
+    // Channels are rebuilt only when their settings change, so state such as a
+    // cached WeChat Work access token survives between rounds.
+    let mut current: Option<(Vec<SettingsKey>, Registry)> = None;
     loop {
-        let registry = match outbox::channels(&db).await {
-            Ok(configs) => Registry::from_configs(&configs, &client),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read channel settings");
-                Registry::default()
+        match outbox::channels(&db).await {
+            Ok(configs) => {
+                let key: Vec<_> = configs
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.name.clone(),
+                            c.kind.clone(),
+                            c.config_json.clone(),
+                            c.enabled,
+                        )
+                    })
+                    .collect();
+                if current.as_ref().is_none_or(|(k, _)| *k != key) {
+                    current = Some((key, Registry::from_configs(&configs, &client)));
+                }
             }
-        };
+            Err(e) => tracing::warn!(error = %e, "cannot read channel settings"),
+        }
+        let registry = current.as_ref().map(|(_, r)| r.clone()).unwrap_or_default();
         let idle = match deliver_once(&db, &registry, &policy, pulse_store::now_ms()).await {
             Ok(r) => r.sent + r.retried + r.dead == 0,
             Err(e) => {

@@ -105,6 +105,7 @@ fn msg(key: &str, body: &str) -> NewMessage {
         target: "华东大区群".into(),
         subject: "权重变更".into(),
         body: body.into(),
+        recipient: String::new(),
     }
 }
 
@@ -352,6 +353,7 @@ async fn a_crash_between_send_and_ack_resends_after_the_lease() {
             subject: &m.subject,
             body: &m.body,
             link: None,
+            recipient: "",
         })
         .await
         .unwrap();

@@ -65,6 +65,7 @@ async fn dingtalk_signs_the_url_and_sends_markdown() {
         subject: "权重变更",
         body: "华东大区：新客户首单转化率 25% → 35%",
         link: None,
+        recipient: "",
     })
     .await
     .unwrap();
@@ -88,6 +89,7 @@ async fn dingtalk_signs_the_url_and_sends_markdown() {
             subject: "x",
             body: "y",
             link: None,
+            recipient: "",
         })
         .await
         .unwrap_err();
@@ -127,6 +129,7 @@ async fn feishu_signs_the_body_and_sends_text() {
         subject: "周报已生成",
         body: "本周‘价格异议’提及频次上升40%",
         link: None,
+        recipient: "",
     })
     .await
     .unwrap();
@@ -148,6 +151,7 @@ async fn feishu_signs_the_body_and_sends_text() {
             subject: "x",
             body: "y",
             link: None,
+            recipient: "",
         })
         .await
         .unwrap_err();

@@ -45,6 +45,7 @@ pub async fn to_unit(
             target: name,
             subject: subject.to_string(),
             body: body.to_string(),
+            recipient: String::new(),
         },
     )
     .await?;
@@ -75,4 +76,44 @@ pub async fn unit_channels(db: &crate::Db) -> Result<Vec<(String, String, String
         .fetch_all(pool)
         .await?
     }))
+}
+
+/// Queues a personal message through the WeChat Work app channel (the first
+/// enabled one), addressed to the person's WeChat Work user id. A person
+/// without one is still queued: the send fails with a clear reason in the
+/// dead-letter view instead of the message vanishing. Returns false when no
+/// app channel is configured.
+pub async fn to_person(
+    tx: &mut Tx,
+    person_id: i64,
+    key: &str,
+    subject: &str,
+    body: &str,
+) -> Result<bool, StoreError> {
+    let channel: Option<(String,)> = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT name FROM notify_channels WHERE kind = 'wecom_app' AND enabled = 1 ORDER BY name LIMIT 1")
+            .fetch_optional(conn).await?
+    });
+    let Some((name,)) = channel else {
+        return Ok(false);
+    };
+    let userid: Option<(Option<String>,)> = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT wecom_userid FROM people WHERE id = $1").bind(person_id).fetch_optional(conn).await?
+    });
+    let Some((userid,)) = userid else {
+        return Err(StoreError::NotFound(format!("person {person_id}")));
+    };
+    outbox::enqueue(
+        tx,
+        &NewMessage {
+            idempotency_key: key.to_string(),
+            channel: "wecom_app".into(),
+            target: name,
+            subject: subject.to_string(),
+            body: body.to_string(),
+            recipient: userid.unwrap_or_default(),
+        },
+    )
+    .await?;
+    Ok(true)
 }

@@ -22,6 +22,8 @@ pub struct NewMessage {
     pub subject: String,
     /// Markdown; each channel renders or trims it to its limits.
     pub body: String,
+    /// Who receives it inside the channel (a WeChat Work user id …); empty for group robots.
+    pub recipient: String,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
@@ -32,6 +34,7 @@ pub struct Message {
     pub target: String,
     pub subject: String,
     pub body: String,
+    pub recipient: String,
     pub state: String,
     pub attempts: i64,
     pub next_attempt_at: i64,
@@ -53,16 +56,16 @@ pub async fn enqueue(tx: &mut Tx, m: &NewMessage) -> Result<bool, StoreError> {
     }
     let n = on_tx!(tx, conn => {
         sqlx::query(
-            "INSERT INTO outbox (idempotency_key, channel, target, subject, body, state, attempts, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6) ON CONFLICT (idempotency_key) DO NOTHING",
+            "INSERT INTO outbox (idempotency_key, channel, target, subject, body, recipient, state, attempts, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $7, 'pending', 0, $6, $6) ON CONFLICT (idempotency_key) DO NOTHING",
         )
-        .bind(&m.idempotency_key).bind(&m.channel).bind(&m.target).bind(&m.subject).bind(&m.body).bind(now_ms())
+        .bind(&m.idempotency_key).bind(&m.channel).bind(&m.target).bind(&m.subject).bind(&m.body).bind(now_ms()).bind(&m.recipient)
         .execute(conn).await?.rows_affected()
     });
     Ok(n == 1)
 }
 
-const COLUMNS: &str = "id, idempotency_key, channel, target, subject, body, state, attempts, next_attempt_at, last_error, created_at, sent_at";
+const COLUMNS: &str = "id, idempotency_key, channel, target, subject, body, recipient, state, attempts, next_attempt_at, last_error, created_at, sent_at";
 
 /// Claims up to `limit` due messages (pending and due, or sending with an
 /// expired lease) for `lease_ms`, counting the attempt.
@@ -75,11 +78,11 @@ pub async fn claim(
     const SQLITE: &str = "UPDATE outbox SET state = 'sending', lease_until = $1, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM outbox WHERE (state = 'pending' AND next_attempt_at <= $2) \
                       OR (state = 'sending' AND lease_until < $2) ORDER BY id LIMIT $3) \
-         RETURNING id, idempotency_key, channel, target, subject, body, state, attempts, next_attempt_at, last_error, created_at, sent_at";
+         RETURNING id, idempotency_key, channel, target, subject, body, recipient, state, attempts, next_attempt_at, last_error, created_at, sent_at";
     const POSTGRES: &str = "UPDATE outbox SET state = 'sending', lease_until = $1, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM outbox WHERE (state = 'pending' AND next_attempt_at <= $2) \
                       OR (state = 'sending' AND lease_until < $2) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, idempotency_key, channel, target, subject, body, state, attempts, next_attempt_at, last_error, created_at, sent_at";
+         RETURNING id, idempotency_key, channel, target, subject, body, recipient, state, attempts, next_attempt_at, last_error, created_at, sent_at";
     let mut claimed = match db {
         Db::Sqlite(p) => {
             sqlx::query_as::<_, Message>(SQLITE)

@@ -255,9 +255,24 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "Feishu group robot",
     ),
     (
+        "notify.kind.wecom_app",
+        "企业微信应用消息（发给个人）",
+        "WeChat Work app message (to a person)",
+    ),
+    (
         "notify.secret",
-        "加签密钥（钉钉、飞书）",
-        "Signing secret (DingTalk, Feishu)",
+        "加签密钥（钉钉、飞书）或应用 Secret（企业微信应用）",
+        "Signing secret (DingTalk, Feishu) or app secret (WeChat Work app)",
+    ),
+    (
+        "notify.corpid",
+        "企业 ID（企业微信应用）",
+        "Corp ID (WeChat Work app)",
+    ),
+    (
+        "notify.agentid",
+        "AgentId（企业微信应用）",
+        "AgentId (WeChat Work app)",
     ),
     ("notify.endpoint", "地址", "Endpoint"),
     ("notify.enabled", "启用", "Enabled"),

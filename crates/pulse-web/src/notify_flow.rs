@@ -58,14 +58,26 @@ fn build(kind: &str, config: &serde_json::Value) -> AppResult<Arc<dyn Channel>> 
 }
 
 /// Saves a channel after checking its settings; an empty URL or secret keeps the stored one.
-pub async fn save(
-    state: &AppState,
-    name: &str,
-    kind: &str,
-    webhook_url: &str,
-    secret: &str,
-    enabled: bool,
-) -> AppResult<()> {
+/// The settings of a channel as an admin enters them; empty fields keep stored values.
+#[derive(Debug, Default, Clone)]
+pub struct ChannelForm {
+    pub kind: String,
+    /// Robot webhook URL, or the API base URL of a WeChat Work app (default qyapi.weixin.qq.com).
+    pub webhook_url: String,
+    /// Robot signing secret, or the app's corpsecret.
+    pub secret: String,
+    pub corpid: String,
+    pub agentid: String,
+    pub enabled: bool,
+}
+
+pub async fn save(state: &AppState, name: &str, form: &ChannelForm) -> AppResult<()> {
+    let (kind, webhook_url, secret, enabled) = (
+        form.kind.as_str(),
+        form.webhook_url.as_str(),
+        form.secret.as_str(),
+        form.enabled,
+    );
     let stored: serde_json::Value = outbox::channels(&state.db)
         .await?
         .into_iter()
@@ -79,10 +91,26 @@ pub async fn save(
             given.trim().to_string()
         }
     };
-    let mut config = serde_json::json!({ "webhook_url": keep(webhook_url, "webhook_url") });
-    if kind != "wecom_robot" {
-        config["secret"] = keep(secret, "secret").into();
-    }
+    let config = if kind == "wecom_app" {
+        let base = keep(webhook_url, "base_url");
+        let agentid = if form.agentid.trim().is_empty() {
+            stored["agentid"].as_i64().unwrap_or(0)
+        } else {
+            form.agentid.trim().parse::<i64>().unwrap_or(0)
+        };
+        serde_json::json!({
+            "base_url": if base.is_empty() { "https://qyapi.weixin.qq.com".to_string() } else { base },
+            "corpid": keep(&form.corpid, "corpid"),
+            "corpsecret": keep(secret, "corpsecret"),
+            "agentid": agentid,
+        })
+    } else {
+        let mut c = serde_json::json!({ "webhook_url": keep(webhook_url, "webhook_url") });
+        if kind != "wecom_robot" {
+            c["secret"] = keep(secret, "secret").into();
+        }
+        c
+    };
     build(kind, &config)?;
     let mut tx = state.db.begin().await?;
     outbox::save_channel(&mut tx, name, kind, &config, enabled).await?;
@@ -91,7 +119,17 @@ pub async fn save(
 }
 
 /// Sends a test message now and reports the channel's own answer.
-pub async fn test(state: &AppState, name: &str, who: &str) -> AppResult<()> {
+/// Person channels (app messages) send the test to the admin's own account.
+pub async fn test(
+    state: &AppState,
+    name: &str,
+    caller: &pulse_store::accounts::Caller,
+) -> AppResult<()> {
+    let who = &caller.name;
+    let recipient = pulse_store::people::by_id(&state.db, caller.person_id)
+        .await?
+        .and_then(|p| p.wecom_userid)
+        .unwrap_or_default();
     let c = outbox::channels(&state.db)
         .await?
         .into_iter()
@@ -105,6 +143,7 @@ pub async fn test(state: &AppState, name: &str, who: &str) -> AppResult<()> {
             subject: "测试消息",
             body: &body,
             link: None,
+            recipient: &recipient,
         })
         .await
         .map_err(|e| {

@@ -2,16 +2,18 @@
 //! configurable base URL so tests can point it at a local server.
 
 mod signed_robots;
+mod wecom_app;
 mod wecom_robot;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use signed_robots::{DingTalkRobot, FeishuRobot, dingtalk_sign, feishu_sign};
+pub use wecom_app::WecomApp;
 pub use wecom_robot::WecomRobot;
 
 /// Channel kinds an admin can configure.
-pub const KINDS: &[&str] = &["wecom_robot", "dingtalk_robot", "feishu_robot"];
+pub const KINDS: &[&str] = &["wecom_robot", "dingtalk_robot", "feishu_robot", "wecom_app"];
 
 /// Builds a channel of `kind` from its stored settings (JSON).
 pub fn build(
@@ -25,6 +27,8 @@ pub fn build(
         "dingtalk_robot" => DingTalkRobot::from_config(client.clone(), config_json)
             .map(|c| Arc::new(c) as Arc<dyn Channel>),
         "feishu_robot" => FeishuRobot::from_config(client.clone(), config_json)
+            .map(|c| Arc::new(c) as Arc<dyn Channel>),
+        "wecom_app" => WecomApp::from_config(client.clone(), config_json)
             .map(|c| Arc::new(c) as Arc<dyn Channel>),
         other => Err(format!("不支持的渠道类型“{other}”")),
     }
@@ -62,6 +66,8 @@ pub struct Outgoing<'a> {
     pub body: &'a str,
     /// A link to the whole text, used when the channel must cut the message.
     pub link: Option<&'a str>,
+    /// Who receives it inside the channel (person channels); empty for group robots.
+    pub recipient: &'a str,
 }
 
 #[async_trait::async_trait]
@@ -95,12 +101,7 @@ impl Registry {
     ) -> Registry {
         let mut r = Registry::default();
         for c in configs.iter().filter(|c| c.enabled != 0) {
-            let parsed: Result<Arc<dyn Channel>, String> = match c.kind.as_str() {
-                "wecom_robot" => WecomRobot::from_config(client.clone(), &c.config_json)
-                    .map(|ch| Arc::new(ch) as Arc<dyn Channel>),
-                other => Err(format!("unknown channel kind '{other}'")),
-            };
-            match parsed {
+            match build(&c.kind, client, &c.config_json) {
                 Ok(ch) => r.insert(&c.name, ch),
                 Err(e) => {
                     tracing::warn!(channel = %c.name, error = %e, "channel settings rejected")
@@ -127,4 +128,37 @@ pub fn endpoint_hint(url: &str) -> String {
         .ok()
         .and_then(|u| u.host_str().map(|h| format!("{}://{h}/…", u.scheme())))
         .unwrap_or_else(|| "—".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind an admin can pick is one the worker can build.
+    #[test]
+    fn every_kind_builds_from_its_settings() {
+        let client = reqwest::Client::new();
+        let settings = |kind: &str| match kind {
+            "wecom_robot" => r#"{"webhook_url":"http://127.0.0.1:9/x"}"#,
+            "dingtalk_robot" | "feishu_robot" => {
+                r#"{"webhook_url":"http://127.0.0.1:9/x","secret":"s"}"#
+            }
+            _ => r#"{"base_url":"http://127.0.0.1:9","corpid":"c","corpsecret":"s","agentid":1}"#,
+        };
+        for kind in KINDS {
+            let ch = build(kind, &client, settings(kind)).unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(ch.kind(), *kind);
+            let configs = vec![pulse_store::outbox::ChannelConfig {
+                id: 1,
+                name: "n".into(),
+                kind: kind.to_string(),
+                config_json: settings(kind).into(),
+                enabled: 1,
+            }];
+            assert!(
+                Registry::from_configs(&configs, &client).get("n").is_some(),
+                "{kind} reaches the worker"
+            );
+        }
+    }
 }

@@ -113,6 +113,7 @@ mod tests {
             subject: "周报",
             body: &long,
             link: Some("http://pulse/digests/1"),
+            recipient: "",
         });
         assert!(c.len() <= MAX_MARKDOWN_BYTES);
         assert!(c.ends_with("[查看全文](http://pulse/digests/1)"));
@@ -120,6 +121,7 @@ mod tests {
             subject: "周报",
             body: "正常",
             link: None,
+            recipient: "",
         });
         assert_eq!(short, "**周报**\n正常");
     }

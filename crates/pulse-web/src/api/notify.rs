@@ -28,14 +28,19 @@ pub async fn list_channels(State(state): State<AppState>, _me: Me) -> AppResult<
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelInput {
-    /// `wecom_robot`, `dingtalk_robot` or `feishu_robot`.
+    /// `wecom_robot`, `dingtalk_robot`, `feishu_robot` or `wecom_app` (then `webhook_url` is the API base URL).
     pub kind: String,
     /// The robot's webhook URL; empty keeps the stored one.
     #[serde(default)]
     pub webhook_url: String,
-    /// Signing secret (DingTalk, Feishu); empty keeps the stored one.
+    /// Signing secret (DingTalk, Feishu) or corpsecret (WeChat Work app); empty keeps the stored one.
     #[serde(default)]
     pub secret: String,
+    /// WeChat Work app: corp id.
+    #[serde(default)]
+    pub corpid: String,
+    /// WeChat Work app: agent id.
+    pub agentid: Option<i64>,
     pub enabled: bool,
 }
 
@@ -48,15 +53,15 @@ pub async fn save_channel(
     Path(name): Path<String>,
     ApiJson(body): ApiJson<ChannelInput>,
 ) -> AppResult<StatusCode> {
-    notify_flow::save(
-        &state,
-        &name,
-        &body.kind,
-        &body.webhook_url,
-        &body.secret,
-        body.enabled,
-    )
-    .await?;
+    let form = notify_flow::ChannelForm {
+        kind: body.kind,
+        webhook_url: body.webhook_url,
+        secret: body.secret,
+        corpid: body.corpid,
+        agentid: body.agentid.map(|a| a.to_string()).unwrap_or_default(),
+        enabled: body.enabled,
+    };
+    notify_flow::save(&state, &name, &form).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -68,7 +73,7 @@ pub async fn test_channel(
     Me(caller): Me,
     Path(name): Path<String>,
 ) -> AppResult<StatusCode> {
-    notify_flow::test(&state, &name, &caller.name).await?;
+    notify_flow::test(&state, &name, &caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -103,15 +103,15 @@ pub async fn save(
     let kind = Some(get("kind"))
         .filter(|k| !k.is_empty())
         .unwrap_or_else(|| "wecom_robot".into());
-    let result = notify_flow::save(
-        &state,
-        name.trim(),
-        &kind,
-        &get("webhook_url"),
-        &get("secret"),
-        get("enabled") == "on",
-    )
-    .await;
+    let form = notify_flow::ChannelForm {
+        kind,
+        webhook_url: get("webhook_url"),
+        secret: get("secret"),
+        corpid: get("corpid"),
+        agentid: get("agentid"),
+        enabled: get("enabled") == "on",
+    };
+    let result = notify_flow::save(&state, name.trim(), &form).await;
     let ok = format!("{} {}", name, ctx.lang().pick("已保存", "saved"));
     outcome(&state, ctx, ok, result).await
 }
@@ -123,7 +123,7 @@ pub async fn test(
     Path(name): Path<String>,
 ) -> AppResult<Response> {
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "notify").await;
-    let result = notify_flow::test(&state, &name, &caller.name).await;
+    let result = notify_flow::test(&state, &name, &caller).await;
     let ok = format!(
         "{name} {}",
         ctx.lang().pick("测试消息已发送", "test message sent")

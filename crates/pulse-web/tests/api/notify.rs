@@ -135,6 +135,7 @@ async fn dead_letters_are_listed_and_retried() {
             target: "没有的群".into(),
             subject: "权重变更".into(),
             body: "内容".into(),
+            recipient: String::new(),
         },
     )
     .await
@@ -286,5 +287,123 @@ async fn one_call_notifies_a_unit_through_its_nearest_robot() {
             .as_str()
             .unwrap()
             .contains("25% → 35%")
+    );
+}
+
+#[tokio::test]
+async fn personal_messages_go_to_the_wecom_user_id_or_say_why_not() {
+    let app = TestApp::new().await;
+    let admin = app.login("admin").await;
+    // A WeChat Work API stand-in: token and send, recording who got what.
+    let sent: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let s = sent.clone();
+    let api = axum::Router::new()
+        .route("/cgi-bin/gettoken", axum::routing::get(|| async { axum::Json(serde_json::json!({"errcode": 0, "errmsg": "ok", "access_token": "TOK", "expires_in": 7200})) }))
+        .route(
+            "/cgi-bin/message/send",
+            axum::routing::post(move |axum::Json(body): axum::Json<serde_json::Value>| {
+                let s = s.clone();
+                async move {
+                    s.lock().unwrap().push(body);
+                    axum::Json(serde_json::json!({"errcode": 0, "errmsg": "ok", "invaliduser": ""}))
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, api).await });
+
+    let queued =
+        pulse_store::notify::to_person(&mut app.db.begin().await.unwrap(), 1, "k0", "s", "b")
+            .await
+            .unwrap();
+    assert!(!queued, "no app channel yet");
+    let bad = admin.put_json("/api/v1/notify-channels/企业应用", &serde_json::json!({"kind": "wecom_app", "webhook_url": base, "secret": "s", "corpid": "", "agentid": 1, "enabled": true})).await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "corpid required"
+    );
+    let ok = admin.put_json("/api/v1/notify-channels/企业应用", &serde_json::json!({"kind": "wecom_app", "webhook_url": base, "secret": "s", "corpid": "ww1", "agentid": 1000002, "enabled": true})).await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT, "{}", ok.text());
+    assert!(
+        !admin
+            .get("/api/v1/notify-channels")
+            .await
+            .text()
+            .contains("\"s\""),
+        "no secret back"
+    );
+
+    // E1 gets a WeChat Work id; E2 has none.
+    let hr = app.login("hrbp").await;
+    let file = crate::support::xlsx(&[
+        &["工号", "姓名", "部门", "岗位族", "职级", "企业微信ID"],
+        &["E1", "易销售", "T1", "销售代表", "P3", "YiXiaoShou"],
+    ]);
+    assert_eq!(
+        hr.upload("/api/v1/imports/people?dry_run=false", file)
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let id = |no: &'static str| {
+        let db = app.db.clone();
+        async move {
+            pulse_store::people::by_employee_no(&db, no)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        }
+    };
+    let (e1, e2) = (id("E1").await, id("E2").await);
+    let mut tx = app.db.begin().await.unwrap();
+    assert!(
+        pulse_store::notify::to_person(
+            &mut tx,
+            e1,
+            "adj:1",
+            "目标微调申请已批准",
+            "从 100 调整为 110"
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        pulse_store::notify::to_person(
+            &mut tx,
+            e2,
+            "adj:2",
+            "目标微调申请已批准",
+            "从 100 调整为 105"
+        )
+        .await
+        .unwrap()
+    );
+    tx.commit().await.unwrap();
+
+    let configs = pulse_store::outbox::channels(&app.db).await.unwrap();
+    let registry = pulse_jobs::channels::Registry::from_configs(
+        &configs,
+        &pulse_jobs::channels::http_client(),
+    );
+    let round = pulse_jobs::delivery::deliver_once(
+        &app.db,
+        &registry,
+        &Default::default(),
+        pulse_store::now_ms(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((round.sent, round.dead), (1, 1));
+    assert_eq!(sent.lock().unwrap()[0]["touser"], "YiXiaoShou");
+    let dead = admin.get("/api/v1/outbox").await.json();
+    assert!(
+        dead["items"][0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("没有企业微信账号"),
+        "{dead}"
     );
 }
