@@ -8,6 +8,7 @@ use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -25,10 +26,18 @@ struct RouteLabels {
     route: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    state: String,
+}
+
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
+    /// Outbox messages by state, read from the database at each scrape
+    /// (alert on `dead` > 0 or a growing `pending`).
+    outbox: Family<StateLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -54,10 +63,33 @@ impl Metrics {
             "HTTP request latency",
             latency.clone(),
         );
+        let outbox = Family::<StateLabels, Gauge>::default();
+        registry.register(
+            "outbox_messages",
+            "Notification outbox messages by state",
+            outbox.clone(),
+        );
         Metrics {
             registry,
             requests,
             latency,
+            outbox,
+        }
+    }
+
+    /// Sets the outbox gauges; states with no messages read 0.
+    pub fn set_outbox(&self, counts: &[(String, i64)]) {
+        for state in ["pending", "sending", "sent", "dead"] {
+            let n = counts
+                .iter()
+                .find(|(s, _)| s == state)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            self.outbox
+                .get_or_create(&StateLabels {
+                    state: state.into(),
+                })
+                .set(n);
         }
     }
 

@@ -26,6 +26,10 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppEr
 }
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    match pulse_store::outbox::counts(&state.db).await {
+        Ok(counts) => state.metrics.set_outbox(&counts),
+        Err(e) => tracing::warn!(error = %e, "cannot count the outbox for /metrics"),
+    }
     (
         [(
             header::CONTENT_TYPE,

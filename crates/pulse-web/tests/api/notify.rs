@@ -168,6 +168,11 @@ async fn dead_letters_are_listed_and_retried() {
             .text()
             .contains("没有的群")
     );
+    let metrics = app.anon().get("/metrics").await.text();
+    assert!(
+        metrics.contains("pulse_outbox_messages{state=\"dead\"} 1"),
+        "{metrics}"
+    );
     assert_eq!(
         admin
             .post_json(
