@@ -25,6 +25,10 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Who {
+    /// Public and never about the caller (health, metrics, static files, docs):
+    /// no session lookup at all.
+    Open,
+    /// Public, but the page may greet a signed-in caller (home, login).
     Public,
     /// Any signed-in caller.
     Anyone,
@@ -40,6 +44,10 @@ pub struct Access {
 }
 
 impl Access {
+    pub const OPEN: Access = Access {
+        who: Who::Open,
+        token_scope: None,
+    };
     pub const PUBLIC: Access = Access {
         who: Who::Public,
         token_scope: None,
@@ -65,7 +73,7 @@ impl Access {
 
     /// The rule itself, kept free of HTTP so it can be read and tested alone.
     pub fn admits(&self, caller: Option<&Caller>) -> Result<(), AppError> {
-        if self.who == Who::Public {
+        if matches!(self.who, Who::Open | Who::Public) {
             return Ok(());
         }
         let Some(caller) = caller else {
@@ -78,7 +86,7 @@ impl Access {
             }
         }
         match self.who {
-            Who::Public | Who::Anyone => Ok(()),
+            Who::Open | Who::Public | Who::Anyone => Ok(()),
             Who::Roles(roles) if roles.iter().any(|r| caller.has_role(*r)) => Ok(()),
             Who::Roles(_) => Err(AppError::forbidden()),
         }
@@ -141,6 +149,9 @@ pub async fn authorize(
     req: Request,
     next: Next,
 ) -> Response {
+    if access.who == Who::Open {
+        return next.run(req).await;
+    }
     let is_api = req.uri().path().starts_with("/api/");
     let caller = match identify(&state, req.headers()).await {
         Ok(c) => c,
@@ -232,6 +243,11 @@ pub fn form_field(encoded: &str, name: &str) -> Option<String> {
     form_urlencoded_pairs(encoded)
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
+}
+
+/// Every `key=value` pair of a URL-encoded form, decoded, in order (repeated keys kept).
+pub fn form_pairs(encoded: &str) -> Vec<(String, String)> {
+    form_urlencoded_pairs(encoded).collect()
 }
 
 fn form_urlencoded_pairs(s: &str) -> impl Iterator<Item = (String, String)> + '_ {

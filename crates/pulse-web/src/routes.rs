@@ -37,27 +37,22 @@ fn r(
 pub fn table() -> Vec<Route> {
     vec![
         // Operations and documentation
-        r("GET", "/healthz", Access::PUBLIC, get(ops::healthz)),
-        r("GET", "/readyz", Access::PUBLIC, get(ops::readyz)),
-        r("GET", "/metrics", Access::PUBLIC, get(ops::metrics)),
-        r(
-            "GET",
-            "/api/openapi.json",
-            Access::PUBLIC,
-            get(openapi::json),
-        ),
-        r("GET", "/api/docs", Access::PUBLIC, get(openapi::docs)),
+        r("GET", "/healthz", Access::OPEN, get(ops::healthz)),
+        r("GET", "/readyz", Access::OPEN, get(ops::readyz)),
+        r("GET", "/metrics", Access::OPEN, get(ops::metrics)),
+        r("GET", "/api/openapi.json", Access::OPEN, get(openapi::json)),
+        r("GET", "/api/docs", Access::OPEN, get(openapi::docs)),
         r(
             "GET",
             "/static/{file}",
-            Access::PUBLIC,
+            Access::OPEN,
             get(pages::assets::serve),
         ),
         // JSON API
         r(
             "POST",
             "/api/v1/session",
-            Access::PUBLIC,
+            Access::OPEN,
             post(api::session::login),
         ),
         r(
@@ -212,7 +207,7 @@ pub fn table() -> Vec<Route> {
         r(
             "GET",
             "/lang/{code}",
-            Access::PUBLIC,
+            Access::OPEN,
             get(pages::auth::set_lang),
         ),
         r("GET", "/me", Access::ANYONE, get(pages::people::me)),

@@ -221,15 +221,7 @@ pub async fn set_roles(
 }
 
 fn form_pairs(body: &str) -> Vec<(String, String)> {
-    body.split('&')
-        .filter_map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            Some((
-                crate::access::form_field(&format!("x={k}"), "x")?,
-                crate::access::form_field(&format!("x={v}"), "x")?,
-            ))
-        })
-        .collect()
+    crate::access::form_pairs(body)
 }
 
 pub async fn create_token(
