@@ -5,6 +5,7 @@ pub mod auth;
 pub mod delivery;
 pub mod i18n;
 pub mod org;
+pub mod preferences;
 pub mod problem;
 pub mod roles;
 pub mod search;

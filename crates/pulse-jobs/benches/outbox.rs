@@ -24,6 +24,7 @@ fn msg(i: usize) -> NewMessage {
         subject: "权重变更".into(),
         body: format!("华东大区：新客户首单转化率 25% → 35%（第 {i} 条）"),
         recipient: String::new(),
+        not_before: None,
     }
 }
 

@@ -106,6 +106,7 @@ fn msg(key: &str, body: &str) -> NewMessage {
         subject: "权重变更".into(),
         body: body.into(),
         recipient: String::new(),
+        not_before: None,
     }
 }
 

@@ -46,6 +46,7 @@ pub async fn to_unit(
             subject: subject.to_string(),
             body: body.to_string(),
             recipient: String::new(),
+            not_before: None,
         },
     )
     .await?;
@@ -112,6 +113,7 @@ pub async fn to_person(
             subject: subject.to_string(),
             body: body.to_string(),
             recipient: userid.unwrap_or_default(),
+            not_before: None,
         },
     )
     .await?;

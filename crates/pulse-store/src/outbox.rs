@@ -24,6 +24,8 @@ pub struct NewMessage {
     pub body: String,
     /// Who receives it inside the channel (a WeChat Work user id …); empty for group robots.
     pub recipient: String,
+    /// Hold the message until then (the end of the person's quiet hours).
+    pub not_before: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
@@ -54,12 +56,14 @@ pub async fn enqueue(tx: &mut Tx, m: &NewMessage) -> Result<bool, StoreError> {
             "the message is empty",
         )));
     }
+    let now = now_ms();
     let n = on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO outbox (idempotency_key, channel, target, subject, body, recipient, state, attempts, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $7, 'pending', 0, $6, $6) ON CONFLICT (idempotency_key) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $7, 'pending', 0, $8, $6) ON CONFLICT (idempotency_key) DO NOTHING",
         )
-        .bind(&m.idempotency_key).bind(&m.channel).bind(&m.target).bind(&m.subject).bind(&m.body).bind(now_ms()).bind(&m.recipient)
+        .bind(&m.idempotency_key).bind(&m.channel).bind(&m.target).bind(&m.subject).bind(&m.body).bind(now).bind(&m.recipient)
+        .bind(m.not_before.map_or(now, |t| t.max(now)))
         .execute(conn).await?.rows_affected()
     });
     Ok(n == 1)

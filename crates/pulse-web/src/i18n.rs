@@ -261,8 +261,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "notify.secret",
-        "加签密钥（钉钉、飞书）或应用 Secret（企业微信应用）",
-        "Signing secret (DingTalk, Feishu) or app secret (WeChat Work app)",
+        "加签密钥（钉钉、飞书）、应用 Secret（企业微信应用）或 SMTP 密码（邮件）",
+        "Signing secret (DingTalk, Feishu), app secret (WeChat Work app) or SMTP password (email)",
     ),
     (
         "notify.corpid",
@@ -274,6 +274,21 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "AgentId（企业微信应用）",
         "AgentId (WeChat Work app)",
     ),
+    (
+        "notify.kind.email",
+        "邮件（SMTP，发给个人）",
+        "Email (SMTP, to a person)",
+    ),
+    ("notify.smtp_host", "SMTP 服务器", "SMTP server"),
+    ("notify.smtp_port", "端口", "Port"),
+    ("notify.smtp_tls", "加密方式", "Encryption"),
+    (
+        "notify.smtp_tls_none",
+        "不加密（仅限内网中继）",
+        "None (internal relay only)",
+    ),
+    ("notify.smtp_username", "SMTP 用户名", "SMTP user name"),
+    ("notify.smtp_from", "发件人", "Sender"),
     ("notify.endpoint", "地址", "Endpoint"),
     ("notify.enabled", "启用", "Enabled"),
     ("notify.on", "已启用", "On"),
@@ -281,8 +296,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("notify.test", "发送测试消息", "Send a test message"),
     (
         "notify.add",
-        "添加或修改企业微信群机器人",
-        "Add or change a WeChat Work group robot",
+        "添加或修改通知渠道",
+        "Add or change a channel",
     ),
     ("notify.webhook", "Webhook 地址", "Webhook URL"),
     (

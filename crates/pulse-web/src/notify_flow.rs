@@ -24,9 +24,20 @@ fn endpoint_hint(config_json: &str) -> String {
     serde_json::from_str::<serde_json::Value>(config_json)
         .ok()
         .and_then(|v| {
-            v["webhook_url"]
-                .as_str()
-                .map(pulse_jobs::channels::endpoint_hint)
+            match (
+                v["webhook_url"].as_str(),
+                v["base_url"].as_str(),
+                v["host"].as_str(),
+            ) {
+                (Some(url), _, _) | (None, Some(url), _) => {
+                    Some(pulse_jobs::channels::endpoint_hint(url))
+                }
+                (None, None, Some(host)) => Some(format!(
+                    "smtp://{host}:{}",
+                    v["port"].as_u64().unwrap_or(587)
+                )),
+                _ => None,
+            }
         })
         .unwrap_or_else(|| "—".into())
 }
@@ -68,6 +79,12 @@ pub struct ChannelForm {
     pub secret: String,
     pub corpid: String,
     pub agentid: String,
+    /// Email: SMTP host, port, login, sender and TLS mode (`starttls`, `tls`, `none`).
+    pub smtp_host: String,
+    pub smtp_port: String,
+    pub smtp_username: String,
+    pub smtp_from: String,
+    pub smtp_tls: String,
     pub enabled: bool,
 }
 
@@ -91,7 +108,35 @@ pub async fn save(state: &AppState, name: &str, form: &ChannelForm) -> AppResult
             given.trim().to_string()
         }
     };
-    let config = if kind == "wecom_app" {
+    let config = if kind == "email" {
+        let port = if form.smtp_port.trim().is_empty() {
+            stored["port"].as_u64()
+        } else {
+            Some(form.smtp_port.trim().parse::<u16>().map_err(|_| {
+                invalid(
+                    format!("端口“{}”无效：应为 1–65535 的整数", form.smtp_port.trim()),
+                    format!(
+                        "port '{}' is not a number from 1 to 65535",
+                        form.smtp_port.trim()
+                    ),
+                )
+            })? as u64)
+        };
+        let mut c = serde_json::json!({
+            "host": keep(&form.smtp_host, "host"),
+            "from": keep(&form.smtp_from, "from"),
+            "tls": Some(keep(&form.smtp_tls, "tls")).filter(|t| !t.is_empty()).unwrap_or_else(|| "starttls".into()),
+            "username": keep(&form.smtp_username, "username"),
+            "password": keep(secret, "password"),
+        });
+        if let Some(port) = port {
+            c["port"] = port.into();
+        }
+        if let Some(ca) = stored["ca_pem"].as_str() {
+            c["ca_pem"] = ca.into();
+        }
+        c
+    } else if kind == "wecom_app" {
         let base = keep(webhook_url, "base_url");
         let agentid = if form.agentid.trim().is_empty() {
             stored["agentid"].as_i64().unwrap_or(0)
@@ -126,15 +171,17 @@ pub async fn test(
     caller: &pulse_store::accounts::Caller,
 ) -> AppResult<()> {
     let who = &caller.name;
-    let recipient = pulse_store::people::by_id(&state.db, caller.person_id)
-        .await?
-        .and_then(|p| p.wecom_userid)
-        .unwrap_or_default();
     let c = outbox::channels(&state.db)
         .await?
         .into_iter()
         .find(|c| c.name == name)
         .ok_or_else(|| AppError::not_found("渠道", "channel"))?;
+    let me = pulse_store::people::by_id(&state.db, caller.person_id).await?;
+    let recipient = match c.kind.as_str() {
+        "email" => me.and_then(|p| p.email),
+        _ => me.and_then(|p| p.wecom_userid),
+    }
+    .unwrap_or_default();
     let config: serde_json::Value = serde_json::from_str(&c.config_json).unwrap_or_default();
     let channel = build(&c.kind, &config)?;
     let body = format!("这是一条来自绩效脉搏的测试消息（{who}）。");

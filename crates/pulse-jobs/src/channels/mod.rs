@@ -1,6 +1,7 @@
 //! Notification channels, each an adapter behind [`Channel`] with a
 //! configurable base URL so tests can point it at a local server.
 
+mod email;
 mod signed_robots;
 mod wecom_app;
 mod wecom_robot;
@@ -8,12 +9,19 @@ mod wecom_robot;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+pub use email::Email;
 pub use signed_robots::{DingTalkRobot, FeishuRobot, dingtalk_sign, feishu_sign};
 pub use wecom_app::WecomApp;
 pub use wecom_robot::WecomRobot;
 
 /// Channel kinds an admin can configure.
-pub const KINDS: &[&str] = &["wecom_robot", "dingtalk_robot", "feishu_robot", "wecom_app"];
+pub const KINDS: &[&str] = &[
+    "wecom_robot",
+    "dingtalk_robot",
+    "feishu_robot",
+    "wecom_app",
+    "email",
+];
 
 /// Builds a channel of `kind` from its stored settings (JSON).
 pub fn build(
@@ -30,6 +38,7 @@ pub fn build(
             .map(|c| Arc::new(c) as Arc<dyn Channel>),
         "wecom_app" => WecomApp::from_config(client.clone(), config_json)
             .map(|c| Arc::new(c) as Arc<dyn Channel>),
+        "email" => Email::from_config(config_json).map(|c| Arc::new(c) as Arc<dyn Channel>),
         other => Err(format!("不支持的渠道类型“{other}”")),
     }
 }
@@ -143,6 +152,7 @@ mod tests {
             "dingtalk_robot" | "feishu_robot" => {
                 r#"{"webhook_url":"http://127.0.0.1:9/x","secret":"s"}"#
             }
+            "email" => r#"{"host":"127.0.0.1","port":9,"from":"pulse@example.cn"}"#,
             _ => r#"{"base_url":"http://127.0.0.1:9","corpid":"c","corpsecret":"s","agentid":1}"#,
         };
         for kind in KINDS {

@@ -28,12 +28,12 @@ pub async fn list_channels(State(state): State<AppState>, _me: Me) -> AppResult<
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelInput {
-    /// `wecom_robot`, `dingtalk_robot`, `feishu_robot` or `wecom_app` (then `webhook_url` is the API base URL).
+    /// `wecom_robot`, `dingtalk_robot`, `feishu_robot`, `wecom_app` (then `webhook_url` is the API base URL) or `email`.
     pub kind: String,
     /// The robot's webhook URL; empty keeps the stored one.
     #[serde(default)]
     pub webhook_url: String,
-    /// Signing secret (DingTalk, Feishu) or corpsecret (WeChat Work app); empty keeps the stored one.
+    /// Signing secret (DingTalk, Feishu), corpsecret (WeChat Work app) or SMTP password; empty keeps the stored one.
     #[serde(default)]
     pub secret: String,
     /// WeChat Work app: corp id.
@@ -41,6 +41,20 @@ pub struct ChannelInput {
     pub corpid: String,
     /// WeChat Work app: agent id.
     pub agentid: Option<i64>,
+    /// Email: SMTP server host name.
+    #[serde(default)]
+    pub smtp_host: String,
+    /// Email: SMTP port (587 for STARTTLS by default, 465 for `tls`).
+    pub smtp_port: Option<u16>,
+    /// Email: SMTP login (the password goes in `secret`).
+    #[serde(default)]
+    pub smtp_username: String,
+    /// Email: sender, e.g. `绩效脉搏 <pulse@example.cn>`.
+    #[serde(default)]
+    pub smtp_from: String,
+    /// Email: `starttls` (default), `tls` or `none`.
+    #[serde(default)]
+    pub smtp_tls: String,
     pub enabled: bool,
 }
 
@@ -59,6 +73,11 @@ pub async fn save_channel(
         secret: body.secret,
         corpid: body.corpid,
         agentid: body.agentid.map(|a| a.to_string()).unwrap_or_default(),
+        smtp_host: body.smtp_host,
+        smtp_port: body.smtp_port.map(|p| p.to_string()).unwrap_or_default(),
+        smtp_username: body.smtp_username,
+        smtp_from: body.smtp_from,
+        smtp_tls: body.smtp_tls,
         enabled: body.enabled,
     };
     notify_flow::save(&state, &name, &form).await?;

@@ -109,6 +109,11 @@ pub async fn save(
         secret: get("secret"),
         corpid: get("corpid"),
         agentid: get("agentid"),
+        smtp_host: get("smtp_host"),
+        smtp_port: get("smtp_port"),
+        smtp_username: get("smtp_username"),
+        smtp_from: get("smtp_from"),
+        smtp_tls: get("smtp_tls"),
         enabled: get("enabled") == "on",
     };
     let result = notify_flow::save(&state, name.trim(), &form).await;

@@ -136,6 +136,7 @@ async fn dead_letters_are_listed_and_retried() {
             subject: "权重变更".into(),
             body: "内容".into(),
             recipient: String::new(),
+            not_before: None,
         },
     )
     .await
