@@ -7,6 +7,7 @@ pub mod i18n;
 pub mod org;
 pub mod preferences;
 pub mod problem;
+pub mod reminders;
 pub mod roles;
 pub mod search;
 

@@ -1,6 +1,9 @@
-//! Background work of Pulse. Today: delivering the outbox through the
-//! notification channels (N2, N3). Jobs take the database and a clock, so
-//! tests drive them step by step.
+//! Background work of Pulse: delivering the outbox through the notification
+//! channels (N2, N3) and scheduled jobs such as reminders (N4), run once
+//! across instances. Jobs take the database and a clock, so tests drive them
+//! step by step.
 
 pub mod channels;
 pub mod delivery;
+pub mod reminders;
+pub mod scheduler;

@@ -183,7 +183,12 @@ pub async fn close_own(
     }
     let now = now_ms();
     on_tx!(&mut tx, conn => {
-        sqlx::query("UPDATE todos SET state = $1, closed_at = $2 WHERE id = $3").bind(state.as_str()).bind(now).bind(id).execute(conn).await?;
+        sqlx::query("UPDATE todos SET state = $1, closed_at = $2 WHERE id = $3").bind(state.as_str()).bind(now).bind(id).execute(&mut *conn).await?;
+        // The owner handled it: escalations about the same thing are done too.
+        if todo.kind != "escalation" {
+            sqlx::query("UPDATE todos SET state = $1, closed_at = $2 WHERE source_key = $3 AND kind = 'escalation' AND state = 'open'")
+                .bind(state.as_str()).bind(now).bind(&todo.source_key).execute(&mut *conn).await?;
+        }
     });
     tx.commit().await?;
     Ok(Todo {

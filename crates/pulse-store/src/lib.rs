@@ -13,10 +13,12 @@ pub mod dialect;
 mod error;
 pub mod imports;
 pub mod inbox;
+pub mod jobs;
 pub mod notify;
 pub mod org;
 pub mod outbox;
 pub mod people;
+pub mod reminders;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -1,8 +1,10 @@
 //! The one call a feature makes to tell people something (N2, N3): inside its
 //! own transaction, so the message exists exactly when the change does.
 
+use pulse_domain::preferences::{self, QuietHours};
+
 use crate::outbox::{self, NewMessage};
-use crate::{StoreError, Tx};
+use crate::{StoreError, Tx, now_ms};
 
 /// Where a unit's team-level messages go: its own group robot, else the
 /// nearest ancestor's. `None` when no unit up the tree has one.
@@ -79,43 +81,118 @@ pub async fn unit_channels(db: &crate::Db) -> Result<Vec<(String, String, String
     }))
 }
 
-/// Queues a personal message through the WeChat Work app channel (the first
-/// enabled one), addressed to the person's WeChat Work user id. A person
-/// without one is still queued: the send fails with a clear reason in the
-/// dead-letter view instead of the message vanishing. Returns false when no
-/// app channel is configured.
+/// A person's saved notification choices (N2).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Preferences {
+    /// Chosen personal channel kinds; `None` when never saved (the default applies).
+    pub channels: Option<Vec<String>>,
+    pub quiet: Option<QuietHours>,
+}
+
+pub async fn preferences(db: &crate::Db, person_id: i64) -> Result<Preferences, StoreError> {
+    let mut tx = db.begin().await?;
+    let p = preferences_in(&mut tx, person_id).await?;
+    tx.commit().await?;
+    Ok(p)
+}
+
+async fn preferences_in(tx: &mut Tx, person_id: i64) -> Result<Preferences, StoreError> {
+    let row: Option<(String, Option<i64>, Option<i64>)> = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT channels, quiet_start, quiet_end FROM notify_preferences WHERE person_id = $1")
+            .bind(person_id).fetch_optional(conn).await?
+    });
+    Ok(match row {
+        None => Preferences {
+            channels: None,
+            quiet: None,
+        },
+        Some((channels, start, end)) => Preferences {
+            channels: Some(
+                channels
+                    .split(',')
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            ),
+            quiet: match (start, end) {
+                (Some(s), Some(e)) => QuietHours::new(s, e).ok(),
+                _ => None,
+            },
+        },
+    })
+}
+
+/// Saves a person's choices after checking them; replaces what was there.
+pub async fn save_preferences(
+    tx: &mut Tx,
+    person_id: i64,
+    channels: &[String],
+    quiet: Option<QuietHours>,
+) -> Result<(), StoreError> {
+    preferences::validate_channels(channels)?;
+    let joined = channels.join(",");
+    let (start, end) = quiet.map_or((None, None), |q| (Some(q.start_minute), Some(q.end_minute)));
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO notify_preferences (person_id, channels, quiet_start, quiet_end, updated_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (person_id) DO UPDATE SET channels = excluded.channels, quiet_start = excluded.quiet_start, \
+             quiet_end = excluded.quiet_end, updated_at = excluded.updated_at",
+        )
+        .bind(person_id).bind(&joined).bind(start).bind(end).bind(now_ms())
+        .execute(conn).await?;
+    });
+    Ok(())
+}
+
+/// Queues a personal message on each channel the person chose (by default
+/// the one that reaches them: WeChat Work app, else email), through the
+/// first enabled channel of that kind. Inside quiet hours the message waits
+/// until they end. A person without a WeChat Work id or an address is still
+/// queued: the send fails with a clear reason in the dead-letter view instead
+/// of the message vanishing. Returns how many messages were queued (0 when
+/// no chosen kind is configured, or the person chose inbox only).
 pub async fn to_person(
     tx: &mut Tx,
     person_id: i64,
     key: &str,
     subject: &str,
     body: &str,
-) -> Result<bool, StoreError> {
-    let channel: Option<(String,)> = on_tx!(tx, conn => {
-        sqlx::query_as("SELECT name FROM notify_channels WHERE kind = 'wecom_app' AND enabled = 1 ORDER BY name LIMIT 1")
-            .fetch_optional(conn).await?
+) -> Result<usize, StoreError> {
+    let person: Option<(Option<String>, Option<String>)> = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT wecom_userid, email FROM people WHERE id = $1").bind(person_id).fetch_optional(conn).await?
     });
-    let Some((name,)) = channel else {
-        return Ok(false);
-    };
-    let userid: Option<(Option<String>,)> = on_tx!(tx, conn => {
-        sqlx::query_as("SELECT wecom_userid FROM people WHERE id = $1").bind(person_id).fetch_optional(conn).await?
-    });
-    let Some((userid,)) = userid else {
+    let Some((wecom, email)) = person else {
         return Err(StoreError::NotFound(format!("person {person_id}")));
     };
-    outbox::enqueue(
-        tx,
-        &NewMessage {
-            idempotency_key: key.to_string(),
-            channel: "wecom_app".into(),
-            target: name,
-            subject: subject.to_string(),
-            body: body.to_string(),
-            recipient: userid.unwrap_or_default(),
-            not_before: None,
-        },
-    )
-    .await?;
-    Ok(true)
+    let has = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let prefs = preferences_in(tx, person_id).await?;
+    let kinds =
+        preferences::effective_channels(prefs.channels.as_deref(), has(&wecom), has(&email));
+    let not_before = prefs.quiet.and_then(|q| q.release_at(now_ms()));
+    let mut queued = 0;
+    for kind in kinds {
+        let channel: Option<(String,)> = on_tx!(tx, conn => {
+            sqlx::query_as("SELECT name FROM notify_channels WHERE kind = $1 AND enabled = 1 ORDER BY name LIMIT 1")
+                .bind(kind).fetch_optional(conn).await?
+        });
+        let Some((name,)) = channel else {
+            continue;
+        };
+        let recipient = if kind == "email" { &email } else { &wecom };
+        let fresh = outbox::enqueue(
+            tx,
+            &NewMessage {
+                idempotency_key: format!("{key}:{kind}"),
+                channel: kind.to_string(),
+                target: name,
+                subject: subject.to_string(),
+                body: body.to_string(),
+                recipient: recipient.clone().unwrap_or_default(),
+                not_before,
+            },
+        )
+        .await?;
+        queued += usize::from(fresh);
+    }
+    Ok(queued)
 }

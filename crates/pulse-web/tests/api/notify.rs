@@ -323,7 +323,7 @@ async fn personal_messages_go_to_the_wecom_user_id_or_say_why_not() {
         pulse_store::notify::to_person(&mut app.db.begin().await.unwrap(), 1, "k0", "s", "b")
             .await
             .unwrap();
-    assert!(!queued, "no app channel yet");
+    assert_eq!(queued, 0, "no app channel yet");
     let bad = admin.put_json("/api/v1/notify-channels/企业应用", &serde_json::json!({"kind": "wecom_app", "webhook_url": base, "secret": "s", "corpid": "", "agentid": 1, "enabled": true})).await;
     assert_eq!(
         bad.status,
@@ -375,6 +375,7 @@ async fn personal_messages_go_to_the_wecom_user_id_or_say_why_not() {
         )
         .await
         .unwrap()
+            == 1
     );
     assert!(
         pulse_store::notify::to_person(
@@ -386,6 +387,7 @@ async fn personal_messages_go_to_the_wecom_user_id_or_say_why_not() {
         )
         .await
         .unwrap()
+            == 1
     );
     tx.commit().await.unwrap();
 
