@@ -227,3 +227,65 @@ pub async fn set_unit_channel(
     tx.commit().await?;
     Ok(())
 }
+
+/// A person's notification preferences as pages and the API show them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreferencesDto {
+    /// Personal channel kinds messages go to (`wecom_app`, `email`); empty means inbox only.
+    pub channels: Vec<String>,
+    /// True while the person never chose: the one channel that reaches them is used.
+    pub is_default: bool,
+    /// Quiet hours in China Standard Time, e.g. `{"start": "22:00", "end": "07:30"}`.
+    pub quiet_hours: Option<QuietHoursDto>,
+    /// Kinds an admin has configured and enabled, i.e. what can be chosen usefully.
+    pub available: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHoursDto {
+    pub start: String,
+    pub end: String,
+}
+
+pub async fn preferences(state: &AppState, person_id: i64) -> AppResult<PreferencesDto> {
+    let p = pulse_store::notify::preferences(&state.db, person_id).await?;
+    let person = pulse_store::people::by_id(&state.db, person_id).await?;
+    let has = |v: Option<&String>| v.is_some_and(|s| !s.trim().is_empty());
+    let channels = pulse_domain::preferences::effective_channels(
+        p.channels.as_deref(),
+        has(person.as_ref().and_then(|p| p.wecom_userid.as_ref())),
+        has(person.as_ref().and_then(|p| p.email.as_ref())),
+    );
+    let configured = outbox::channels(&state.db).await?;
+    let available = pulse_domain::preferences::PERSONAL_KINDS
+        .iter()
+        .filter(|k| configured.iter().any(|c| c.kind == **k && c.enabled != 0))
+        .map(|k| k.to_string())
+        .collect();
+    Ok(PreferencesDto {
+        channels: channels.into_iter().map(str::to_string).collect(),
+        is_default: p.channels.is_none(),
+        quiet_hours: p.quiet.map(|q| {
+            let (start, end) = q.format();
+            QuietHoursDto { start, end }
+        }),
+        available,
+    })
+}
+
+pub async fn save_preferences(
+    state: &AppState,
+    person_id: i64,
+    channels: &[String],
+    quiet: Option<&QuietHoursDto>,
+) -> AppResult<()> {
+    let quiet = quiet
+        .map(|q| pulse_domain::preferences::QuietHours::parse(&q.start, &q.end))
+        .transpose()
+        .map_err(AppError::invalid)?;
+    let mut tx = state.db.begin().await?;
+    pulse_store::notify::save_preferences(&mut tx, person_id, channels, quiet).await?;
+    tx.commit().await?;
+    Ok(())
+}

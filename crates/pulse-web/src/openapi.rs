@@ -14,7 +14,7 @@ use crate::api;
         api::people::list, api::people::get, api::people::patch,
         api::org::list,
         api::inbox::list, api::inbox::done, api::inbox::dismiss,
-        api::notify::list_channels, api::notify::save_channel, api::notify::test_channel, api::notify::list_outbox, api::notify::retry, api::notify::set_unit_channel,
+        api::notify::list_channels, api::notify::save_channel, api::notify::test_channel, api::notify::list_outbox, api::notify::retry, api::notify::set_unit_channel, api::notify::my_preferences, api::notify::save_my_preferences, api::notify::list_jobs,
         api::imports::create, api::imports::get, api::imports::errors_xlsx,
         api::admin::list_accounts, api::admin::set_roles, api::admin::create_account, api::admin::reset_password, api::admin::set_disabled,
         api::admin::create_token, api::admin::list_tokens, api::admin::revoke_token,

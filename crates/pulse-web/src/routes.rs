@@ -64,6 +64,18 @@ pub fn table() -> Vec<Route> {
         r("GET", "/api/v1/me", Access::ANYONE, get(api::session::me)),
         r(
             "GET",
+            "/api/v1/me/notification-preferences",
+            Access::ANYONE,
+            get(api::notify::my_preferences),
+        ),
+        r(
+            "PUT",
+            "/api/v1/me/notification-preferences",
+            Access::ANYONE,
+            put(api::notify::save_my_preferences),
+        ),
+        r(
+            "GET",
             "/api/v1/people",
             Access::ANYONE.with_token("people:read"),
             get(api::people::list),
@@ -298,6 +310,12 @@ pub fn table() -> Vec<Route> {
         ),
         r(
             "POST",
+            "/me/notifications",
+            Access::ANYONE,
+            post(pages::people::save_notifications),
+        ),
+        r(
+            "POST",
             "/admin/tokens",
             Access::roles(ADMIN),
             post(pages::admin::create_token),
@@ -373,6 +391,18 @@ pub fn table() -> Vec<Route> {
             "/admin/notifications/dead/{id}/retry",
             Access::roles(ADMIN),
             post(pages::notify::retry),
+        ),
+        r(
+            "POST",
+            "/admin/notifications/jobs/{name}/run",
+            Access::roles(ADMIN),
+            post(pages::notify::run_job),
+        ),
+        r(
+            "GET",
+            "/api/v1/jobs",
+            Access::roles(ADMIN),
+            get(api::notify::list_jobs),
         ),
         r(
             "GET",

@@ -67,9 +67,24 @@ async fn serve(db: Db, cfg: &Config, demo: bool) -> anyhow::Result<()> {
         pulse_jobs::delivery::Policy::default(),
         stopped,
     ));
+    // Every instance runs the scheduler; the job_runs lease lets one of them run each job.
+    let jobs = vec![pulse_jobs::reminders::job(
+        cfg.reminders.policy,
+        pulse_jobs::reminders::Links {
+            public_url: cfg.public_url.clone(),
+        },
+        cfg.reminders.check_every_minutes * 60_000,
+    )];
+    let scheduler = tokio::spawn(pulse_jobs::scheduler::run(
+        db.clone(),
+        jobs,
+        std::time::Duration::from_secs(30),
+        stop_worker.subscribe(),
+    ));
     pulse_web::serve(state, listener, shutdown_signal()).await?;
     let _ = stop_worker.send(true);
     let _ = worker.await;
+    let _ = scheduler.await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

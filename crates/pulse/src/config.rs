@@ -99,6 +99,29 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Mark cookies Secure; turn on when Pulse is served over HTTPS.
     pub secure_cookies: bool,
+    /// The address people open Pulse at, e.g. `https://pulse.example.cn`;
+    /// links in messages start with it (empty keeps them relative).
+    pub public_url: String,
+    /// Reminders (催填, N4): how often the job looks for overdue to-dos,
+    /// the spacing and number of nudges, and when to escalate.
+    pub reminders: Reminders,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Reminders {
+    pub check_every_minutes: i64,
+    #[serde(flatten)]
+    pub policy: pulse_domain::reminders::ReminderPolicy,
+}
+
+impl Default for Reminders {
+    fn default() -> Self {
+        Reminders {
+            check_every_minutes: 60,
+            policy: Default::default(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -109,6 +132,8 @@ impl Default for Config {
             database_url: None,
             log_format: LogFormat::Text,
             secure_cookies: false,
+            public_url: String::new(),
+            reminders: Reminders::default(),
         }
     }
 }
@@ -119,7 +144,7 @@ impl Config {
         if cli.config.exists() {
             fig = fig.merge(Toml::file(&cli.config));
         }
-        let mut cfg: Config = fig.merge(Env::prefixed("PULSE_")).extract()?;
+        let mut cfg: Config = fig.merge(Env::prefixed("PULSE_").split("__")).extract()?;
         if let Some(d) = &cli.data_dir {
             cfg.data_dir = d.clone();
         }
@@ -129,6 +154,13 @@ impl Config {
         if let Some(f) = cli.log_format {
             cfg.log_format = f;
         }
+        if cfg.reminders.check_every_minutes < 1 {
+            anyhow::bail!("reminders.check_every_minutes must be at least 1");
+        }
+        cfg.reminders
+            .policy
+            .validate()
+            .map_err(|e| anyhow::anyhow!("reminders: {e}"))?;
         match &cli.command {
             Command::Serve { listen: Some(l) }
             | Command::Demo {

@@ -136,3 +136,26 @@ fn config_file_and_bad_database_url() {
         "data_dir from pulse.toml is used"
     );
 }
+
+#[test]
+fn reminder_settings_are_checked_at_start() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = dir.path().join("pulse.toml");
+    std::fs::write(&cfg, "[reminders]\nescalate_after_days = 0\n").expect("toml");
+    let o = Command::new(env!("CARGO_BIN_EXE_pulse"))
+        .args(["--config", cfg.to_str().expect("utf8"), "migrate"])
+        .args(["--data-dir", dir.path().to_str().expect("utf8")])
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run");
+    assert!(!o.status.success());
+    assert!(text(&o).contains("升级天数"), "{}", text(&o));
+    let o = Command::new(env!("CARGO_BIN_EXE_pulse"))
+        .args(["--data-dir", dir.path().to_str().expect("utf8"), "migrate"])
+        .env("PULSE_REMINDERS__EVERY_HOURS", "0")
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run");
+    assert!(!o.status.success(), "environment reaches nested settings");
+    assert!(text(&o).contains("提醒间隔"), "{}", text(&o));
+}

@@ -173,3 +173,63 @@ pub async fn set_unit_channel(
     notify_flow::set_unit_channel(&state, &code, body.channel.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// The caller's notification preferences: channels and quiet hours (N2).
+#[utoipa::path(get, path = "/api/v1/me/notification-preferences", tag = "notifications",
+    responses((status = 200, body = notify_flow::PreferencesDto)))]
+pub async fn my_preferences(
+    State(state): State<AppState>,
+    Me(caller): Me,
+) -> AppResult<Json<notify_flow::PreferencesDto>> {
+    Ok(Json(
+        notify_flow::preferences(&state, caller.person_id).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesInput {
+    /// `wecom_app` and/or `email`; an empty list means inbox only.
+    pub channels: Vec<String>,
+    /// Messages created inside these hours wait until they end; to-dos do not wait. Null for none.
+    pub quiet_hours: Option<notify_flow::QuietHoursDto>,
+}
+
+/// Change the caller's notification preferences.
+#[utoipa::path(put, path = "/api/v1/me/notification-preferences", tag = "notifications", request_body = PreferencesInput,
+    responses((status = 200, body = notify_flow::PreferencesDto), (status = 422, body = super::ErrorBody)))]
+pub async fn save_my_preferences(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    ApiJson(body): ApiJson<PreferencesInput>,
+) -> AppResult<Json<notify_flow::PreferencesDto>> {
+    notify_flow::save_preferences(
+        &state,
+        caller.person_id,
+        &body.channels,
+        body.quiet_hours.as_ref(),
+    )
+    .await?;
+    Ok(Json(
+        notify_flow::preferences(&state, caller.person_id).await?,
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobList {
+    /// Each scheduled job: `job`, `runs`, `next_due_at`, `lease_until`, `last_finished_at`, `last_result`.
+    pub items: Vec<serde_json::Value>,
+    pub total: i64,
+}
+
+/// Scheduled jobs (reminders …) and how their last run went (admin).
+#[utoipa::path(get, path = "/api/v1/jobs", tag = "notifications", responses((status = 200, body = JobList)))]
+pub async fn list_jobs(State(state): State<AppState>, _me: Me) -> AppResult<Json<JobList>> {
+    let items: Vec<serde_json::Value> = pulse_store::jobs::list(&state.db)
+        .await?
+        .into_iter()
+        .map(|j| serde_json::to_value(j).unwrap_or_default())
+        .collect();
+    let total = items.len() as i64;
+    Ok(Json(JobList { items, total }))
+}

@@ -12,6 +12,15 @@ use crate::i18n::Tr;
 use crate::notify_flow::{self, ChannelDto};
 use crate::pages::{Nav, PageCtx, fmt_ms};
 
+pub struct JobView {
+    name: String,
+    runs: i64,
+    last: String,
+    result: String,
+    next: String,
+    running: bool,
+}
+
 pub struct LetterView {
     id: i64,
     target: String,
@@ -30,6 +39,7 @@ struct NotifyPage {
     counts: Vec<(String, i64)>,
     letters: Vec<LetterView>,
     units: Vec<(String, String, String)>,
+    jobs: Vec<JobView>,
     message: Option<String>,
     error: Option<String>,
 }
@@ -57,6 +67,22 @@ async fn render(
         counts: outbox::counts(&state.db).await?,
         letters,
         units: pulse_store::notify::unit_channels(&state.db).await?,
+        jobs: pulse_store::jobs::list(&state.db)
+            .await?
+            .into_iter()
+            .map(|j| JobView {
+                running: j.lease_until.is_some_and(|l| l > pulse_store::now_ms()),
+                name: j.job,
+                runs: j.runs,
+                last: j.last_finished_at.map(fmt_ms).unwrap_or_else(|| "—".into()),
+                result: j.last_result.unwrap_or_default(),
+                next: if j.next_due_at == 0 {
+                    "—".into()
+                } else {
+                    fmt_ms(j.next_due_at)
+                },
+            })
+            .collect(),
         message,
         error,
         tr: ctx.tr,
@@ -165,5 +191,25 @@ pub async fn set_unit(
     let channel = get("channel");
     let result = notify_flow::set_unit_channel(&state, &code, Some(channel.as_str())).await;
     let ok = format!("{code} → {channel}");
+    outcome(&state, ctx, ok, result).await
+}
+
+/// "Run now": makes a scheduled job due; the next scheduler tick of any instance runs it.
+pub async fn run_job(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> AppResult<Response> {
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "notify").await;
+    let result = match pulse_store::jobs::run_soon(&state.db, &name).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(AppError::not_found("定时任务", "scheduled job")),
+        Err(e) => Err(e.into()),
+    };
+    let ok = format!(
+        "{name} {}",
+        ctx.lang().pick("将在一分钟内运行", "runs within a minute")
+    );
     outcome(&state, ctx, ok, result).await
 }

@@ -24,8 +24,27 @@ struct MePage {
     org_path: String,
     chain: Vec<(String, String)>,
     grants: Vec<(String, String)>,
+    prefs: crate::notify_flow::PreferencesDto,
     message: Option<String>,
     error: Option<String>,
+}
+
+impl MePage {
+    fn chose(&self, kind: &str) -> bool {
+        self.prefs.channels.iter().any(|c| c == kind)
+    }
+
+    fn offered(&self, kind: &str) -> bool {
+        self.prefs.available.iter().any(|c| c == kind)
+    }
+
+    fn quiet(&self) -> (String, String) {
+        self.prefs
+            .quiet_hours
+            .as_ref()
+            .map(|q| (q.start.clone(), q.end.clone()))
+            .unwrap_or_default()
+    }
 }
 
 /// The manager chain above a person, nearest first, stopping at a cycle.
@@ -92,6 +111,7 @@ async fn me_with(
         nav: ctx.nav,
         org_path: tree.path_names(person.org_unit_id),
         chain: chain_of(state, &person).await?,
+        prefs: crate::notify_flow::preferences(state, person.id).await?,
         person,
         grants,
         message,
@@ -408,6 +428,51 @@ pub fn people_workbook(found: &[Person]) -> Result<Vec<u8>, pulse_sheets::XlsxEr
         ],
     }
     .to_bytes()
+}
+
+/// The notification form on "my profile": channels and quiet hours.
+pub async fn save_notifications(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    body: String,
+) -> AppResult<Response> {
+    let lang = crate::i18n::request_lang(&headers);
+    let pairs = crate::access::form_pairs(&body);
+    let channels: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "channel")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let (start, end) = (get("quiet_start"), get("quiet_end"));
+    let quiet = (!start.is_empty() || !end.is_empty())
+        .then_some(crate::notify_flow::QuietHoursDto { start, end });
+    match crate::notify_flow::save_preferences(&state, caller.person_id, &channels, quiet.as_ref())
+        .await
+    {
+        Ok(()) => {
+            let ok = lang.pick("通知设置已保存", "Notification settings saved");
+            me_with(&state, &caller, &headers, Some(ok.to_string()), None).await
+        }
+        Err(e) if e.status.is_client_error() => {
+            me_with(
+                &state,
+                &caller,
+                &headers,
+                None,
+                Some(e.message(lang).to_string()),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The password form on "my profile".

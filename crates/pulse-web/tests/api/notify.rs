@@ -415,3 +415,147 @@ async fn personal_messages_go_to_the_wecom_user_id_or_say_why_not() {
         "{dead}"
     );
 }
+
+#[tokio::test]
+async fn people_choose_channels_and_quiet_hours_and_bad_input_changes_nothing() {
+    let app = TestApp::new().await;
+    let me = app.login("employee").await;
+    let path = "/api/v1/me/notification-preferences";
+    let first = me.get(path).await.json();
+    assert_eq!(first["is_default"], true);
+    assert_eq!(first["quiet_hours"], serde_json::Value::Null);
+    assert_eq!(
+        first["available"],
+        serde_json::json!([]),
+        "nothing configured yet"
+    );
+
+    for (body, code) in [
+        (serde_json::json!({"channels": ["sms"]}), "invalid_channel"),
+        (
+            serde_json::json!({"channels": ["email", "email"]}),
+            "duplicate_channel",
+        ),
+        (
+            serde_json::json!({"channels": ["email"], "quiet_hours": {"start": "25:00", "end": "07:00"}}),
+            "invalid_time",
+        ),
+    ] {
+        let res = me.put_json(path, &body).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(res.error_code(), code);
+    }
+    assert_eq!(
+        me.get(path).await.json(),
+        first,
+        "refused input changed nothing"
+    );
+
+    let saved = me
+        .put_json(
+            path,
+            &serde_json::json!({"channels": ["email"], "quiet_hours": {"start": "22:00", "end": "07:30"}}),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    let saved = saved.json();
+    assert_eq!(saved["channels"], serde_json::json!(["email"]));
+    assert_eq!(saved["is_default"], false);
+    assert_eq!(
+        saved["quiet_hours"],
+        serde_json::json!({"start": "22:00", "end": "07:30"})
+    );
+
+    // The page form: both channels ticked, quiet hours cleared.
+    let page = me
+        .post_form(
+            "/me/notifications",
+            &[
+                ("channel", "wecom_app"),
+                ("channel", "email"),
+                ("quiet_start", ""),
+                ("quiet_end", ""),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("通知设置已保存"));
+    let now = me.get(path).await.json();
+    assert_eq!(now["channels"], serde_json::json!(["wecom_app", "email"]));
+    assert_eq!(now["quiet_hours"], serde_json::Value::Null);
+    let bad = me
+        .post_form(
+            "/me/notifications",
+            &[("quiet_start", "22:00"), ("quiet_end", "")],
+            true,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(
+        bad.text().contains("不是有效时间"),
+        "one end missing is explained"
+    );
+    assert_eq!(me.get(path).await.json(), now);
+    let profile = me.get("/me").await.text();
+    assert!(profile.contains("免打扰时段"));
+    assert!(
+        !profile.contains("<title>我的资料<section"),
+        "title holds text only"
+    );
+}
+
+#[tokio::test]
+async fn admins_see_scheduled_jobs_and_can_run_one_now() {
+    let app = TestApp::new().await;
+    let admin = app.login("admin").await;
+    let jobs = vec![pulse_jobs::reminders::job(
+        Default::default(),
+        Default::default(),
+        3_600_000,
+    )];
+    let t0 = pulse_store::now_ms();
+    let ran = pulse_jobs::scheduler::tick(&app.db, &jobs, "test", t0)
+        .await
+        .unwrap();
+    assert_eq!(ran.len(), 1);
+    let list = admin.get("/api/v1/jobs").await.json();
+    assert_eq!(list["items"][0]["job"], "reminders");
+    assert_eq!(list["items"][0]["runs"], 1);
+    assert!(
+        list["items"][0]["last_result"]
+            .as_str()
+            .unwrap()
+            .starts_with("催办 ")
+    );
+    assert!(
+        admin
+            .get("/admin/notifications")
+            .await
+            .text()
+            .contains("催办与逾期升级")
+    );
+    assert!(
+        pulse_jobs::scheduler::tick(&app.db, &jobs, "test", t0 + 1)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not due again yet"
+    );
+    let page = admin
+        .post_form("/admin/notifications/jobs/reminders/run", &[], true)
+        .await;
+    assert!(page.text().contains("将在一分钟内运行"));
+    assert_eq!(
+        pulse_jobs::scheduler::tick(&app.db, &jobs, "test", t0 + 2)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "run now makes it due"
+    );
+    let unknown = admin
+        .post_form("/admin/notifications/jobs/nope/run", &[], true)
+        .await;
+    assert!(unknown.text().contains("role=\"alert\""));
+}
