@@ -9,7 +9,8 @@ use crate::DemoOrg;
 const DAY: i64 = 86_400_000;
 
 struct Item<'a> {
-    login: &'a str,
+    /// The owner's 工号.
+    owner: String,
     kind: &'a str,
     subject: String,
     link: String,
@@ -39,7 +40,7 @@ pub async fn seed(tx: &mut Tx, org: &DemoOrg) -> Result<usize, StoreError> {
         .expect("region manager");
     let items = vec![
         Item {
-            login: "manager",
+            owner: by_login("manager").employee_no.clone(),
             kind: "onboarding_1on1",
             subject: format!("与新同事 {} 完成入职一对一沟通", newest.name),
             link: format!("/people/{}", newest.employee_no),
@@ -47,7 +48,7 @@ pub async fn seed(tx: &mut Tx, org: &DemoOrg) -> Result<usize, StoreError> {
             done: false,
         },
         Item {
-            login: "manager",
+            owner: by_login("manager").employee_no.clone(),
             kind: "roster_check",
             subject: "核对团队花名册：上海销售一组".into(),
             link: format!("/org?unit={}", manager.unit_code),
@@ -55,7 +56,7 @@ pub async fn seed(tx: &mut Tx, org: &DemoOrg) -> Result<usize, StoreError> {
             done: false,
         },
         Item {
-            login: "manager",
+            owner: by_login("manager").employee_no.clone(),
             kind: "level_review",
             subject: format!("确认 {} 的职级信息（{}）", junior.name, junior.level),
             link: format!("/people/{}", junior.employee_no),
@@ -63,7 +64,7 @@ pub async fn seed(tx: &mut Tx, org: &DemoOrg) -> Result<usize, StoreError> {
             done: false,
         },
         Item {
-            login: "manager",
+            owner: by_login("manager").employee_no.clone(),
             kind: "profile_update",
             subject: "更新团队成员的企业微信账号".into(),
             link: format!("/org?unit={}", manager.unit_code),
@@ -71,7 +72,23 @@ pub async fn seed(tx: &mut Tx, org: &DemoOrg) -> Result<usize, StoreError> {
             done: true,
         },
         Item {
-            login: "director",
+            owner: by_login("manager").employee_no.clone(),
+            kind: "team_inventory",
+            subject: "提交上海销售一组季度人员盘点".into(),
+            link: format!("/org?unit={}", manager.unit_code),
+            due_days: Some(-4),
+            done: false,
+        },
+        Item {
+            owner: rm.employee_no.clone(),
+            kind: "transfer_approval",
+            subject: "审批：上海销售一组的人员调岗申请".into(),
+            link: format!("/org?unit={}", manager.unit_code),
+            due_days: Some(-5),
+            done: false,
+        },
+        Item {
+            owner: by_login("director").employee_no.clone(),
             kind: "org_review",
             subject: "审阅华东大区组织架构：新增团队的人员配置".into(),
             link: "/org?unit=HD".into(),
@@ -79,7 +96,7 @@ pub async fn seed(tx: &mut Tx, org: &DemoOrg) -> Result<usize, StoreError> {
             done: false,
         },
         Item {
-            login: "director",
+            owner: by_login("director").employee_no.clone(),
             kind: "reporting_line",
             subject: format!("确认 {} 的汇报关系", rm.name),
             link: format!("/people/{}", rm.employee_no),
@@ -87,7 +104,7 @@ pub async fn seed(tx: &mut Tx, org: &DemoOrg) -> Result<usize, StoreError> {
             done: false,
         },
         Item {
-            login: "director",
+            owner: by_login("director").employee_no.clone(),
             kind: "roster_check",
             subject: "核对华东大区花名册".into(),
             link: "/org?unit=HD".into(),
@@ -95,7 +112,7 @@ pub async fn seed(tx: &mut Tx, org: &DemoOrg) -> Result<usize, StoreError> {
             done: false,
         },
         Item {
-            login: "employee",
+            owner: by_login("employee").employee_no.clone(),
             kind: "profile_update",
             subject: "完善个人资料：确认企业微信账号".into(),
             link: "/me".into(),
@@ -103,7 +120,7 @@ pub async fn seed(tx: &mut Tx, org: &DemoOrg) -> Result<usize, StoreError> {
             done: false,
         },
         Item {
-            login: "engineer",
+            owner: by_login("engineer").employee_no.clone(),
             kind: "profile_update",
             subject: "完善个人资料：确认企业微信账号".into(),
             link: "/me".into(),
@@ -111,7 +128,7 @@ pub async fn seed(tx: &mut Tx, org: &DemoOrg) -> Result<usize, StoreError> {
             done: false,
         },
         Item {
-            login: "hrbp",
+            owner: by_login("hrbp").employee_no.clone(),
             kind: "roster_import",
             subject: "导入 12 月新入职人员花名册".into(),
             link: "/import".into(),
@@ -122,7 +139,7 @@ pub async fn seed(tx: &mut Tx, org: &DemoOrg) -> Result<usize, StoreError> {
     let ids = pulse_store::people::ids_by_employee_no(tx).await?;
     let now = now_ms();
     for (i, it) in items.iter().enumerate() {
-        let no = &by_login(it.login).employee_no;
+        let no = &it.owner;
         let person_id = *ids
             .get(no)
             .ok_or_else(|| StoreError::NotFound(no.clone()))?;
@@ -144,4 +161,22 @@ pub async fn seed(tx: &mut Tx, org: &DemoOrg) -> Result<usize, StoreError> {
         }
     }
     Ok(items.len())
+}
+
+/// The demo manager keeps evenings quiet and wants email too; everyone else
+/// keeps the default (WeChat Work, which reaches them all).
+pub async fn seed_preferences(tx: &mut Tx, org: &DemoOrg) -> Result<(), StoreError> {
+    let ids = pulse_store::people::ids_by_employee_no(tx).await?;
+    let manager = org.by_login("manager").expect("demo login exists");
+    let id = *ids
+        .get(&manager.employee_no)
+        .ok_or_else(|| StoreError::NotFound(manager.employee_no.clone()))?;
+    let quiet = pulse_domain::preferences::QuietHours::parse("22:00", "07:30")?;
+    pulse_store::notify::save_preferences(
+        tx,
+        id,
+        &["wecom_app".into(), "email".into()],
+        Some(quiet),
+    )
+    .await
 }

@@ -79,7 +79,10 @@ pub async fn build(db: &Db, seed: u64, progress: &dyn Progress) -> anyhow::Resul
             manager_employee_no: p.manager.clone(),
             hire_date: Some(p.hire_date),
             status: "active".into(),
-            email: None,
+            email: Some(format!(
+                "{}@pulse-demo.example.cn",
+                p.employee_no.to_lowercase()
+            )),
             wecom_userid: Some(format!("wx{}", p.employee_no)),
         })
         .collect();
@@ -129,6 +132,33 @@ pub async fn build(db: &Db, seed: u64, progress: &dyn Progress) -> anyhow::Resul
         )
         .await?;
     }
+    // Personal channels, also switched off: the WeChat Work app and company email.
+    pulse_store::outbox::save_channel(
+        &mut tx,
+        "企业微信应用",
+        "wecom_app",
+        &serde_json::json!({"base_url": "https://qyapi.weixin.qq.com", "corpid": "ww00000000000000", "corpsecret": "demo-secret-not-real", "agentid": 1000002}),
+        false,
+    )
+    .await?;
+    pulse_store::outbox::save_channel(
+        &mut tx,
+        "公司邮箱",
+        "email",
+        &serde_json::json!({"host": "smtp.pulse-demo.example.cn", "port": 587, "tls": "starttls", "from": "绩效脉搏 <pulse@pulse-demo.example.cn>", "username": "pulse", "password": "demo-secret-not-real"}),
+        false,
+    )
+    .await?;
+    inbox::seed_preferences(&mut tx, &plan).await?;
     tx.commit().await?;
+    // The reminder job's first pass, so the overdue to-dos show their nudges
+    // and the director sees the escalation as soon as the demo opens.
+    pulse_jobs::reminders::run_once(
+        db,
+        &Default::default(),
+        &Default::default(),
+        pulse_store::now_ms(),
+    )
+    .await?;
     Ok(plan)
 }

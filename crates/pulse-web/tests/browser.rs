@@ -231,6 +231,58 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         .expect("screenshot");
     assert_fits_phone(&phone, "profile page").await;
 
+    // Notification settings on the phone: choose email as well, set quiet hours, save.
+    phone
+        .find(By::Css("input[name=channel][value=email]"))
+        .await
+        .expect("email box")
+        .click()
+        .await
+        .expect("tick");
+    phone
+        .execute(
+            "document.querySelector('input[name=quiet_start]').value='22:00';\
+             document.querySelector('input[name=quiet_end]').value='07:30';",
+            vec![],
+        )
+        .await
+        .expect("times");
+    phone
+        .find(By::Css(
+            "form[action='/me/notifications'] button[type=submit]",
+        ))
+        .await
+        .expect("save button")
+        .click()
+        .await
+        .expect("save");
+    let mut saved = String::new();
+    for _ in 0..100 {
+        saved = phone
+            .find(By::Tag("body"))
+            .await
+            .expect("body")
+            .text()
+            .await
+            .expect("text");
+        if saved.contains("通知设置已保存") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(saved.contains("通知设置已保存"), "{saved}");
+    let start: String = phone
+        .execute(
+            "return document.querySelector('input[name=quiet_start]').value",
+            vec![],
+        )
+        .await
+        .expect("js")
+        .convert()
+        .expect("string");
+    assert_eq!(start, "22:00");
+    assert_fits_phone(&phone, "profile with notification settings").await;
+
     // The inbox on the phone: an overdue to-do and the badge.
     let m1 = pulse_store::people::by_employee_no(&app.db, "M1")
         .await

@@ -118,6 +118,27 @@ async fn demo_accounts_and_scopes() {
             "one is overdue"
         );
     }
+    // The reminder job ran at build: the director sees the escalation of the
+    // region manager's approval that is five days late.
+    let escalations: Vec<_> = director.get("/api/v1/inbox?state=open").await.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] == "escalation")
+        .cloned()
+        .collect();
+    assert_eq!(escalations.len(), 1, "{escalations:?}");
+    assert!(
+        escalations[0]["subject"]
+            .as_str()
+            .unwrap()
+            .contains("的待办已逾期5天：审批：上海销售一组的人员调岗申请")
+    );
+    let prefs = manager
+        .get("/api/v1/me/notification-preferences")
+        .await
+        .json();
+    assert_eq!(prefs["quiet_hours"]["start"], "22:00");
     assert!(
         employee.get("/api/v1/inbox").await.json()["total"]
             .as_i64()
@@ -127,7 +148,10 @@ async fn demo_accounts_and_scopes() {
 
     let admin = demo_login(&app, "admin").await;
     let channels = admin.get("/api/v1/notify-channels").await.json();
-    assert_eq!(channels["total"], 17, "a robot per region");
+    assert_eq!(
+        channels["total"], 19,
+        "a robot per region, the WeChat Work app and email"
+    );
     assert!(
         channels["items"]
             .as_array()
