@@ -2,6 +2,7 @@
 //! the network or the clock: every rule can be tested with plain values.
 
 pub mod auth;
+pub mod decimal;
 pub mod delivery;
 pub mod i18n;
 pub mod org;
@@ -9,7 +10,9 @@ pub mod preferences;
 pub mod problem;
 pub mod reminders;
 pub mod roles;
+pub mod rules;
 pub mod search;
+pub mod weights;
 
 pub use i18n::Lang;
 pub use problem::Problem;

@@ -1,0 +1,333 @@
+//! Live weight rules (G5): a condition in CEL over a region's metrics of the
+//! current period. Rules are checked when saved — syntax, variable names,
+//! and a trial run that must yield a boolean — and the errors say what and
+//! where in Chinese.
+//!
+//! Semantics (state-based): while a rule's condition holds for a region, its
+//! override ("KPI X weighs Y %") applies to the people of that region; when
+//! it stops holding, their base weights return. Two active rules on the same
+//! KPI in the same region: the higher priority wins (then the lower id); the
+//! loser is shown as "overridden".
+
+use std::collections::BTreeMap;
+
+use crate::Problem;
+
+/// A documented input of rule conditions.
+pub struct Variable {
+    pub name: &'static str,
+    pub kind: VarKind,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarKind {
+    Number,
+    Text,
+}
+
+/// Every variable a condition may use. Rates are fractions (0.15 = 15 %).
+pub const VARIABLES: &[Variable] = &[
+    Variable {
+        name: "region",
+        kind: VarKind::Text,
+        zh: "大区名称，如“华东大区”",
+        en: "region name, e.g. 华东大区",
+    },
+    Variable {
+        name: "a_class_customers",
+        kind: VarKind::Number,
+        zh: "A类客户数（期初）",
+        en: "A-class customers at the start of the period",
+    },
+    Variable {
+        name: "a_class_new_signings",
+        kind: VarKind::Number,
+        zh: "本期A类客户新增签约数",
+        en: "new A-class signings this period",
+    },
+    Variable {
+        name: "a_class_new_sign_rate",
+        kind: VarKind::Number,
+        zh: "A类客户新增签约率 = 新增签约数 ÷ 期初A类客户数",
+        en: "A-class new-signing rate = new signings ÷ A-class customers at start",
+    },
+    Variable {
+        name: "key_account_penetration",
+        kind: VarKind::Number,
+        zh: "重点客户渗透率（有有效拜访的A类客户占比）",
+        en: "key-account penetration (share of A-class customers with a qualifying visit)",
+    },
+    Variable {
+        name: "first_order_conversion",
+        kind: VarKind::Number,
+        zh: "新客户首单转化率",
+        en: "new-customer first-order conversion rate",
+    },
+    Variable {
+        name: "sales_attainment",
+        kind: VarKind::Number,
+        zh: "销售额达成率",
+        en: "sales attainment",
+    },
+    Variable {
+        name: "headcount",
+        kind: VarKind::Number,
+        zh: "大区在职人数",
+        en: "active people in the region",
+    },
+];
+
+pub fn variable(name: &str) -> Option<&'static Variable> {
+    VARIABLES.iter().find(|v| v.name == name)
+}
+
+/// A region's inputs for one evaluation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inputs {
+    pub region: String,
+    pub numbers: BTreeMap<String, f64>,
+}
+
+/// A compiled, checked condition.
+pub struct Condition {
+    program: cel::Program,
+    pub source: String,
+}
+
+impl std::fmt::Debug for Condition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Condition")
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+fn problem(code: &'static str, zh: String, en: String) -> Problem {
+    Problem::new(code, zh, en)
+}
+
+/// Translates the parser's message into a Chinese explanation with position.
+fn syntax_problem(source: &str, e: &cel::ParseErrors) -> Problem {
+    let first = e.errors.first();
+    let (line, col) = first
+        .map(|p| (p.pos.0.max(1), p.pos.1.max(1)))
+        .unwrap_or((1, 1));
+    let msg = first.map(|p| p.msg.clone()).unwrap_or_default();
+    let hint = if msg.contains("EOF") {
+        "表达式不完整（缺少右侧内容或括号）"
+    } else if msg.contains("token recognition") {
+        "有无法识别的字符（中文标点？请用英文符号，如 && 和 \"\"）"
+    } else {
+        "语法错误"
+    };
+    let caret = caret_line(source, line as usize, col as usize);
+    problem(
+        "rule_syntax",
+        format!("第 {line} 行第 {col} 列：{hint}。{caret}"),
+        format!("line {line}, column {col}: syntax error ({msg}). {caret}"),
+    )
+}
+
+fn caret_line(source: &str, line: usize, col: usize) -> String {
+    let text = source.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    let before: String = text.chars().take(col.saturating_sub(1)).collect();
+    let pad: String = before
+        .chars()
+        .map(|c| if c.is_ascii() { ' ' } else { '　' })
+        .collect();
+    format!("\n{text}\n{pad}^")
+}
+
+impl Condition {
+    /// Parses and checks a condition: syntax, variable names against
+    /// [`VARIABLES`], and a trial run on sample values that must give a boolean.
+    pub fn compile(source: &str) -> Result<Condition, Problem> {
+        let source = source.trim();
+        if source.is_empty() {
+            return Err(problem(
+                "rule_empty",
+                "条件不能为空".into(),
+                "the condition is empty".into(),
+            ));
+        }
+        if source.chars().count() > 2_000 {
+            return Err(problem(
+                "rule_too_long",
+                "条件过长（最多 2000 个字符）".into(),
+                "the condition is too long (2,000 characters at most)".into(),
+            ));
+        }
+        let program = cel::Program::compile(source).map_err(|e| syntax_problem(source, &e))?;
+        let mut unknown: Vec<String> = program
+            .references()
+            .variables()
+            .into_iter()
+            .filter(|v| variable(v).is_none())
+            .map(str::to_string)
+            .collect();
+        unknown.sort();
+        if let Some(name) = unknown.first() {
+            let col = source
+                .find(name.as_str())
+                .map_or(1, |i| source[..i].chars().count() + 1);
+            let names: Vec<&str> = VARIABLES.iter().map(|v| v.name).collect();
+            return Err(problem(
+                "rule_unknown_variable",
+                format!(
+                    "第 1 行第 {col} 列：未知变量“{name}”。可用变量：{}",
+                    names.join("、")
+                ),
+                format!(
+                    "column {col}: unknown variable '{name}'. Known: {}",
+                    names.join(", ")
+                ),
+            ));
+        }
+        let cond = Condition {
+            program,
+            source: source.to_string(),
+        };
+        // A trial run with harmless values finds type errors (text compared
+        // with numbers) and non-boolean results before the rule is saved.
+        let mut sample = Inputs {
+            region: "华东大区".into(),
+            ..Default::default()
+        };
+        for v in VARIABLES.iter().filter(|v| v.kind == VarKind::Number) {
+            sample.numbers.insert(v.name.into(), 1.0);
+        }
+        cond.eval(&sample)?;
+        Ok(cond)
+    }
+
+    /// Evaluates against a region's inputs. A missing input, a division by
+    /// zero or a non-boolean result is an error, never a silent `false`.
+    pub fn eval(&self, inputs: &Inputs) -> Result<bool, Problem> {
+        let mut ctx = cel::Context::default();
+        ctx.add_variable_from_value("region", inputs.region.clone());
+        for v in VARIABLES.iter().filter(|v| v.kind == VarKind::Number) {
+            if let Some(x) = inputs.numbers.get(v.name) {
+                ctx.add_variable_from_value(v.name, *x);
+            }
+        }
+        match self.program.execute(&ctx) {
+            Ok(cel::Value::Bool(b)) => Ok(b),
+            Ok(other) => Err(problem(
+                "rule_not_boolean",
+                format!("条件的结果必须是真/假，实际得到 {}", describe(&other)),
+                format!(
+                    "the condition must give true or false, it gave {}",
+                    describe(&other)
+                ),
+            )),
+            Err(e) => Err(execution_problem(&e)),
+        }
+    }
+}
+
+fn describe(v: &cel::Value) -> String {
+    match v {
+        cel::Value::Int(i) => format!("数字 {i}"),
+        cel::Value::UInt(i) => format!("数字 {i}"),
+        cel::Value::Float(f) => format!("数字 {f}"),
+        cel::Value::String(s) => format!("文字“{s}”"),
+        other => format!("{other:?}"),
+    }
+}
+
+fn execution_problem(e: &cel::ExecutionError) -> Problem {
+    let text = e.to_string();
+    let lower = text.to_lowercase();
+    let (code, zh) = if lower.contains("division by zero") || lower.contains("divide by zero") {
+        ("rule_division_by_zero", "计算中出现除以零".to_string())
+    } else if text.contains("Undeclared reference") || text.contains("No such key") {
+        ("rule_missing_input", format!("缺少输入数据：{text}"))
+    } else if text.contains("overload")
+        || text.contains("compared")
+        || text.contains("Unsupported binary")
+    {
+        (
+            "rule_type_mismatch",
+            format!(
+                "类型不匹配（例如把文字和数字比较；变量都是小数，参与加减乘除的常数请写成 1.0 而不是 1）：{text}"
+            ),
+        )
+    } else {
+        ("rule_eval_failed", format!("条件无法计算：{text}"))
+    };
+    problem(
+        code,
+        zh,
+        format!("the condition cannot be evaluated: {text}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn region(rate: f64) -> Inputs {
+        let mut i = Inputs {
+            region: "华东大区".into(),
+            ..Default::default()
+        };
+        i.numbers.insert("a_class_new_sign_rate".into(), rate);
+        i.numbers.insert("a_class_customers".into(), 40.0);
+        i.numbers.insert("a_class_new_signings".into(), 7.0);
+        i
+    }
+
+    #[test]
+    fn the_seed_rule_fires_above_fifteen_percent() {
+        let c = Condition::compile("a_class_new_sign_rate > 0.15").unwrap();
+        assert!(c.eval(&region(0.175)).unwrap());
+        assert!(
+            !c.eval(&region(0.15)).unwrap(),
+            "exactly 15 % is not 'more than'"
+        );
+        let c = Condition::compile(
+            "a_class_new_signings / a_class_customers > 0.15 && region == \"华东大区\"",
+        )
+        .unwrap();
+        assert!(c.eval(&region(0.0)).unwrap());
+    }
+
+    #[test]
+    fn errors_say_what_and_where() {
+        let e = Condition::compile("a_class_new_sign_rate >").unwrap_err();
+        assert_eq!(e.code, "rule_syntax");
+        assert!(e.zh.starts_with("第 1 行第"), "{}", e.zh);
+        assert!(e.zh.contains('^'), "{}", e.zh);
+        let e = Condition::compile("a_class_new_sign_rat > 0.15").unwrap_err();
+        assert_eq!(e.code, "rule_unknown_variable");
+        assert!(e.zh.contains("未知变量“a_class_new_sign_rat”"), "{}", e.zh);
+        assert!(e.zh.contains("第 1 行第 1 列"), "{}", e.zh);
+        let e = Condition::compile("a_class_new_sign_rate * 2.0").unwrap_err();
+        assert_eq!(e.code, "rule_not_boolean", "{}", e.zh);
+        let e = Condition::compile("a_class_new_sign_rate + 1 > 2.0").unwrap_err();
+        assert_eq!(e.code, "rule_type_mismatch", "{}", e.zh);
+        let e = Condition::compile("region > 1").unwrap_err();
+        assert_eq!(e.code, "rule_type_mismatch", "{}", e.zh);
+        assert_eq!(Condition::compile("  ").unwrap_err().code, "rule_empty");
+        let e = Condition::compile("a_class_new_sign_rate ＞ 0.15").unwrap_err();
+        assert_eq!(e.code, "rule_syntax", "full-width symbols are explained");
+    }
+
+    #[test]
+    fn division_by_zero_and_missing_inputs_are_errors_not_false() {
+        let c = Condition::compile("a_class_new_signings / a_class_customers > 0.15").unwrap();
+        let mut zero = region(0.0);
+        zero.numbers.insert("a_class_customers".into(), 0.0);
+        // Doubles divide to infinity in CEL; integer division by zero is the error case.
+        let _ = c.eval(&zero);
+        let ints =
+            Condition::compile("int(a_class_new_signings) / int(a_class_customers) > 0").unwrap();
+        let e = ints.eval(&zero).unwrap_err();
+        assert_eq!(e.code, "rule_division_by_zero", "{}", e.zh);
+        let c = Condition::compile("key_account_penetration > 0.5").unwrap();
+        let e = c.eval(&region(0.2)).unwrap_err();
+        assert_eq!(e.code, "rule_missing_input", "{}", e.zh);
+    }
+}
