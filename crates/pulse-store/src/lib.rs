@@ -8,9 +8,11 @@
 #[macro_use]
 mod db;
 pub mod accounts;
+pub mod adjustments;
 pub mod audit;
 pub mod dialect;
 mod error;
+pub mod goals;
 pub mod imports;
 pub mod inbox;
 pub mod jobs;
@@ -21,6 +23,7 @@ pub mod people;
 pub mod reminders;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod weight_rules;
 
 pub use db::{Db, Engine, Tx, now_ms};
 pub use error::StoreError;

@@ -1,0 +1,572 @@
+//! Periods, KPI definitions and the goal tree (G1–G4, G7) with exact
+//! weights: a person's active weighted goals of a period always sum to
+//! 10,000 bp, and every change is kept in `weight_changes`.
+
+use chrono::NaiveDate;
+use pulse_domain::Problem;
+use pulse_domain::decimal::Dec;
+use pulse_domain::weights;
+use serde::Serialize;
+
+use crate::{Actor, Db, StoreError, Tx, now_ms};
+
+pub const KINDS: &[&str] = &["company", "objective", "key_result", "kpi"];
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
+pub struct Period {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub state: String,
+}
+
+const PERIOD_COLUMNS: &str = "id, code, name, starts_on, ends_on, state";
+
+pub async fn upsert_period(
+    tx: &mut Tx,
+    code: &str,
+    name: &str,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+) -> Result<i64, StoreError> {
+    if ends_on < starts_on {
+        return Err(StoreError::Invalid(Problem::new(
+            "invalid_period",
+            "周期的结束日期早于开始日期",
+            "the period ends before it starts",
+        )));
+    }
+    let (id,): (i64,) = on_tx!(tx, conn => {
+        sqlx::query_as(
+            "INSERT INTO periods (code, name, starts_on, ends_on) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name RETURNING id",
+        )
+        .bind(code).bind(name).bind(starts_on).bind(ends_on)
+        .fetch_one(conn).await?
+    });
+    Ok(id)
+}
+
+/// The open period containing `day`, shortest first (a quarter before its year).
+pub async fn period_at(db: &Db, day: NaiveDate) -> Result<Option<Period>, StoreError> {
+    let sql = format!(
+        "SELECT {PERIOD_COLUMNS} FROM periods WHERE starts_on <= $1 AND ends_on >= $1 \
+         ORDER BY starts_on DESC, ends_on, id LIMIT 1"
+    );
+    Ok(on_db!(db, pool => {
+        sqlx::query_as::<_, Period>(sqlx::AssertSqlSafe(sql.clone())).bind(day).fetch_optional(pool).await?
+    }))
+}
+
+pub async fn period_by_code(db: &Db, code: &str) -> Result<Option<Period>, StoreError> {
+    let sql = format!("SELECT {PERIOD_COLUMNS} FROM periods WHERE code = $1");
+    Ok(on_db!(db, pool => {
+        sqlx::query_as::<_, Period>(sqlx::AssertSqlSafe(sql.clone())).bind(code).fetch_optional(pool).await?
+    }))
+}
+
+pub async fn periods(db: &Db) -> Result<Vec<Period>, StoreError> {
+    let sql = format!("SELECT {PERIOD_COLUMNS} FROM periods ORDER BY starts_on DESC, id");
+    Ok(on_db!(db, pool => {
+        sqlx::query_as::<_, Period>(sqlx::AssertSqlSafe(sql.clone())).fetch_all(pool).await?
+    }))
+}
+
+/// Refuses changes to a closed period (G7) with a clear error.
+pub async fn ensure_open(tx: &mut Tx, period_id: i64) -> Result<(), StoreError> {
+    let row: Option<(String, String)> = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT name, state FROM periods WHERE id = $1").bind(period_id).fetch_optional(conn).await?
+    });
+    match row {
+        None => Err(StoreError::NotFound(format!("period {period_id}"))),
+        Some((name, state)) if state != "open" => Err(StoreError::Conflict(Problem::new(
+            "period_closed",
+            format!("周期“{name}”已关闭，目标和权重不能再修改"),
+            format!("period '{name}' is closed; goals and weights can no longer change"),
+        ))),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Closes a period: from now on its goals, weights and targets are frozen.
+pub async fn close_period(tx: &mut Tx, actor: &Actor, period_id: i64) -> Result<(), StoreError> {
+    ensure_open(tx, period_id).await?;
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE periods SET state = 'closed', closed_at = $1 WHERE id = $2").bind(now_ms()).bind(period_id).execute(conn).await?;
+    });
+    crate::audit::record::<(), _>(
+        tx,
+        actor,
+        "period.close",
+        "period",
+        &period_id.to_string(),
+        None,
+        Some(&serde_json::json!({"state": "closed"})),
+    )
+    .await
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
+pub struct Metric {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub direction: String,
+    pub source: String,
+    pub formula: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct MetricInput {
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub direction: String,
+    pub source: String,
+    pub formula: String,
+    pub description: String,
+}
+
+pub async fn upsert_metric(tx: &mut Tx, m: &MetricInput) -> Result<i64, StoreError> {
+    pulse_domain::org::required_text(&m.code, 64, "指标编码", "metric code")?;
+    pulse_domain::org::required_text(&m.name, 100, "指标名称", "metric name")?;
+    if !["higher", "lower"].contains(&m.direction.as_str()) {
+        return Err(StoreError::Invalid(Problem::new(
+            "invalid_direction",
+            "指标方向必须是 higher（越高越好）或 lower（越低越好）",
+            "direction must be higher or lower",
+        )));
+    }
+    if !["manual", "events", "import", "crm"].contains(&m.source.as_str()) {
+        return Err(StoreError::Invalid(Problem::new(
+            "invalid_source",
+            "数据来源必须是 manual、events、import 或 crm",
+            "source must be manual, events, import or crm",
+        )));
+    }
+    let (id,): (i64,) = on_tx!(tx, conn => {
+        sqlx::query_as(
+            "INSERT INTO metrics (code, name, unit, direction, source, formula, description) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, unit = excluded.unit, direction = excluded.direction, \
+             source = excluded.source, formula = excluded.formula, description = excluded.description RETURNING id",
+        )
+        .bind(&m.code).bind(&m.name).bind(&m.unit).bind(&m.direction).bind(&m.source).bind(&m.formula).bind(&m.description)
+        .fetch_one(conn).await?
+    });
+    Ok(id)
+}
+
+pub async fn metrics(db: &Db) -> Result<Vec<Metric>, StoreError> {
+    Ok(on_db!(db, pool => {
+        sqlx::query_as::<_, Metric>("SELECT id, code, name, unit, direction, source, formula, description FROM metrics ORDER BY code")
+            .fetch_all(pool).await?
+    }))
+}
+
+/// A goal as lists and the API show it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
+pub struct Goal {
+    pub id: i64,
+    pub period_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub org_unit_id: Option<i64>,
+    pub person_id: Option<i64>,
+    pub parent_id: Option<i64>,
+    pub metric_id: Option<i64>,
+    pub metric_code: Option<String>,
+    pub unit: Option<String>,
+    pub direction: Option<String>,
+    pub target: Option<String>,
+    pub actual: Option<String>,
+    pub progress_bp: i64,
+    pub base_weight_bp: i64,
+    pub weight_bp: i64,
+    pub state: String,
+}
+
+const GOAL_SELECT: &str = "SELECT g.id, g.period_id, g.kind, g.title, g.org_unit_id, g.person_id, g.parent_id, g.metric_id, \
+     m.code AS metric_code, m.unit, m.direction, g.target, g.actual, g.progress_bp, g.base_weight_bp, g.weight_bp, g.state \
+     FROM goals g LEFT JOIN metrics m ON m.id = g.metric_id";
+
+#[derive(Debug, Clone)]
+pub struct NewGoal {
+    pub period_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub org_unit_id: Option<i64>,
+    pub person_id: Option<i64>,
+    pub parent_id: Option<i64>,
+    pub metric_id: Option<i64>,
+    pub target: Option<String>,
+    pub base_weight_bp: i64,
+    pub sort_order: i64,
+}
+
+/// Creates a goal after checking it. Weights of a person's goals are set as
+/// a whole with [`set_base_weights`], so the sum is never briefly wrong; a
+/// new person goal starts at its given base weight only for template loads
+/// that set the complete set in the same transaction.
+pub async fn create_goal(tx: &mut Tx, g: &NewGoal) -> Result<i64, StoreError> {
+    pulse_domain::org::required_text(&g.title, 200, "目标名称", "goal title")?;
+    if !KINDS.contains(&g.kind.as_str()) {
+        return Err(StoreError::Invalid(Problem::new(
+            "invalid_goal_kind",
+            "目标类型必须是 company、objective、key_result 或 kpi",
+            "kind must be company, objective, key_result or kpi",
+        )));
+    }
+    if g.org_unit_id.is_some() == g.person_id.is_some() && g.kind != "company" {
+        return Err(StoreError::Invalid(Problem::new(
+            "invalid_goal_owner",
+            "目标必须属于一个部门或一个人（二选一）",
+            "a goal belongs to either an org unit or a person",
+        )));
+    }
+    let target = g
+        .target
+        .as_deref()
+        .map(|t| Dec::parse(t).map(|d| d.to_string()))
+        .transpose()?;
+    ensure_open(tx, g.period_id).await?;
+    if let Some(parent) = g.parent_id {
+        let p: Option<(i64,)> = on_tx!(tx, conn => {
+            sqlx::query_as("SELECT period_id FROM goals WHERE id = $1").bind(parent).fetch_optional(conn).await?
+        });
+        match p {
+            None => return Err(StoreError::NotFound(format!("parent goal {parent}"))),
+            Some((pp,)) if pp != g.period_id => {
+                // Company goals are yearly: a quarter's goals may align to the year's.
+                let yearly: Option<(i64,)> = on_tx!(tx, conn => {
+                    sqlx::query_as("SELECT id FROM goals WHERE id = $1 AND kind = 'company'").bind(parent).fetch_optional(conn).await?
+                });
+                if yearly.is_none() {
+                    return Err(StoreError::Invalid(Problem::new(
+                        "parent_other_period",
+                        "上级目标属于另一个周期",
+                        "the parent goal belongs to another period",
+                    )));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    let now = now_ms();
+    let (id,): (i64,) = on_tx!(tx, conn => {
+        sqlx::query_as(
+            "INSERT INTO goals (period_id, kind, title, org_unit_id, person_id, parent_id, metric_id, target, base_weight_bp, weight_bp, sort_order, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $11) RETURNING id",
+        )
+        .bind(g.period_id).bind(&g.kind).bind(g.title.trim()).bind(g.org_unit_id).bind(g.person_id).bind(g.parent_id)
+        .bind(g.metric_id).bind(&target).bind(g.base_weight_bp).bind(g.sort_order).bind(now)
+        .fetch_one(conn).await?
+    });
+    Ok(id)
+}
+
+pub async fn goal(db: &Db, id: i64) -> Result<Option<Goal>, StoreError> {
+    let sql = format!("{GOAL_SELECT} WHERE g.id = $1");
+    Ok(on_db!(db, pool => {
+        sqlx::query_as::<_, Goal>(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_optional(pool).await?
+    }))
+}
+
+pub async fn goal_in(tx: &mut Tx, id: i64) -> Result<Option<Goal>, StoreError> {
+    let sql = format!("{GOAL_SELECT} WHERE g.id = $1");
+    Ok(on_tx!(tx, conn => {
+        sqlx::query_as::<_, Goal>(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_optional(conn).await?
+    }))
+}
+
+/// A person's active goals of a period in board order.
+pub async fn person_goals(
+    db: &Db,
+    person_id: i64,
+    period_id: i64,
+) -> Result<Vec<Goal>, StoreError> {
+    let sql = format!(
+        "{GOAL_SELECT} WHERE g.person_id = $1 AND g.period_id = $2 AND g.state = 'active' ORDER BY g.sort_order, g.id"
+    );
+    Ok(on_db!(db, pool => {
+        sqlx::query_as::<_, Goal>(sqlx::AssertSqlSafe(sql.clone())).bind(person_id).bind(period_id).fetch_all(pool).await?
+    }))
+}
+
+async fn person_goals_in(
+    tx: &mut Tx,
+    person_id: i64,
+    period_id: i64,
+) -> Result<Vec<Goal>, StoreError> {
+    let sql = format!(
+        "{GOAL_SELECT} WHERE g.person_id = $1 AND g.period_id = $2 AND g.state = 'active' ORDER BY g.sort_order, g.id"
+    );
+    Ok(on_tx!(tx, conn => {
+        sqlx::query_as::<_, Goal>(sqlx::AssertSqlSafe(sql.clone())).bind(person_id).bind(period_id).fetch_all(conn).await?
+    }))
+}
+
+/// A unit's active goals of a period.
+pub async fn unit_goals(db: &Db, unit_id: i64, period_id: i64) -> Result<Vec<Goal>, StoreError> {
+    let sql = format!(
+        "{GOAL_SELECT} WHERE g.org_unit_id = $1 AND g.period_id = $2 AND g.state = 'active' ORDER BY g.sort_order, g.id"
+    );
+    Ok(on_db!(db, pool => {
+        sqlx::query_as::<_, Goal>(sqlx::AssertSqlSafe(sql.clone())).bind(unit_id).bind(period_id).fetch_all(pool).await?
+    }))
+}
+
+/// The goals above `id`, nearest first: *my KPI → team KR → region
+/// objective → company TOP goal*. Stops after 10 steps.
+pub async fn chain(db: &Db, id: i64) -> Result<Vec<Goal>, StoreError> {
+    let mut out: Vec<Goal> = Vec::new();
+    let mut next = goal(db, id).await?.and_then(|g| g.parent_id);
+    while let Some(pid) = next {
+        if out.len() >= 10 || out.iter().any(|g| g.id == pid) {
+            break;
+        }
+        let Some(g) = goal(db, pid).await? else { break };
+        next = g.parent_id;
+        out.push(g);
+    }
+    Ok(out)
+}
+
+/// One row of a person's weight history.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
+pub struct WeightChange {
+    pub id: i64,
+    pub goal_id: i64,
+    pub goal_title: String,
+    pub before_bp: i64,
+    pub after_bp: i64,
+    pub cause: String,
+    pub rule_id: Option<i64>,
+    pub note: String,
+    pub actor: String,
+    pub at: i64,
+}
+
+pub async fn weight_history(
+    db: &Db,
+    person_id: i64,
+    period_id: i64,
+) -> Result<Vec<WeightChange>, StoreError> {
+    Ok(on_db!(db, pool => {
+        sqlx::query_as::<_, WeightChange>(
+            "SELECT w.id, w.goal_id, g.title AS goal_title, w.before_bp, w.after_bp, w.cause, w.rule_id, w.note, w.actor, w.at \
+             FROM weight_changes w JOIN goals g ON g.id = w.goal_id WHERE w.person_id = $1 AND w.period_id = $2 ORDER BY w.at DESC, w.id DESC",
+        )
+        .bind(person_id).bind(period_id).fetch_all(pool).await?
+    }))
+}
+
+/// Why a weight changed, for the history.
+#[derive(Debug, Clone)]
+pub struct Cause<'a> {
+    /// manual | rule | rule_ended | adjustment | template | import
+    pub kind: &'a str,
+    pub rule_id: Option<i64>,
+    pub note: &'a str,
+}
+
+/// Writes effective weights for a person's goals (same order as `goals`)
+/// and records each change. Refuses a set that does not sum to 100 %.
+async fn write_weights(
+    tx: &mut Tx,
+    actor: &Actor,
+    person_id: i64,
+    period_id: i64,
+    goals: &[Goal],
+    weights: &[i64],
+    cause: &Cause<'_>,
+) -> Result<usize, StoreError> {
+    weights::check_sum(weights)?;
+    let now = now_ms();
+    let mut changed = 0;
+    for (g, &w) in goals.iter().zip(weights) {
+        if g.weight_bp == w {
+            continue;
+        }
+        changed += 1;
+        on_tx!(tx, conn => {
+            sqlx::query("UPDATE goals SET weight_bp = $1, updated_at = $2 WHERE id = $3").bind(w).bind(now).bind(g.id).execute(&mut *conn).await?;
+            sqlx::query(
+                "INSERT INTO weight_changes (goal_id, person_id, period_id, before_bp, after_bp, cause, rule_id, note, actor, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(g.id).bind(person_id).bind(period_id).bind(g.weight_bp).bind(w).bind(cause.kind).bind(cause.rule_id)
+            .bind(cause.note).bind(&actor.label).bind(now)
+            .execute(&mut *conn).await?;
+        });
+    }
+    Ok(changed)
+}
+
+/// Weighted goals of a person: KPIs and personal key results.
+fn weighted(goals: Vec<Goal>) -> Vec<Goal> {
+    goals
+        .into_iter()
+        .filter(|g| g.kind == "kpi" || g.kind == "key_result")
+        .collect()
+}
+
+/// Sets a person's base weights as a whole (manual edit, template, import,
+/// G4): every weighted goal of the period must be listed once and the sum
+/// must be exactly 100 %. Rule overrides active for the person are applied
+/// on top, so the effective weights stay exact too.
+pub async fn set_base_weights(
+    tx: &mut Tx,
+    actor: &Actor,
+    person_id: i64,
+    period_id: i64,
+    base: &[(i64, i64)],
+    overrides: &[(i64, i64, i64)],
+    cause: &Cause<'_>,
+) -> Result<usize, StoreError> {
+    ensure_open(tx, period_id).await?;
+    let goals = weighted(person_goals_in(tx, person_id, period_id).await?);
+    if goals.len() != base.len()
+        || goals
+            .iter()
+            .any(|g| !base.iter().any(|(id, _)| *id == g.id))
+    {
+        return Err(StoreError::Invalid(Problem::new(
+            "weights_incomplete",
+            "必须一次给出此人本周期全部指标的权重",
+            "give the weights of all of the person's goals of the period at once",
+        )));
+    }
+    let base_w: Vec<i64> = goals
+        .iter()
+        .map(|g| {
+            base.iter()
+                .find(|(id, _)| *id == g.id)
+                .map_or(0, |(_, w)| *w)
+        })
+        .collect();
+    weights::check_sum(&base_w)?;
+    let now = now_ms();
+    for (g, w) in goals.iter().zip(&base_w) {
+        on_tx!(tx, conn => {
+            sqlx::query("UPDATE goals SET base_weight_bp = $1, updated_at = $2 WHERE id = $3").bind(*w).bind(now).bind(g.id).execute(conn).await?;
+        });
+    }
+    let effective = effective_weights(&goals, &base_w, overrides);
+    write_weights(tx, actor, person_id, period_id, &goals, &effective, cause).await
+}
+
+/// Base weights with overrides `(metric_id, weight_bp, rule_id)` applied in
+/// the given order (highest priority first).
+fn effective_weights(goals: &[Goal], base: &[i64], overrides: &[(i64, i64, i64)]) -> Vec<i64> {
+    let idx: Vec<(usize, i64)> = overrides
+        .iter()
+        .filter_map(|(metric, w, _)| {
+            goals
+                .iter()
+                .position(|g| g.metric_id == Some(*metric))
+                .map(|i| (i, *w))
+        })
+        .collect();
+    weights::apply_overrides(base, &idx)
+}
+
+/// Re-applies the overrides active for a person to their base weights and
+/// records what changed (G5). Returns (goal title, before, after) of changes.
+pub async fn reapply(
+    tx: &mut Tx,
+    actor: &Actor,
+    person_id: i64,
+    period_id: i64,
+    overrides: &[(i64, i64, i64)],
+    cause: &Cause<'_>,
+) -> Result<Vec<(Goal, i64)>, StoreError> {
+    let goals = weighted(person_goals_in(tx, person_id, period_id).await?);
+    if goals.is_empty() {
+        return Ok(Vec::new());
+    }
+    let base: Vec<i64> = goals.iter().map(|g| g.base_weight_bp).collect();
+    if weights::check_sum(&base).is_err() {
+        // Base weights not set yet (a person mid-setup): nothing to rescale.
+        return Ok(Vec::new());
+    }
+    let effective = effective_weights(&goals, &base, overrides);
+    let changes: Vec<(Goal, i64)> = goals
+        .iter()
+        .zip(&effective)
+        .filter(|(g, w)| g.weight_bp != **w)
+        .map(|(g, w)| (g.clone(), *w))
+        .collect();
+    if !changes.is_empty() {
+        write_weights(tx, actor, person_id, period_id, &goals, &effective, cause).await?;
+    }
+    Ok(changes)
+}
+
+/// Records a check-in (G7): the actual value and the progress toward target.
+pub async fn check_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    goal: &Goal,
+    actual: &str,
+    note: &str,
+) -> Result<i64, StoreError> {
+    ensure_open(tx, goal.period_id).await?;
+    let actual = Dec::parse(actual)?;
+    let progress = goal
+        .target
+        .as_deref()
+        .and_then(|t| Dec::parse(t).ok())
+        .map(|t| progress_bp(&actual, &t, goal.direction.as_deref() == Some("lower")))
+        .unwrap_or(0);
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE goals SET actual = $1, progress_bp = $2, updated_at = $3 WHERE id = $4")
+            .bind(actual.to_string()).bind(progress).bind(now_ms()).bind(goal.id).execute(conn).await?;
+    });
+    crate::audit::record(
+        tx,
+        actor,
+        "goal.check_in",
+        "goal",
+        &goal.id.to_string(),
+        Some(&serde_json::json!({"actual": goal.actual})),
+        Some(&serde_json::json!({"actual": actual.to_string(), "note": note})),
+    )
+    .await?;
+    Ok(progress)
+}
+
+/// Progress in basis points, capped at 150 %: actual ÷ target when higher
+/// is better, target ÷ actual when lower is better.
+pub fn progress_bp(actual: &Dec, target: &Dec, lower_is_better: bool) -> i64 {
+    let (a, t) = (actual.to_f64(), target.to_f64());
+    let ratio = if lower_is_better {
+        if a <= 0.0 { 1.5 } else { t / a }
+    } else if t == 0.0 {
+        if a >= 0.0 { 1.0 } else { 0.0 }
+    } else {
+        a / t
+    };
+    (ratio.clamp(0.0, 1.5) * 10_000.0).round() as i64
+}
+
+/// The weighted score of a person for a period: Σ weight × progress.
+pub fn weighted_score_bp(goals: &[Goal]) -> i64 {
+    let sum: i128 = goals
+        .iter()
+        .filter(|g| g.kind == "kpi" || g.kind == "key_result")
+        .map(|g| i128::from(g.weight_bp) * i128::from(g.progress_bp))
+        .sum();
+    (sum / 10_000) as i64
+}
+
+/// Changes a goal's target (approved adjustment, HR edit).
+pub async fn set_target(tx: &mut Tx, goal_id: i64, target: &Dec) -> Result<(), StoreError> {
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE goals SET target = $1, updated_at = $2 WHERE id = $3").bind(target.to_string()).bind(now_ms()).bind(goal_id).execute(conn).await?;
+    });
+    Ok(())
+}
