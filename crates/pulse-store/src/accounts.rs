@@ -399,7 +399,13 @@ pub async fn account_by_login(
 }
 
 /// Scopes an API token may carry.
-pub const TOKEN_SCOPES: [&str; 3] = ["people:read", "org:read", "people:write"];
+pub const TOKEN_SCOPES: [&str; 5] = [
+    "people:read",
+    "org:read",
+    "people:write",
+    "goals:read",
+    "metrics:write",
+];
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct TokenInfo {

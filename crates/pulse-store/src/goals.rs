@@ -570,3 +570,51 @@ pub async fn set_target(tx: &mut Tx, goal_id: i64, target: &Dec) -> Result<(), S
     });
     Ok(())
 }
+
+/// What an override "metric weighs `weight_bp`" would do in a region, without
+/// writing: how many people's weights would change, and the KPI's weight
+/// before → after for the first of them.
+pub async fn preview_override(
+    tx: &mut Tx,
+    region_id: i64,
+    period_id: i64,
+    metric_id: i64,
+    weight_bp: i64,
+) -> Result<(i64, Option<i64>, Option<i64>), StoreError> {
+    let rows: Vec<(i64, i64, Option<i64>, i64, i64)> = on_tx!(tx, conn => {
+        sqlx::query_as(
+            "WITH RECURSIVE sub(id, depth) AS (SELECT id, 0 FROM org_units WHERE id = $1 \
+               UNION ALL SELECT o.id, sub.depth + 1 FROM org_units o JOIN sub ON o.parent_id = sub.id WHERE sub.depth < 64) \
+             SELECT g.person_id, g.id, g.metric_id, g.base_weight_bp, g.weight_bp FROM goals g \
+             JOIN people p ON p.id = g.person_id JOIN sub ON sub.id = p.org_unit_id \
+             WHERE g.period_id = $2 AND g.state = 'active' AND g.kind IN ('kpi', 'key_result') AND p.status = 'active' \
+             ORDER BY g.person_id, g.sort_order, g.id",
+        )
+        .bind(region_id).bind(period_id).fetch_all(conn).await?
+    });
+    let mut people = 0;
+    let mut sample = (None, None);
+    let mut i = 0;
+    while i < rows.len() {
+        let pid = rows[i].0;
+        let mut j = i;
+        while j < rows.len() && rows[j].0 == pid {
+            j += 1;
+        }
+        let group = &rows[i..j];
+        if let Some(k) = group.iter().position(|r| r.2 == Some(metric_id)) {
+            let base: Vec<i64> = group.iter().map(|r| r.3).collect();
+            if weights::check_sum(&base).is_ok() {
+                let after = weights::apply_overrides(&base, &[(k, weight_bp)]);
+                if group.iter().zip(&after).any(|(r, a)| r.4 != *a) {
+                    people += 1;
+                    if sample.0.is_none() {
+                        sample = (Some(group[k].4), Some(after[k]));
+                    }
+                }
+            }
+        }
+        i = j;
+    }
+    Ok((people, sample.0, sample.1))
+}

@@ -6,6 +6,7 @@ mod account_flow;
 pub mod api;
 mod auth_flow;
 pub mod error;
+mod goals_flow;
 pub mod i18n;
 mod metrics;
 mod notify_flow;
@@ -32,6 +33,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Show the demo accounts on the login page.
     pub demo: bool,
+    /// Where people open Pulse; links in messages start with it ("" = relative).
+    pub public_url: String,
 }
 
 /// An org tree and the org version it was read at.

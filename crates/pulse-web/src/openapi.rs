@@ -15,6 +15,9 @@ use crate::api;
         api::org::list,
         api::inbox::list, api::inbox::done, api::inbox::dismiss,
         api::notify::list_channels, api::notify::save_channel, api::notify::test_channel, api::notify::list_outbox, api::notify::retry, api::notify::set_unit_channel, api::notify::my_preferences, api::notify::save_my_preferences, api::notify::list_jobs,
+        api::goals::person_goals, api::goals::list_adjustments, api::goals::create_adjustment, api::goals::response_times,
+        api::goals::approve, api::goals::reject, api::goals::list_rules, api::goals::create_rule, api::goals::update_rule,
+        api::goals::check, api::goals::preview, api::goals::put_region_metrics,
         api::imports::create, api::imports::get, api::imports::errors_xlsx,
         api::admin::list_accounts, api::admin::set_roles, api::admin::create_account, api::admin::reset_password, api::admin::set_disabled,
         api::admin::create_token, api::admin::list_tokens, api::admin::revoke_token,
@@ -26,6 +29,7 @@ use crate::api;
         (name = "org", description = "Org units"),
         (name = "inbox", description = "The caller's to-dos"),
         (name = "notifications", description = "Channels, the outbox and its dead letters"),
+        (name = "goals", description = "Goal boards, weights, weight rules and adjustment requests"),
         (name = "imports", description = "Spreadsheet imports with dry run"),
         (name = "admin", description = "Accounts, roles, API tokens, audit trail"),
     )

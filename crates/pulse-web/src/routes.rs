@@ -18,6 +18,14 @@ pub struct Route {
 const HR: &[Role] = &[Role::Hrbp, Role::Admin];
 const ADMIN: &[Role] = &[Role::Admin];
 const AUDITORS: &[Role] = &[Role::Admin, Role::Hrbp];
+/// Who sees goal statistics across people (response times, team boards).
+const GOAL_VIEWERS: &[Role] = &[
+    Role::Manager,
+    Role::Director,
+    Role::Hrbp,
+    Role::Admin,
+    Role::Committee,
+];
 const EXPORTERS: &[Role] = &[Role::Manager, Role::Director, Role::Hrbp, Role::Admin];
 
 fn r(
@@ -62,6 +70,78 @@ pub fn table() -> Vec<Route> {
             delete(api::session::logout),
         ),
         r("GET", "/api/v1/me", Access::ANYONE, get(api::session::me)),
+        r(
+            "GET",
+            "/api/v1/people/{employee_no}/goals",
+            Access::ANYONE.with_token("goals:read"),
+            get(api::goals::person_goals),
+        ),
+        r(
+            "GET",
+            "/api/v1/goal-adjustments",
+            Access::ANYONE,
+            get(api::goals::list_adjustments),
+        ),
+        r(
+            "POST",
+            "/api/v1/goal-adjustments",
+            Access::ANYONE,
+            post(api::goals::create_adjustment),
+        ),
+        r(
+            "GET",
+            "/api/v1/goal-adjustments/response-times",
+            Access::roles(GOAL_VIEWERS),
+            get(api::goals::response_times),
+        ),
+        r(
+            "POST",
+            "/api/v1/goal-adjustments/{id}/approve",
+            Access::ANYONE,
+            post(api::goals::approve),
+        ),
+        r(
+            "POST",
+            "/api/v1/goal-adjustments/{id}/reject",
+            Access::ANYONE,
+            post(api::goals::reject),
+        ),
+        r(
+            "GET",
+            "/api/v1/weight-rules",
+            Access::ANYONE.with_token("goals:read"),
+            get(api::goals::list_rules),
+        ),
+        r(
+            "POST",
+            "/api/v1/weight-rules",
+            Access::roles(HR),
+            post(api::goals::create_rule),
+        ),
+        r(
+            "PUT",
+            "/api/v1/weight-rules/{id}",
+            Access::roles(HR),
+            put(api::goals::update_rule),
+        ),
+        r(
+            "POST",
+            "/api/v1/weight-rules/check",
+            Access::roles(HR),
+            post(api::goals::check),
+        ),
+        r(
+            "POST",
+            "/api/v1/weight-rules/preview",
+            Access::roles(HR),
+            post(api::goals::preview),
+        ),
+        r(
+            "PUT",
+            "/api/v1/region-metrics/{code}",
+            Access::roles(HR).with_token("metrics:write"),
+            put(api::goals::put_region_metrics),
+        ),
         r(
             "GET",
             "/api/v1/me/notification-preferences",

@@ -204,6 +204,7 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         pulse_web::WebConfig {
             secure_cookies: false,
             demo: true,
+            public_url: String::new(),
         },
     );
     let server = tokio::spawn(pulse_web::serve(state, listener, std::future::pending()));

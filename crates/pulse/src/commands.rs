@@ -56,6 +56,7 @@ async fn serve(db: Db, cfg: &Config, demo: bool) -> anyhow::Result<()> {
         WebConfig {
             secure_cookies: cfg.secure_cookies,
             demo,
+            public_url: cfg.public_url.clone(),
         },
     );
     tracing::info!(listen = %cfg.listen, engine = ?db.engine(), "Pulse is serving");

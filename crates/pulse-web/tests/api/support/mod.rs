@@ -157,6 +157,7 @@ impl TestApp {
             WebConfig {
                 secure_cookies: false,
                 demo: false,
+                public_url: String::new(),
             },
         );
         TestApp {

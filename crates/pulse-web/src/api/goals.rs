@@ -1,0 +1,410 @@
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use pulse_store::adjustments;
+use pulse_store::weight_rules::{self, RuleInput};
+use pulse_store::{Actor, goals};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::access::Me;
+use crate::api::{ApiJson, ApiQuery};
+use crate::error::{AppError, AppResult};
+use crate::goals_flow::{self, Board, PreviewRegion, RuleDto};
+
+/// A target adjustment request (目标微调申请).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Adjustment {
+    pub id: i64,
+    pub goal_id: i64,
+    pub goal_title: String,
+    pub requester_name: String,
+    pub approver_name: String,
+    pub old_target: String,
+    pub new_target: String,
+    pub reason: String,
+    /// `pending`, `approved` or `rejected`.
+    pub state: String,
+    pub comment: String,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+    /// Hours from request to decision, once decided.
+    pub response_hours: Option<f64>,
+}
+
+impl From<adjustments::Adjustment> for Adjustment {
+    fn from(a: adjustments::Adjustment) -> Self {
+        Adjustment {
+            response_hours: a
+                .decided_at
+                .map(|d| ((d - a.created_at) as f64 / 360_000.0).round() / 10.0),
+            id: a.id,
+            goal_id: a.goal_id,
+            goal_title: a.goal_title,
+            requester_name: a.requester_name,
+            approver_name: a.approver_name,
+            old_target: a.old_target,
+            new_target: a.new_target,
+            reason: a.reason,
+            state: a.state,
+            comment: a.comment,
+            created_at: a.created_at,
+            decided_at: a.decided_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResponseTime {
+    pub region_code: String,
+    pub region_name: String,
+    pub decided: i64,
+    pub avg_hours: f64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodParams {
+    /// Period code such as `2026Q4`; default the period running today.
+    pub period: Option<String>,
+}
+
+/// A person's goals for a period (default: the current one) with weights,
+/// targets, progress and the chain up to the company TOP goals.
+#[utoipa::path(get, path = "/api/v1/people/{employee_no}/goals", tag = "goals", params(PeriodParams),
+    responses((status = 200, body = Board), (status = 404, body = super::ErrorBody)))]
+pub async fn person_goals(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(employee_no): Path<String>,
+    ApiQuery(p): ApiQuery<PeriodParams>,
+) -> AppResult<Json<Board>> {
+    Ok(Json(
+        goals_flow::board(&state, &caller, &employee_no, p.period.as_deref()).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustmentInput {
+    pub goal_id: i64,
+    /// Exact decimal text or a number, e.g. "0.385" or 110.
+    #[schema(value_type = String)]
+    pub new_target: serde_json::Value,
+    /// Required business reason.
+    #[serde(default)]
+    pub reason: String,
+}
+
+fn target_text(v: &serde_json::Value) -> AppResult<String> {
+    match v {
+        serde_json::Value::String(s) => Ok(s.clone()),
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        _ => Err(AppError::invalid(pulse_domain::Problem::new(
+            "invalid_number",
+            "新目标必须是数字",
+            "new_target must be a number",
+        ))),
+    }
+}
+
+/// File a target adjustment request (目标微调申请) for one of the caller's goals:
+/// at most 10 % change, a reason required; routed to the approver as a to-do.
+#[utoipa::path(post, path = "/api/v1/goal-adjustments", tag = "goals", request_body = AdjustmentInput,
+    responses((status = 201, body = Adjustment), (status = 422, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
+pub async fn create_adjustment(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    ApiJson(body): ApiJson<AdjustmentInput>,
+) -> AppResult<(StatusCode, Json<Adjustment>)> {
+    let target = target_text(&body.new_target)?;
+    let a = goals_flow::request_adjustment(&state, &caller, body.goal_id, &target, &body.reason)
+        .await?;
+    Ok((StatusCode::CREATED, Json(a.into())))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdjustmentList {
+    pub items: Vec<Adjustment>,
+    pub total: i64,
+}
+
+/// Requests the caller made or must decide, pending first.
+#[utoipa::path(get, path = "/api/v1/goal-adjustments", tag = "goals", responses((status = 200, body = AdjustmentList)))]
+pub async fn list_adjustments(
+    State(state): State<AppState>,
+    Me(caller): Me,
+) -> AppResult<Json<AdjustmentList>> {
+    let items: Vec<Adjustment> = adjustments::for_person(&state.db, caller.person_id, 200)
+        .await?
+        .into_iter()
+        .map(Adjustment::from)
+        .collect();
+    let total = items.len() as i64;
+    Ok(Json(AdjustmentList { items, total }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    /// Required when rejecting.
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Approve a request (approver only): the new target applies at once.
+#[utoipa::path(post, path = "/api/v1/goal-adjustments/{id}/approve", tag = "goals", request_body = Decision,
+    responses((status = 200, body = Adjustment), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
+pub async fn approve(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<Decision>,
+) -> AppResult<Json<Adjustment>> {
+    Ok(Json(
+        goals_flow::decide_adjustment(&state, &caller, id, true, &body.comment)
+            .await?
+            .into(),
+    ))
+}
+
+/// Reject a request with a comment (approver only).
+#[utoipa::path(post, path = "/api/v1/goal-adjustments/{id}/reject", tag = "goals", request_body = Decision,
+    responses((status = 200, body = Adjustment), (status = 422, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+pub async fn reject(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<Decision>,
+) -> AppResult<Json<Adjustment>> {
+    Ok(Json(
+        goals_flow::decide_adjustment(&state, &caller, id, false, &body.comment)
+            .await?
+            .into(),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResponseTimes {
+    pub items: Vec<ResponseTime>,
+}
+
+/// Average approval response time per region (hours).
+#[utoipa::path(get, path = "/api/v1/goal-adjustments/response-times", tag = "goals", responses((status = 200, body = ResponseTimes)))]
+pub async fn response_times(
+    State(state): State<AppState>,
+    _me: Me,
+) -> AppResult<Json<ResponseTimes>> {
+    Ok(Json(ResponseTimes {
+        items: adjustments::response_times(&state.db)
+            .await?
+            .into_iter()
+            .map(|r| ResponseTime {
+                region_code: r.region_code,
+                region_name: r.region_name,
+                decided: r.decided,
+                avg_hours: r.avg_hours,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleList {
+    pub items: Vec<RuleDto>,
+    pub total: i64,
+}
+
+/// Weight rules with their current firing state per region.
+#[utoipa::path(get, path = "/api/v1/weight-rules", tag = "goals", responses((status = 200, body = RuleList)))]
+pub async fn list_rules(State(state): State<AppState>, _me: Me) -> AppResult<Json<RuleList>> {
+    let items = goals_flow::rules(&state).await?;
+    let total = items.len() as i64;
+    Ok(Json(RuleList { items, total }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleBody {
+    pub name: String,
+    /// CEL over the documented region variables, e.g. `a_class_new_sign_rate > 0.15`.
+    pub condition: String,
+    /// The KPI (metric code) whose weight the rule sets.
+    pub metric_code: String,
+    /// The weight it gets while the condition holds, basis points.
+    pub weight_bp: i64,
+    /// Limit to the regions under this unit code; absent = all regions.
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub priority: i64,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub description: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl From<RuleBody> for RuleInput {
+    fn from(b: RuleBody) -> Self {
+        RuleInput {
+            name: b.name,
+            condition: b.condition,
+            metric_code: b.metric_code,
+            weight_bp: b.weight_bp,
+            scope_unit_code: b.scope,
+            priority: b.priority,
+            enabled: b.enabled,
+            description: b.description,
+        }
+    }
+}
+
+fn actor(caller: &pulse_store::accounts::Caller) -> Actor {
+    Actor {
+        account_id: Some(caller.account_id),
+        label: caller.name.clone(),
+    }
+}
+
+async fn save(
+    state: &AppState,
+    caller: &pulse_store::accounts::Caller,
+    id: Option<i64>,
+    body: RuleBody,
+) -> AppResult<RuleDto> {
+    let mut tx = state.db.begin().await?;
+    let id = weight_rules::save_rule(&mut tx, &actor(caller), id, &body.into()).await?;
+    tx.commit().await?;
+    // Rules apply as soon as they are saved.
+    if let Some(p) = goals_flow::period(state, None).await? {
+        weight_rules::evaluate(&state.db, p.id, None, &actor(caller)).await?;
+    }
+    goals_flow::rules(state)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| AppError::not_found("规则", "rule"))
+}
+
+/// Create a weight rule (HRBP); it is checked, saved and evaluated at once.
+#[utoipa::path(post, path = "/api/v1/weight-rules", tag = "goals", request_body = RuleBody,
+    responses((status = 201, body = RuleDto), (status = 422, body = super::ErrorBody)))]
+pub async fn create_rule(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    ApiJson(body): ApiJson<RuleBody>,
+) -> AppResult<(StatusCode, Json<RuleDto>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(save(&state, &caller, None, body).await?),
+    ))
+}
+
+/// Change a weight rule (HRBP).
+#[utoipa::path(put, path = "/api/v1/weight-rules/{id}", tag = "goals", request_body = RuleBody,
+    responses((status = 200, body = RuleDto), (status = 422, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+pub async fn update_rule(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<RuleBody>,
+) -> AppResult<Json<RuleDto>> {
+    Ok(Json(save(&state, &caller, Some(id), body).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckBody {
+    pub condition: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckResult {
+    pub ok: bool,
+    /// `{code, message}` in the caller's language when not ok.
+    #[schema(value_type = Object)]
+    pub error: Option<serde_json::Value>,
+}
+
+/// Check a condition as it is typed: syntax, variable names, boolean result.
+#[utoipa::path(post, path = "/api/v1/weight-rules/check", tag = "goals", request_body = CheckBody,
+    responses((status = 200, body = CheckResult)))]
+pub async fn check(
+    _me: Me,
+    headers: axum::http::HeaderMap,
+    ApiJson(body): ApiJson<CheckBody>,
+) -> Json<CheckResult> {
+    let lang = crate::i18n::request_lang(&headers);
+    Json(match goals_flow::check_condition(&body.condition) {
+        Ok(()) => CheckResult {
+            ok: true,
+            error: None,
+        },
+        Err(p) => CheckResult {
+            ok: false,
+            error: Some(serde_json::json!({"code": p.code, "message": lang.pick(&p.zh, &p.en)})),
+        },
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewResult {
+    pub regions: Vec<PreviewRegion>,
+    /// People whose weights would change in all regions.
+    pub people: i64,
+}
+
+/// Who would change and how if this rule were saved now (nothing is written).
+#[utoipa::path(post, path = "/api/v1/weight-rules/preview", tag = "goals", request_body = RuleBody,
+    responses((status = 200, body = PreviewResult), (status = 422, body = super::ErrorBody)))]
+pub async fn preview(
+    State(state): State<AppState>,
+    _me: Me,
+    ApiJson(body): ApiJson<RuleBody>,
+) -> AppResult<Json<PreviewResult>> {
+    let regions = goals_flow::preview(&state, &body.into()).await?;
+    Ok(Json(PreviewResult {
+        people: regions.iter().map(|r| r.people).sum(),
+        regions,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegionMetricsBody {
+    /// Variable → value, e.g. `{"a_class_new_sign_rate": 0.182}`.
+    #[schema(value_type = Object)]
+    pub values: std::collections::BTreeMap<String, f64>,
+    pub period: Option<String>,
+}
+
+/// Push a region's metrics (CRM, HRBP); the rules are re-evaluated for it at once.
+#[utoipa::path(put, path = "/api/v1/region-metrics/{code}", tag = "goals", request_body = RegionMetricsBody,
+    responses((status = 200, body = RuleList), (status = 422, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+pub async fn put_region_metrics(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(code): Path<String>,
+    ApiJson(body): ApiJson<RegionMetricsBody>,
+) -> AppResult<Json<RuleList>> {
+    let unit = pulse_store::org::by_code(&state.db, code.trim())
+        .await?
+        .filter(|u| u.kind == "region")
+        .ok_or_else(|| AppError::not_found("大区", "region"))?;
+    let period = goals_flow::period(&state, body.period.as_deref())
+        .await?
+        .ok_or_else(|| AppError::not_found("周期", "period"))?;
+    let values: Vec<(String, f64)> = body.values.into_iter().collect();
+    let mut tx = state.db.begin().await?;
+    goals::ensure_open(&mut tx, period.id).await?;
+    weight_rules::set_region_metrics(&mut tx, unit.id, period.id, &values).await?;
+    tx.commit().await?;
+    weight_rules::evaluate(&state.db, period.id, Some(unit.id), &actor(&caller)).await?;
+    let items = goals_flow::rules(&state).await?;
+    let total = items.len() as i64;
+    Ok(Json(RuleList { items, total }))
+}

@@ -1,0 +1,346 @@
+//! Goal boards, adjustment requests and weight rules (G1–G7), shared by the
+//! JSON API and the pages. Visibility follows the people scope: a person's
+//! goals are visible to whoever may see the person.
+
+use pulse_domain::rules::Condition;
+use pulse_store::goals::{self, Goal, Period};
+use pulse_store::weight_rules::{self, RuleInput};
+use pulse_store::{Actor, adjustments, people};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChainLink {
+    pub id: i64,
+    pub kind: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GoalDto {
+    pub id: i64,
+    pub title: String,
+    /// `company`, `objective`, `key_result` or `kpi`.
+    pub kind: String,
+    /// Effective weight in basis points (10000 = 100 %).
+    pub weight_bp: i64,
+    /// The weight without rule overrides.
+    pub base_weight_bp: i64,
+    /// Exact decimal text, e.g. "0.35".
+    pub target: Option<String>,
+    pub actual: Option<String>,
+    pub progress_bp: i64,
+    pub parent_id: Option<i64>,
+    pub metric_code: Option<String>,
+    pub unit: Option<String>,
+    /// `higher` or `lower` is better.
+    pub direction: Option<String>,
+    /// The goals above, nearest first: team key result → region objective → company TOP goal.
+    pub chain: Vec<ChainLink>,
+}
+
+impl GoalDto {
+    fn new(g: Goal, chain: Vec<Goal>) -> GoalDto {
+        GoalDto {
+            id: g.id,
+            title: g.title,
+            kind: g.kind,
+            weight_bp: g.weight_bp,
+            base_weight_bp: g.base_weight_bp,
+            target: g.target,
+            actual: g.actual,
+            progress_bp: g.progress_bp,
+            parent_id: g.parent_id,
+            metric_code: g.metric_code,
+            unit: g.unit,
+            direction: g.direction,
+            chain: chain
+                .into_iter()
+                .map(|c| ChainLink {
+                    id: c.id,
+                    kind: c.kind,
+                    title: c.title,
+                })
+                .collect(),
+        }
+    }
+
+    pub fn weight_changed_by_rule(&self) -> bool {
+        self.weight_bp != self.base_weight_bp
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PeriodDto {
+    pub code: String,
+    pub name: String,
+    /// `open` or `closed`.
+    pub state: String,
+}
+
+impl From<&Period> for PeriodDto {
+    fn from(p: &Period) -> Self {
+        PeriodDto {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            state: p.state.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Board {
+    pub employee_no: String,
+    pub name: String,
+    pub period: Option<PeriodDto>,
+    pub items: Vec<GoalDto>,
+    /// Sum of the weights of KPIs and key results (10000 once set up).
+    pub weight_total_bp: i64,
+    /// Σ weight × progress, in basis points.
+    pub score_bp: i64,
+}
+
+/// The period a request means: `code` when given, else the one running today.
+pub async fn period(state: &AppState, code: Option<&str>) -> AppResult<Option<Period>> {
+    match code.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => Ok(Some(
+            goals::period_by_code(&state.db, c)
+                .await?
+                .ok_or_else(|| AppError::not_found("周期", "period"))?,
+        )),
+        None => {
+            let today = chrono::Utc::now()
+                .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+                .date_naive();
+            Ok(goals::period_at(&state.db, today).await?)
+        }
+    }
+}
+
+/// A visible person's board for a period.
+pub async fn board(
+    state: &AppState,
+    caller: &pulse_store::accounts::Caller,
+    employee_no: &str,
+    period_code: Option<&str>,
+) -> AppResult<Board> {
+    let person = people::get_visible(&state.db, &caller.viewer(), employee_no)
+        .await?
+        .ok_or_else(|| AppError::not_found("人员", "person"))?;
+    let period = period(state, period_code).await?;
+    let mut items = Vec::new();
+    let mut raw = Vec::new();
+    if let Some(p) = &period {
+        raw = goals::person_goals(&state.db, person.id, p.id).await?;
+        for g in raw.clone() {
+            let chain = goals::chain(&state.db, g.id).await?;
+            items.push(GoalDto::new(g, chain));
+        }
+    }
+    Ok(Board {
+        employee_no: person.employee_no,
+        name: person.name,
+        period: period.as_ref().map(PeriodDto::from),
+        weight_total_bp: raw
+            .iter()
+            .filter(|g| g.kind == "kpi" || g.kind == "key_result")
+            .map(|g| g.weight_bp)
+            .sum(),
+        score_bp: goals::weighted_score_bp(&raw),
+        items,
+    })
+}
+
+fn actor(caller: &pulse_store::accounts::Caller) -> Actor {
+    Actor {
+        account_id: Some(caller.account_id),
+        label: caller.name.clone(),
+    }
+}
+
+pub async fn request_adjustment(
+    state: &AppState,
+    caller: &pulse_store::accounts::Caller,
+    goal_id: i64,
+    new_target: &str,
+    reason: &str,
+) -> AppResult<adjustments::Adjustment> {
+    Ok(adjustments::request(
+        &state.db,
+        &actor(caller),
+        caller.person_id,
+        goal_id,
+        new_target,
+        reason,
+        &state.config.public_url,
+    )
+    .await?)
+}
+
+pub async fn decide_adjustment(
+    state: &AppState,
+    caller: &pulse_store::accounts::Caller,
+    id: i64,
+    approve: bool,
+    comment: &str,
+) -> AppResult<adjustments::Adjustment> {
+    Ok(adjustments::decide(
+        &state.db,
+        &actor(caller),
+        caller.person_id,
+        id,
+        approve,
+        comment,
+        &state.config.public_url,
+    )
+    .await?)
+}
+
+/// A request the caller may see: theirs, or one they decide.
+pub async fn adjustment_for(
+    state: &AppState,
+    caller: &pulse_store::accounts::Caller,
+    id: i64,
+) -> AppResult<adjustments::Adjustment> {
+    adjustments::get(&state.db, id)
+        .await?
+        .filter(|a| a.requester_id == caller.person_id || a.approver_id == caller.person_id)
+        .ok_or_else(|| AppError::not_found("微调申请", "adjustment request"))
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RegionState {
+    pub code: String,
+    pub name: String,
+    /// `active`, `inactive`, `overridden` (a higher-priority rule wins) or `error`.
+    pub state: String,
+    /// The inputs of the last evaluation, e.g. `{"a_class_new_sign_rate": 0.182}`.
+    #[schema(value_type = Object)]
+    pub inputs: serde_json::Value,
+    pub error: Option<String>,
+    pub changed_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RuleDto {
+    pub id: i64,
+    pub name: String,
+    pub condition: String,
+    pub metric_code: String,
+    pub metric_name: String,
+    pub weight_bp: i64,
+    pub priority: i64,
+    pub enabled: bool,
+    pub description: String,
+    /// Regions where the rule fires now.
+    pub active_regions: i64,
+    pub regions: Vec<RegionState>,
+}
+
+pub async fn rules(state: &AppState) -> AppResult<Vec<RuleDto>> {
+    let states = weight_rules::states(&state.db).await?;
+    Ok(weight_rules::rules(&state.db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let regions: Vec<RegionState> = states
+                .iter()
+                .filter(|s| s.rule_id == r.id)
+                .map(|s| RegionState {
+                    code: s.unit_code.clone(),
+                    name: s.unit_name.clone(),
+                    state: s.state.clone(),
+                    inputs: serde_json::from_str(&s.inputs_json).unwrap_or_default(),
+                    error: s.error.clone(),
+                    changed_at: s.changed_at,
+                })
+                .collect();
+            RuleDto {
+                active_regions: regions.iter().filter(|s| s.state == "active").count() as i64,
+                id: r.id,
+                name: r.name,
+                condition: r.condition,
+                metric_code: r.metric_code,
+                metric_name: r.metric_name,
+                weight_bp: r.weight_bp,
+                priority: r.priority,
+                enabled: r.enabled != 0,
+                description: r.description,
+                regions,
+            }
+        })
+        .collect())
+}
+
+/// Checks a condition as the HRBP types: `Ok` or the Chinese/English error with position.
+pub fn check_condition(source: &str) -> Result<(), pulse_domain::Problem> {
+    Condition::compile(source).map(|_| ())
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PreviewRegion {
+    pub code: String,
+    pub name: String,
+    pub fires: bool,
+    pub error: Option<String>,
+    /// People whose weights would change.
+    pub people: i64,
+    /// The KPI's weight before → after for a typical person (basis points).
+    pub before_bp: Option<i64>,
+    pub after_bp: Option<i64>,
+}
+
+/// Who would change and how, without saving: evaluates the condition per
+/// region on the current inputs and rescales a sample person's weights.
+pub async fn preview(state: &AppState, rule: &RuleInput) -> AppResult<Vec<PreviewRegion>> {
+    let cond = Condition::compile(&rule.condition).map_err(AppError::invalid)?;
+    let Some(period) = period(state, None).await? else {
+        return Ok(Vec::new());
+    };
+    let metric = goals::metrics(&state.db)
+        .await?
+        .into_iter()
+        .find(|m| m.code == rule.metric_code.trim())
+        .ok_or_else(|| {
+            AppError::invalid(pulse_domain::Problem::new(
+                "unknown_metric",
+                format!("指标“{}”不存在", rule.metric_code),
+                format!("no metric with code '{}'", rule.metric_code),
+            ))
+        })?;
+    let tree = state.org_tree().await?;
+    let mut out = Vec::new();
+    let mut tx = state.db.begin().await?;
+    for region in tree.units.iter().filter(|u| u.kind == "region") {
+        if let Some(code) = rule.scope_unit_code.as_deref().filter(|c| !c.is_empty())
+            && !tree.path(region.id).iter().any(|u| u.code == code)
+        {
+            continue;
+        }
+        let inputs = weight_rules::region_inputs(&mut tx, region.id, period.id).await?;
+        let (fires, error) = match cond.eval(&inputs) {
+            Ok(b) => (b, None),
+            Err(p) => (false, Some(p.zh)),
+        };
+        let (people, before, after) = if fires {
+            goals::preview_override(&mut tx, region.id, period.id, metric.id, rule.weight_bp)
+                .await?
+        } else {
+            (0, None, None)
+        };
+        out.push(PreviewRegion {
+            code: region.code.clone(),
+            name: region.name.clone(),
+            fires,
+            error,
+            people,
+            before_bp: before,
+            after_bp: after,
+        });
+    }
+    tx.rollback().await?;
+    Ok(out)
+}
