@@ -191,6 +191,38 @@ pub fn table() -> Vec<Route> {
             post(api::inbox::dismiss),
         ),
         r("GET", "/inbox", Access::ANYONE, get(pages::inbox::page)),
+        r("GET", "/goals", Access::ANYONE, get(pages::goals::board)),
+        r(
+            "POST",
+            "/goals/adjustments",
+            Access::ANYONE,
+            post(pages::goals::request),
+        ),
+        r(
+            "GET",
+            "/goals/adjustments/{id}",
+            Access::ANYONE,
+            get(pages::goals::adjustment),
+        ),
+        r(
+            "POST",
+            "/goals/adjustments/{id}/decide",
+            Access::ANYONE,
+            post(pages::goals::decide),
+        ),
+        r(
+            "GET",
+            "/goals/team",
+            Access::roles(GOAL_VIEWERS),
+            get(pages::goals::team),
+        ),
+        r("GET", "/goals/rules", Access::roles(HR), get(pages::goals::rules)),
+        r(
+            "POST",
+            "/goals/rules",
+            Access::roles(HR),
+            post(pages::goals::save_rule),
+        ),
         r(
             "POST",
             "/inbox/{id}/{action}",

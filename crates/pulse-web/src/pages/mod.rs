@@ -4,6 +4,7 @@ pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod import;
+pub mod goals;
 pub mod inbox;
 pub mod notify;
 pub mod people;
@@ -29,6 +30,8 @@ pub struct Nav {
     pub is_hr: bool,
     pub is_admin: bool,
     pub can_audit: bool,
+    /// Leads people: sees the team goal board.
+    pub leads: bool,
     pub section: &'static str,
     /// Open to-dos: the badge on every page.
     pub inbox_open: i64,
@@ -48,6 +51,9 @@ impl Nav {
                 is_hr: c.has_role(Role::Hrbp) || c.has_role(Role::Admin),
                 is_admin: c.has_role(Role::Admin),
                 can_audit: c.has_role(Role::Hrbp) || c.has_role(Role::Admin),
+                leads: [Role::Manager, Role::Director, Role::Hrbp, Role::Admin, Role::Committee]
+                    .iter()
+                    .any(|r| c.has_role(*r)),
                 section,
                 inbox_open: 0,
             },
