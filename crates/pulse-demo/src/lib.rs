@@ -7,6 +7,7 @@
 //! Later features add their history (events, feedback, reviews) in their own
 //! modules, anchored on the demo accounts listed in [`DEMO_ACCOUNTS`].
 
+mod goals;
 mod inbox;
 mod names;
 mod org;
@@ -150,7 +151,15 @@ pub async fn build(db: &Db, seed: u64, progress: &dyn Progress) -> anyhow::Resul
     )
     .await?;
     inbox::seed_preferences(&mut tx, &plan).await?;
+    progress.start("目标与权重 goals", 1);
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+        .date_naive();
+    let built = goals::seed(&mut tx, &plan, seed, today).await?;
+    progress.advance(1);
+    progress.finish();
     tx.commit().await?;
+    goals::after_commit(db, &plan, &built, seed).await?;
     // The reminder job's first pass, so the overdue to-dos show their nudges
     // and the director sees the escalation as soon as the demo opens.
     pulse_jobs::reminders::run_once(

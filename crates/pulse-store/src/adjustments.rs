@@ -361,3 +361,25 @@ pub async fn response_times(db: &Db) -> Result<Vec<ResponseTime>, StoreError> {
         })
         .collect())
 }
+
+/// Moves a decided request's timestamps (demo history and data migration
+/// from an older system), keeping created ≤ decided.
+pub async fn backdate(
+    db: &Db,
+    id: i64,
+    created_at: i64,
+    decided_at: i64,
+) -> Result<(), StoreError> {
+    if decided_at < created_at {
+        return Err(StoreError::Invalid(Problem::new(
+            "invalid_times",
+            "审批时间早于申请时间",
+            "decided before it was requested",
+        )));
+    }
+    on_db!(db, pool => {
+        sqlx::query("UPDATE goal_adjustments SET created_at = $1, decided_at = CASE WHEN decided_at IS NULL THEN NULL ELSE $2 END WHERE id = $3")
+            .bind(created_at).bind(decided_at).bind(id).execute(pool).await?;
+    });
+    Ok(())
+}

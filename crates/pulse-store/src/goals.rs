@@ -618,3 +618,22 @@ pub async fn preview_override(
     }
     Ok((people, sample.0, sample.1))
 }
+
+/// Sets an actual value and its progress without a check-in record (bulk
+/// loads such as the demo and imports of actuals).
+pub async fn set_actual(
+    tx: &mut Tx,
+    goal_id: i64,
+    actual: &str,
+    target: &str,
+    lower_is_better: bool,
+) -> Result<(), StoreError> {
+    let a = Dec::parse(actual)?;
+    let t = Dec::parse(target)?;
+    let progress = progress_bp(&a, &t, lower_is_better);
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE goals SET actual = $1, progress_bp = $2 WHERE id = $3")
+            .bind(a.to_string()).bind(progress).bind(goal_id).execute(conn).await?;
+    });
+    Ok(())
+}

@@ -216,7 +216,12 @@ pub fn table() -> Vec<Route> {
             Access::roles(GOAL_VIEWERS),
             get(pages::goals::team),
         ),
-        r("GET", "/goals/rules", Access::roles(HR), get(pages::goals::rules)),
+        r(
+            "GET",
+            "/goals/rules",
+            Access::roles(HR),
+            get(pages::goals::rules),
+        ),
         r(
             "POST",
             "/goals/rules",

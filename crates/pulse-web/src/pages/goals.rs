@@ -186,7 +186,11 @@ async fn render_board(
         own,
         employee_no: board.employee_no,
         name: board.name,
-        period: board.period.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
+        period: board
+            .period
+            .as_ref()
+            .map(|p| p.name.clone())
+            .unwrap_or_default(),
         period_open: board.period.as_ref().is_some_and(|p| p.state == "open"),
         total: percent(board.weight_total_bp),
         score: percent(board.score_bp),
@@ -241,7 +245,15 @@ pub async fn request(
             .unwrap_or_default()
     };
     let goal_id: i64 = get("goal_id").trim().parse().unwrap_or(0);
-    match goals_flow::request_adjustment(&state, &caller, goal_id, &get("new_target"), &get("reason")).await {
+    match goals_flow::request_adjustment(
+        &state,
+        &caller,
+        goal_id,
+        &get("new_target"),
+        &get("reason"),
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to("/goals?requested=1").into_response()),
         Err(e) if e.status.is_client_error() => {
             let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
@@ -315,7 +327,10 @@ pub async fn decide(
     match result {
         Ok(a) => {
             let msg = if a.state == "approved" {
-                lang.pick("已批准，新目标即时生效", "Approved: the new target applies now")
+                lang.pick(
+                    "已批准，新目标即时生效",
+                    "Approved: the new target applies now",
+                )
             } else {
                 lang.pick("已驳回", "Rejected")
             };
@@ -367,14 +382,22 @@ pub async fn team(
                 kpis: gs
                     .iter()
                     .filter(|g| g.kind == "kpi" || g.kind == "key_result")
-                    .map(|g| (g.title.clone(), percent(g.weight_bp), g.weight_bp != g.base_weight_bp))
+                    .map(|g| {
+                        (
+                            g.title.clone(),
+                            percent(g.weight_bp),
+                            g.weight_bp != g.base_weight_bp,
+                        )
+                    })
                     .collect(),
                 employee_no: r.employee_no,
                 name: r.name,
             });
         }
     }
-    let is_director = caller.has_role(Role::Director) || caller.has_role(Role::Hrbp) || caller.has_role(Role::Admin);
+    let is_director = caller.has_role(Role::Director)
+        || caller.has_role(Role::Hrbp)
+        || caller.has_role(Role::Admin);
     let (rules, response) = if is_director {
         let anchors: Vec<i64> = caller.grants.iter().filter_map(|g| g.anchor_unit).collect();
         let tree = state.org_tree().await?;
@@ -500,7 +523,11 @@ pub async fn save_rule(
     };
     match result {
         Ok(()) => {
-            let ok = format!("{} {}", get("name"), lang.pick("已保存并生效", "saved and applied"));
+            let ok = format!(
+                "{} {}",
+                get("name"),
+                lang.pick("已保存并生效", "saved and applied")
+            );
             render_rules(&state, ctx, Some(ok), None).await
         }
         Err(e) if e.status.is_client_error() => {

@@ -3,8 +3,8 @@
 pub mod admin;
 pub mod assets;
 pub mod auth;
-pub mod import;
 pub mod goals;
+pub mod import;
 pub mod inbox;
 pub mod notify;
 pub mod people;
@@ -51,9 +51,15 @@ impl Nav {
                 is_hr: c.has_role(Role::Hrbp) || c.has_role(Role::Admin),
                 is_admin: c.has_role(Role::Admin),
                 can_audit: c.has_role(Role::Hrbp) || c.has_role(Role::Admin),
-                leads: [Role::Manager, Role::Director, Role::Hrbp, Role::Admin, Role::Committee]
-                    .iter()
-                    .any(|r| c.has_role(*r)),
+                leads: [
+                    Role::Manager,
+                    Role::Director,
+                    Role::Hrbp,
+                    Role::Admin,
+                    Role::Committee,
+                ]
+                .iter()
+                .any(|r| c.has_role(*r)),
                 section,
                 inbox_open: 0,
             },

@@ -171,3 +171,155 @@ async fn demo_accounts_and_scopes() {
         "everyone signs in with their 工号"
     );
 }
+
+/// Issue 4's contract and stories on the demo: exact weights, the chain to
+/// the TOP goals, the seed's rule firing in some regions only, and a
+/// target adjustment routed to the director.
+#[tokio::test]
+async fn demo_goals_rules_and_adjustments() {
+    let app = TestApp::empty().await;
+    pulse_demo::build(&app.db, pulse_demo::DEFAULT_SEED, &pulse_demo::NoProgress)
+        .await
+        .expect("demo");
+    let employee = demo_login(&app, "employee").await;
+    let me = employee.get("/api/v1/me").await.json();
+    let no = me["employee_no"].as_str().unwrap().to_string();
+    let board = employee
+        .get(&format!("/api/v1/people/{no}/goals"))
+        .await
+        .json();
+    let items = board["items"].as_array().unwrap();
+    let kpis: Vec<_> = items.iter().filter(|g| g["kind"] == "kpi").collect();
+    assert_eq!(kpis.len(), 4, "{board}");
+    assert_eq!(
+        kpis.iter()
+            .map(|g| g["weight_bp"].as_i64().unwrap())
+            .sum::<i64>(),
+        10_000
+    );
+    for g in &kpis {
+        for key in ["id", "title", "kind", "weight_bp", "target", "parent_id"] {
+            assert!(g.get(key).is_some(), "{key} in {g}");
+        }
+        assert_eq!(
+            g["chain"].as_array().unwrap().len(),
+            3,
+            "KR → objective → TOP: {g}"
+        );
+    }
+    let foc = kpis
+        .iter()
+        .find(|g| g["title"] == "新客户首单转化率")
+        .unwrap();
+    assert_eq!(
+        foc["weight_bp"], 3500,
+        "华东's A-class signings are above 15 %"
+    );
+    assert_eq!(foc["base_weight_bp"], 2500);
+    assert!(
+        foc["chain"][2]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("TOP2")
+    );
+
+    let rules = employee.get("/api/v1/weight-rules").await.json();
+    let seed_rule = rules["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["metric_code"] == "FOC" && r["weight_bp"] == 3500)
+        .unwrap();
+    let state = |name: &str| {
+        seed_rule["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()["state"]
+            .clone()
+    };
+    assert_eq!(state("华东大区"), "active");
+    assert_eq!(
+        state("华南大区"),
+        "inactive",
+        "exactly 15 % is not more than 15 %"
+    );
+    assert!(seed_rule["active_regions"].as_i64().unwrap() >= 2);
+
+    // G6: 10.01 % and an empty reason are refused; the demo already has a
+    // pending FOC request from this employee, so use SALES (target 100).
+    let sales = kpis.iter().find(|g| g["title"] == "销售额达成率").unwrap();
+    let too_far = employee
+        .post_json(
+            "/api/v1/goal-adjustments",
+            &serde_json::json!({"goal_id": sales["id"], "new_target": "110.01", "reason": "政策变化"}),
+        )
+        .await;
+    assert_eq!(too_far.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(too_far.error_code(), "adjustment_too_large");
+    let no_reason = employee
+        .post_json(
+            "/api/v1/goal-adjustments",
+            &serde_json::json!({"goal_id": sales["id"], "new_target": 110, "reason": ""}),
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = employee
+        .post_json(
+            "/api/v1/goal-adjustments",
+            &serde_json::json!({"goal_id": sales["id"], "new_target": 110, "reason": "区域新增两家三甲医院"}),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text());
+    let id = ok.json()["id"].as_i64().unwrap();
+
+    let director = demo_login(&app, "director").await;
+    let inbox = director.get("/api/v1/inbox?state=open").await.json();
+    assert!(
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["link"] == format!("/goals/adjustments/{id}")),
+        "{inbox}"
+    );
+    let approved = director
+        .post_json(
+            &format!("/api/v1/goal-adjustments/{id}/approve"),
+            &serde_json::json!({"comment": "同意"}),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.text());
+    let after = employee
+        .get(&format!("/api/v1/people/{no}/goals"))
+        .await
+        .json();
+    let sales_after = after["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == sales["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(sales_after["target"], "110");
+    let times = director
+        .get("/api/v1/goal-adjustments/response-times")
+        .await
+        .json();
+    assert!(!times["items"].as_array().unwrap().is_empty());
+
+    // Pages: the employee's board and the director's team and rule views render.
+    let page = employee.get("/goals").await.text();
+    assert!(
+        page.contains("新客户首单转化率") && page.contains("TOP2"),
+        "board shows the chain"
+    );
+    assert!(
+        page.contains("权重规则调整"),
+        "the rule's adjustment is explained"
+    );
+    let hr = demo_login(&app, "hrbp").await;
+    assert!(hr.get("/goals/rules").await.text().contains("A类签约增长"));
+    assert_eq!(director.get("/goals/team").await.status, StatusCode::OK);
+}
