@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
-use pulse_store::goals::{self, Cause, MetricInput, NewGoal};
+use pulse_store::goals::{self, Cause, MetricInput, NewGoal, NewKpi};
 use pulse_store::weight_rules::{self, RuleInput};
 use pulse_store::{Actor, Db, StoreError, Tx, adjustments};
 use rand::{RngExt, SeedableRng};
@@ -323,34 +323,33 @@ pub async fn seed(
             continue;
         }
         let pid = people[&p.employee_no];
-        let mut ids = Vec::new();
-        for (i, (code, weight, target, kr)) in set.iter().enumerate() {
-            let (mid, name) = metric[code];
-            let id = goals::create_goal(
-                tx,
-                &NewGoal {
-                    period_id: quarter,
-                    kind: "kpi".into(),
+        // Progress so far: actuals around the target, lower for a few.
+        let strength: f64 = rng.random_range(0.55..1.15);
+        let items: Vec<NewKpi> = set
+            .iter()
+            .map(|(code, weight, target, kr)| {
+                let t: f64 = target.parse().unwrap_or(1.0);
+                let lower = METRICS.iter().any(|m| m.0 == *code && m.3 == "lower");
+                let factor = strength * rng.random_range(0.85..1.1);
+                let actual = if lower { t / factor } else { t * factor };
+                let (mid, name) = metric[code];
+                NewKpi {
                     title: name.to_string(),
-                    org_unit_id: None,
-                    person_id: Some(pid),
-                    parent_id: Some(krs[*kr]),
                     metric_id: Some(mid),
+                    parent_id: Some(krs[*kr]),
                     target: Some(target.to_string()),
-                    base_weight_bp: 0,
-                    sort_order: i as i64,
-                },
-            )
-            .await?;
-            ids.push((id, *weight));
-        }
-        goals::set_base_weights(
+                    actual: Some(format!("{actual:.1}")),
+                    lower_is_better: lower,
+                    weight_bp: *weight,
+                }
+            })
+            .collect();
+        goals::create_kpi_set(
             tx,
             &template,
-            pid,
             quarter,
-            &ids,
-            &[],
+            pid,
+            &items,
             &Cause {
                 kind: "template",
                 rule_id: None,
@@ -358,15 +357,6 @@ pub async fn seed(
             },
         )
         .await?;
-        // Progress so far: actuals around the target, lower for a few.
-        let strength: f64 = rng.random_range(0.55..1.15);
-        for ((id, _), (code, _, target, _)) in ids.iter().zip(set) {
-            let t: f64 = target.parse().unwrap_or(1.0);
-            let lower = METRICS.iter().any(|m| m.0 == *code && m.3 == "lower");
-            let factor = strength * rng.random_range(0.85..1.1);
-            let actual = if lower { t / factor } else { t * factor };
-            goals::set_actual(tx, *id, &format!("{actual:.1}"), target, lower).await?;
-        }
     }
     // Region inputs and the seed's rule (G5).
     for r in org

@@ -619,21 +619,99 @@ pub async fn preview_override(
     Ok((people, sample.0, sample.1))
 }
 
-/// Sets an actual value and its progress without a check-in record (bulk
-/// loads such as the demo and imports of actuals).
-pub async fn set_actual(
+/// One KPI of a set applied from a template or an import.
+#[derive(Debug, Clone)]
+pub struct NewKpi {
+    pub title: String,
+    pub metric_id: Option<i64>,
+    pub parent_id: Option<i64>,
+    pub target: Option<String>,
+    pub actual: Option<String>,
+    pub lower_is_better: bool,
+    pub weight_bp: i64,
+}
+
+/// Creates a person's complete weighted KPI set for a period in two
+/// statements (goals, then their first history rows): the path for job-family
+/// templates and imports, where thousands of people get their goals at once.
+/// The weights must sum to exactly 100 %, and the person must have no active
+/// weighted goals in the period yet (change those with [`set_base_weights`]).
+pub async fn create_kpi_set(
     tx: &mut Tx,
-    goal_id: i64,
-    actual: &str,
-    target: &str,
-    lower_is_better: bool,
-) -> Result<(), StoreError> {
-    let a = Dec::parse(actual)?;
-    let t = Dec::parse(target)?;
-    let progress = progress_bp(&a, &t, lower_is_better);
-    on_tx!(tx, conn => {
-        sqlx::query("UPDATE goals SET actual = $1, progress_bp = $2 WHERE id = $3")
-            .bind(a.to_string()).bind(progress).bind(goal_id).execute(conn).await?;
+    actor: &Actor,
+    period_id: i64,
+    person_id: i64,
+    items: &[NewKpi],
+    cause: &Cause<'_>,
+) -> Result<Vec<i64>, StoreError> {
+    let weights: Vec<i64> = items.iter().map(|k| k.weight_bp).collect();
+    weights::check_sum(&weights)?;
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    ensure_open(tx, period_id).await?;
+    let existing: (i64,) = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT COUNT(*) FROM goals WHERE person_id = $1 AND period_id = $2 AND state = 'active' AND kind IN ('kpi', 'key_result')")
+            .bind(person_id).bind(period_id).fetch_one(conn).await?
     });
-    Ok(())
+    if existing.0 > 0 {
+        return Err(StoreError::Conflict(Problem::new(
+            "goals_exist",
+            "此人本周期已有指标，请修改权重而不是重新套用模板",
+            "the person already has goals this period; change their weights instead",
+        )));
+    }
+    let mut rows = Vec::with_capacity(items.len());
+    for k in items {
+        pulse_domain::org::required_text(&k.title, 200, "目标名称", "goal title")?;
+        let target = k.target.as_deref().map(Dec::parse).transpose()?;
+        let actual = k.actual.as_deref().map(Dec::parse).transpose()?;
+        let progress = match (&actual, &target) {
+            (Some(a), Some(t)) => progress_bp(a, t, k.lower_is_better),
+            _ => 0,
+        };
+        rows.push((
+            target.map(|t| t.to_string()),
+            actual.map(|a| a.to_string()),
+            progress,
+        ));
+    }
+    let now = now_ms();
+    let placeholders = |rows: usize, cols: usize| -> String {
+        (0..rows)
+            .map(|r| {
+                let p: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let sql = format!(
+        "INSERT INTO goals (period_id, kind, title, person_id, parent_id, metric_id, target, actual, progress_bp, \
+         base_weight_bp, weight_bp, sort_order, created_at, updated_at) VALUES {} RETURNING id",
+        placeholders(items.len(), 14)
+    );
+    let ids: Vec<(i64,)> = on_tx!(tx, conn => {
+        let mut q = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql.clone()));
+        for (i, (k, (target, actual, progress))) in items.iter().zip(&rows).enumerate() {
+            q = q.bind(period_id).bind("kpi").bind(k.title.trim()).bind(person_id).bind(k.parent_id).bind(k.metric_id)
+                .bind(target.clone()).bind(actual.clone()).bind(*progress).bind(k.weight_bp).bind(k.weight_bp)
+                .bind(i as i64).bind(now).bind(now);
+        }
+        q.fetch_all(conn).await?
+    });
+    let ids: Vec<i64> = ids.into_iter().map(|r| r.0).collect();
+    let sql = format!(
+        "INSERT INTO weight_changes (goal_id, person_id, period_id, before_bp, after_bp, cause, rule_id, note, actor, at) VALUES {}",
+        placeholders(ids.len(), 10)
+    );
+    on_tx!(tx, conn => {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for (id, k) in ids.iter().zip(items) {
+            q = q.bind(*id).bind(person_id).bind(period_id).bind(0_i64).bind(k.weight_bp).bind(cause.kind)
+                .bind(cause.rule_id).bind(cause.note).bind(&actor.label).bind(now);
+        }
+        q.execute(conn).await?;
+    });
+    Ok(ids)
 }

@@ -522,6 +522,81 @@ async fn adjustment_requests_are_exact_routed_and_take_effect_on_approval() {
     assert_eq!(code, "period_closed");
 }
 
+#[tokio::test]
+async fn a_template_set_is_created_whole_or_not_at_all() {
+    let w = world().await;
+    let m = goals::metrics(&w.db).await.unwrap();
+    let kpi = |i: usize, weight: i64| goals::NewKpi {
+        title: m[i].name.clone(),
+        metric_id: Some(m[i].id),
+        parent_id: None,
+        target: Some("100".into()),
+        actual: Some("80".into()),
+        lower_is_better: false,
+        weight_bp: weight,
+    };
+    let cause = Cause {
+        kind: "template",
+        rule_id: None,
+        note: "销售代表岗位模板",
+    };
+    let d1 = w.d1;
+    let mut tx = w.db.begin().await.unwrap();
+    let e = goals::create_kpi_set(
+        &mut tx,
+        &Actor::system("t"),
+        w.period,
+        d1,
+        &[kpi(0, 6000), kpi(1, 3000)],
+        &cause,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(e, StoreError::Invalid(ref p) if p.code == "weights_not_100"),
+        "{e:?}"
+    );
+    let ids = goals::create_kpi_set(
+        &mut tx,
+        &Actor::system("t"),
+        w.period,
+        d1,
+        &[kpi(0, 6000), kpi(1, 4000)],
+        &cause,
+    )
+    .await
+    .unwrap();
+    assert_eq!(ids.len(), 2);
+    let e = goals::create_kpi_set(
+        &mut tx,
+        &Actor::system("t"),
+        w.period,
+        d1,
+        &[kpi(2, 10_000)],
+        &cause,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(e, StoreError::Conflict(ref p) if p.code == "goals_exist"),
+        "{e:?}"
+    );
+    tx.commit().await.unwrap();
+    let mine = goals::person_goals(&w.db, d1, w.period).await.unwrap();
+    assert_eq!(
+        mine.iter().map(|g| g.weight_bp).collect::<Vec<_>>(),
+        vec![6000, 4000]
+    );
+    assert_eq!(mine[0].progress_bp, 8000, "80 of 100");
+    let history = goals::weight_history(&w.db, d1, w.period).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(
+        history
+            .iter()
+            .all(|h| h.before_bp == 0 && h.cause == "template")
+    );
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     /// Set 华东's A-class signing rate and evaluate the rules.

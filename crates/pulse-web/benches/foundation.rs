@@ -364,6 +364,7 @@ async fn main() {
     }
     let login_each = t.elapsed() / logins.len() as u32;
     let cookies = Arc::new(cookies);
+    let c3 = cookies.clone();
     let h = http.clone();
     let c2 = cookies.clone();
     let (me_rps, _, me_p99) = load(clients, per, move |c, _| {
@@ -431,5 +432,124 @@ async fn main() {
         p99.as_secs_f64() * 1e3,
         100.0 * rps / base_rps
     );
+
+    // 5. Goals (issue 4): the manager's goal board under load, and the
+    // evaluation of every weight rule for every region and person.
+    let h = http.clone();
+    let (board_rps, board_p50, board_p99) = load(clients, per, move |c, _| {
+        let h = h.clone();
+        let cookie = c3[c % c3.len()].clone();
+        async move {
+            h.get(format!("http://{addr}/goals/team"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false)
+        }
+    })
+    .await;
+    println!(
+        "GET /goals/team (manager's team board page): {board_rps:.0} req/s, p50 {:.1} ms, p99 {:.1} ms",
+        board_p50.as_secs_f64() * 1e3,
+        board_p99.as_secs_f64() * 1e3
+    );
+    rules_bench(&db).await;
     println!("peak RSS of this process: {:.0} MB", peak_rss_mb());
+}
+
+/// Rule evaluation against the same run's baseline of reading its inputs
+/// (17 regions' metrics and every person's weighted goals).
+async fn rules_bench(db: &Db) {
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+        .date_naive();
+    let period = pulse_store::goals::period_at(db, today)
+        .await
+        .expect("q")
+        .expect("demo period");
+    let units = pulse_store::org::list(db).await.expect("units");
+    let regions: Vec<i64> = units
+        .iter()
+        .filter(|u| u.kind == "region")
+        .map(|u| u.id)
+        .collect();
+    let people: Vec<i64> = match db {
+        Db::Sqlite(p) => {
+            sqlx::query_as::<_, (i64,)>("SELECT id FROM people WHERE status = 'active'")
+                .fetch_all(p)
+                .await
+                .expect("people")
+                .into_iter()
+                .map(|r| r.0)
+                .collect()
+        }
+        Db::Postgres(_) => unreachable!("bench runs on SQLite"),
+    };
+    let t = Instant::now();
+    let mut tx = db.begin().await.expect("tx");
+    for r in &regions {
+        pulse_store::weight_rules::region_inputs(&mut tx, *r, period.id)
+            .await
+            .expect("inputs");
+    }
+    tx.rollback().await.expect("rollback");
+    let mut goals = 0;
+    for p in &people {
+        goals += pulse_store::goals::person_goals(db, *p, period.id)
+            .await
+            .expect("goals")
+            .len();
+    }
+    let read = t.elapsed();
+    let actor = pulse_store::Actor::system("bench");
+    let t = Instant::now();
+    let steady = pulse_store::weight_rules::evaluate(db, period.id, None, &actor)
+        .await
+        .expect("evaluate");
+    let evaluate = t.elapsed();
+    assert_eq!(
+        steady.people_changed, 0,
+        "nothing changed since the demo's evaluation"
+    );
+    // A flip: 华东 drops below 15 % and comes back — weights change and return.
+    let hd = units.iter().find(|u| u.code == "HD").expect("HD").id;
+    let set = |rate: f64| async move {
+        let mut tx = db.begin().await.expect("tx");
+        pulse_store::weight_rules::set_region_metrics(
+            &mut tx,
+            hd,
+            period.id,
+            &[("a_class_new_sign_rate".into(), rate)],
+        )
+        .await
+        .expect("set");
+        tx.commit().await.expect("commit");
+    };
+    set(0.10).await;
+    let t = Instant::now();
+    let flip = pulse_store::weight_rules::evaluate(db, period.id, None, &actor)
+        .await
+        .expect("evaluate");
+    let flip_time = t.elapsed();
+    set(0.182).await;
+    pulse_store::weight_rules::evaluate(db, period.id, None, &actor)
+        .await
+        .expect("evaluate");
+    println!(
+        "reading rule inputs (17 regions) and {} people's {goals} goals: {:.0} ms (baseline)",
+        people.len(),
+        read.as_secs_f64() * 1e3
+    );
+    println!(
+        "evaluate all rules, 17 regions, nothing changes: {:.0} ms = {:.2}× baseline",
+        evaluate.as_secs_f64() * 1e3,
+        evaluate.as_secs_f64() / read.as_secs_f64()
+    );
+    println!(
+        "evaluate all rules, 华东 flips ({} people re-weighted): {:.0} ms = {:.2}× baseline",
+        flip.people_changed,
+        flip_time.as_secs_f64() * 1e3,
+        flip_time.as_secs_f64() / read.as_secs_f64()
+    );
 }
