@@ -5,6 +5,7 @@ mod support;
 
 mod contract;
 mod demo;
+mod goals;
 mod imports;
 mod inbox;
 mod matrix;

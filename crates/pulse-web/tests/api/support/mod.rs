@@ -374,3 +374,131 @@ pub fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
     }
     wb.save_to_buffer().expect("save")
 }
+
+/// Goals for the test org (issue 4): a period around today, a TOP goal →
+/// 华东 objective → 上海销售一组 KR chain, three KPIs each for E1, E2 (T1)
+/// and E4 (华南), and the seed's rule. Returns the period id.
+pub async fn seed_goals(db: &Db) -> i64 {
+    use pulse_store::goals::{self, Cause, MetricInput, NewGoal, NewKpi};
+    let actor = Actor::system("test");
+    let today = chrono::Utc::now().date_naive();
+    let mut tx = db.begin().await.expect("tx");
+    let period = goals::upsert_period(
+        &mut tx,
+        "TQ",
+        "测试季度",
+        today - chrono::Days::new(30),
+        today + chrono::Days::new(60),
+    )
+    .await
+    .expect("period");
+    let mut metrics = Vec::new();
+    for (code, name) in [
+        ("FOC", "新客户首单转化率"),
+        ("KAP", "重点客户渗透率"),
+        ("SALES", "销售额达成率"),
+    ] {
+        metrics.push(
+            goals::upsert_metric(
+                &mut tx,
+                &MetricInput {
+                    code: code.into(),
+                    name: name.into(),
+                    unit: "%".into(),
+                    direction: "higher".into(),
+                    source: "manual".into(),
+                    formula: String::new(),
+                    description: String::new(),
+                },
+            )
+            .await
+            .expect("metric"),
+        );
+    }
+    let ids = pulse_store::org::ids_by_code(&mut tx).await.expect("ids");
+    let goal = |kind: &str, title: &str, unit: &str, parent: Option<i64>| NewGoal {
+        period_id: period,
+        kind: kind.into(),
+        title: title.into(),
+        org_unit_id: Some(ids[unit]),
+        person_id: None,
+        parent_id: parent,
+        metric_id: None,
+        target: None,
+        base_weight_bp: 0,
+        sort_order: 0,
+    };
+    let top = goals::create_goal(
+        &mut tx,
+        &goal("company", "TOP2 新客户收入占比达到20%", "HQ", None),
+    )
+    .await
+    .expect("top");
+    let obj = goals::create_goal(
+        &mut tx,
+        &goal("objective", "华东大区：新客户开拓", "R1", Some(top)),
+    )
+    .await
+    .expect("objective");
+    let kr = goals::create_goal(
+        &mut tx,
+        &goal("key_result", "上海销售一组：首单转化提升", "T1", Some(obj)),
+    )
+    .await
+    .expect("kr");
+    for no in ["E1", "E2", "E4"] {
+        let person = pulse_store::people::ids_by_employee_no(&mut tx)
+            .await
+            .expect("ids")[no];
+        let items: Vec<NewKpi> = [
+            ("新客户首单转化率", "35", 2500),
+            ("重点客户渗透率", "60", 4500),
+            ("销售额达成率", "100", 3000),
+        ]
+        .iter()
+        .zip(&metrics)
+        .map(|((title, target, w), m)| NewKpi {
+            title: title.to_string(),
+            metric_id: Some(*m),
+            parent_id: Some(kr),
+            target: Some(target.to_string()),
+            actual: None,
+            lower_is_better: false,
+            weight_bp: *w,
+        })
+        .collect();
+        goals::create_kpi_set(
+            &mut tx,
+            &actor,
+            period,
+            person,
+            &items,
+            &Cause {
+                kind: "template",
+                rule_id: None,
+                note: "销售代表岗位模板",
+            },
+        )
+        .await
+        .expect("kpis");
+    }
+    pulse_store::weight_rules::save_rule(
+        &mut tx,
+        &actor,
+        None,
+        &pulse_store::weight_rules::RuleInput {
+            name: "A类签约增长".into(),
+            condition: "a_class_new_sign_rate > 0.15".into(),
+            metric_code: "FOC".into(),
+            weight_bp: 3500,
+            scope_unit_code: None,
+            priority: 10,
+            enabled: true,
+            description: String::new(),
+        },
+    )
+    .await
+    .expect("rule");
+    tx.commit().await.expect("commit");
+    period
+}

@@ -1,0 +1,327 @@
+//! Goals over HTTP (G2, G4–G6) on the test org: scope, the rule editor's
+//! checks, region metrics that fire a rule and tell the director, requests
+//! through the pages, and a closed period.
+
+use axum::http::StatusCode;
+
+use crate::support::{TestApp, seed_goals};
+
+async fn app() -> (TestApp, i64) {
+    let app = TestApp::new().await;
+    let period = seed_goals(&app.db).await;
+    (app, period)
+}
+
+#[tokio::test]
+async fn boards_follow_the_people_scope() {
+    let (app, _) = app().await;
+    let e1 = app.login("employee").await;
+    let mine = e1.get("/api/v1/people/E1/goals").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    let mine = mine.json();
+    assert_eq!(mine["period"]["code"], "TQ");
+    assert_eq!(mine["weight_total_bp"], 10_000);
+    assert_eq!(mine["items"][0]["chain"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        e1.get("/api/v1/people/E2/goals").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let manager = app.login("manager").await;
+    assert_eq!(
+        manager.get("/api/v1/people/E2/goals").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        manager.get("/api/v1/people/E4/goals").await.status,
+        StatusCode::NOT_FOUND,
+        "华南 is outside 上海销售一组"
+    );
+    let unknown = e1.get("/api/v1/people/E1/goals?period=NOPE").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let team = manager.get("/goals/team").await.text();
+    assert!(
+        team.contains("易销售") && team.contains("尔销售"),
+        "direct reports on the team board"
+    );
+}
+
+#[tokio::test]
+async fn the_rule_editor_checks_as_you_type_and_refuses_bad_rules() {
+    let (app, _) = app().await;
+    let hr = app.login("hrbp").await;
+    let ok = hr
+        .post_json(
+            "/api/v1/weight-rules/check",
+            &serde_json::json!({"condition": "a_class_new_sign_rate > 0.15"}),
+        )
+        .await
+        .json();
+    assert_eq!(ok["ok"], true);
+    let bad = hr
+        .post_json(
+            "/api/v1/weight-rules/check",
+            &serde_json::json!({"condition": "a_class_new_sign_rat > 0.15"}),
+        )
+        .await
+        .json();
+    assert_eq!(bad["ok"], false);
+    assert_eq!(bad["error"]["code"], "rule_unknown_variable");
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("第 1 行第 1 列")
+    );
+    let before = hr.get("/api/v1/weight-rules").await.json()["total"].clone();
+    for (condition, code) in [
+        ("a_class_new_sign_rate >", "rule_syntax"),
+        (
+            "int(a_class_new_signings) / int(a_class_customers) > 0",
+            "rule_ok_but_inputs",
+        ),
+        ("region + 1", "rule_type_mismatch"),
+    ] {
+        let r = hr
+            .post_json(
+                "/api/v1/weight-rules",
+                &serde_json::json!({"name": format!("坏{code}"), "condition": condition, "metric_code": "FOC", "weight_bp": 3500}),
+            )
+            .await;
+        if code == "rule_ok_but_inputs" {
+            // Valid on sample inputs; a region without the inputs shows an error state, not a crash.
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            let rule = r.json();
+            assert!(
+                rule["regions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|s| s["state"] == "error"),
+                "{rule}"
+            );
+            continue;
+        }
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{condition}");
+        assert_eq!(r.error_code(), code);
+    }
+    let over = hr
+        .post_json(
+            "/api/v1/weight-rules",
+            &serde_json::json!({"name": "超过100%", "condition": "true", "metric_code": "FOC", "weight_bp": 10001}),
+        )
+        .await;
+    assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        hr.get("/api/v1/weight-rules").await.json()["total"]
+            .as_i64()
+            .unwrap(),
+        before.as_i64().unwrap() + 1,
+        "only the valid rule was saved"
+    );
+    let employee = app.login("employee").await;
+    let denied = employee
+        .post_json("/api/v1/weight-rules", &serde_json::json!({"name": "x", "condition": "true", "metric_code": "FOC", "weight_bp": 1}))
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn region_metrics_fire_the_rule_after_a_preview() {
+    let (app, period) = app().await;
+    let hr = app.login("hrbp").await;
+    // The page's "preview" before anything is stored: 华东 has no inputs yet.
+    let preview = hr
+        .post_json(
+            "/api/v1/weight-rules/preview",
+            &serde_json::json!({"name": "p", "condition": "a_class_new_sign_rate > 0.15", "metric_code": "FOC", "weight_bp": 3500}),
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text());
+    assert_eq!(preview.json()["people"], 0);
+
+    let push = hr
+        .put_json("/api/v1/region-metrics/R1", &serde_json::json!({"values": {"a_class_new_sign_rate": 0.18, "a_class_customers": 40}}))
+        .await;
+    assert_eq!(push.status, StatusCode::OK, "{}", push.text());
+    let e1 = app.login("employee").await;
+    let board = e1.get("/api/v1/people/E1/goals").await.json();
+    let weights: Vec<i64> = board["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["weight_bp"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        weights,
+        vec![3500, 3900, 2600],
+        "6500 rescaled 4500:3000 exactly"
+    );
+    let page = e1.get("/goals").await.text();
+    assert!(
+        page.contains("权重规则调整") && page.contains("25% → 35%"),
+        "the board explains the change"
+    );
+    let messages = pulse_store::outbox::list(&app.db, "pending", 50)
+        .await
+        .unwrap();
+    assert!(
+        messages.is_empty(),
+        "no channel configured: nothing queued, nothing fails"
+    );
+
+    // The same numbers again: nothing changes, no new history.
+    let history = |db: pulse_store::Db| async move {
+        pulse_store::goals::weight_history(
+            &db,
+            pulse_store::people::by_employee_no(&db, "E1")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            period,
+        )
+        .await
+        .unwrap()
+        .len()
+    };
+    let n = history(app.db.clone()).await;
+    hr.put_json(
+        "/api/v1/region-metrics/R1",
+        &serde_json::json!({"values": {"a_class_new_sign_rate": 0.18}}),
+    )
+    .await;
+    assert_eq!(history(app.db.clone()).await, n);
+
+    let bad = hr
+        .put_json(
+            "/api/v1/region-metrics/R1",
+            &serde_json::json!({"values": {"headcount": 3}}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        hr.put_json(
+            "/api/v1/region-metrics/T1",
+            &serde_json::json!({"values": {}})
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND,
+        "a team is not a region"
+    );
+    let preview = hr
+        .post_json(
+            "/api/v1/weight-rules/preview",
+            &serde_json::json!({"name": "p", "condition": "a_class_new_sign_rate > 0.15", "metric_code": "KAP", "weight_bp": 5000}),
+        )
+        .await
+        .json();
+    let r1 = preview["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "R1")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (r1["fires"].clone(), r1["people"].clone()),
+        (serde_json::json!(true), serde_json::json!(2))
+    );
+    assert_eq!(
+        (r1["before_bp"].clone(), r1["after_bp"].clone()),
+        (serde_json::json!(3900), serde_json::json!(5000))
+    );
+}
+
+#[tokio::test]
+async fn a_request_through_the_pages_and_a_closed_period() {
+    let (app, period) = app().await;
+    let e1 = app.login("employee").await;
+    let board = e1.get("/api/v1/people/E1/goals").await.json();
+    let sales = board["items"][2]["id"].as_i64().unwrap();
+    let too_far = e1
+        .post_form(
+            "/goals/adjustments",
+            &[
+                ("goal_id", &sales.to_string()),
+                ("new_target", "110.01"),
+                ("reason", "政策"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(too_far.status, StatusCode::OK);
+    assert!(
+        too_far.text().contains("超过单次申请上限 10%"),
+        "the page says why"
+    );
+    let sent = e1
+        .post_form(
+            "/goals/adjustments",
+            &[
+                ("goal_id", &sales.to_string()),
+                ("new_target", "110"),
+                ("reason", "新增两家三甲医院"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+    let list = e1.get("/api/v1/goal-adjustments").await.json();
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(list["items"][0]["approver_name"], "邓总监");
+    let director = app.login("director").await;
+    let page = director
+        .get(&format!("/goals/adjustments/{id}"))
+        .await
+        .text();
+    assert!(page.contains("100 → 110") && page.contains("批准"));
+    let manager = app.login("manager").await;
+    assert_eq!(
+        manager
+            .get(&format!("/goals/adjustments/{id}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "neither requester nor approver"
+    );
+    let rejected = director
+        .post_form(
+            &format!("/goals/adjustments/{id}/decide"),
+            &[("decision", "reject"), ("comment", "")],
+            true,
+        )
+        .await;
+    assert!(rejected.text().contains("驳回时请写明原因"));
+    let approved = director
+        .post_form(
+            &format!("/goals/adjustments/{id}/decide"),
+            &[("decision", "approve"), ("comment", "同意")],
+            true,
+        )
+        .await;
+    assert!(approved.text().contains("已批准"));
+    let after = e1.get("/api/v1/people/E1/goals").await.json();
+    assert_eq!(after["items"][2]["target"], "110");
+
+    let mut tx = app.db.begin().await.unwrap();
+    pulse_store::goals::close_period(&mut tx, &pulse_store::Actor::system("hrbp"), period)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let closed = e1
+        .post_json(
+            "/api/v1/goal-adjustments",
+            &serde_json::json!({"goal_id": sales, "new_target": 105, "reason": "再调"}),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::CONFLICT);
+    assert_eq!(closed.error_code(), "period_closed");
+    let malformed = e1
+        .post_json(
+            "/api/v1/goal-adjustments",
+            &serde_json::json!({"goal_id": sales, "new_target": [1], "reason": "x"}),
+        )
+        .await;
+    assert_eq!(malformed.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
