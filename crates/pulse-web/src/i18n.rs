@@ -439,7 +439,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "Rules are state-based: while the condition holds, the KPI weighs the set value for the region's people and the others rescale so the total stays 100 %; when it stops holding, base weights return. When several rules on one KPI hold, the highest priority wins; the others show as overridden.",
     ),
     ("rules.state.active", "生效中", "active"),
-    ("rules.state.error", "计算出错", "error"),
+    ("rules.state.error", "无法计算", "cannot evaluate"),
     ("rules.state.inactive", "未触发", "not firing"),
     ("rules.state.overridden", "被覆盖", "overridden"),
     ("rules.title", "动态权重规则", "Live weight rules"),

@@ -146,6 +146,29 @@ async fn wait_for_path(d: &WebDriver, path: &str) {
 }
 
 /// Fails when the page scrolls sideways at phone width.
+/// Waits until the page body contains `needle`; returns the body text.
+async fn wait_for_text(d: &WebDriver, needle: &str) -> String {
+    let mut text = String::new();
+    for _ in 0..100 {
+        // The page may be navigating (a form was just sent): read again later.
+        if let Ok(t) = d
+            .execute(
+                "return document.body ? document.body.innerText : ''",
+                vec![],
+            )
+            .await
+            .and_then(|r| r.convert::<String>())
+        {
+            text = t;
+            if text.contains(needle) {
+                return text;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("never saw {needle:?} in: {text}");
+}
+
 async fn assert_fits_phone(d: &WebDriver, what: &str) {
     let width: i64 = d
         .execute("return document.documentElement.scrollWidth", vec![])
@@ -320,6 +343,105 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         .await
         .expect("screenshot");
 
+    // The goal board on the phone (G2, G5, G6): a rule-adjusted weight, the
+    // chain to the TOP goal, and a target adjustment request.
+    let period = support::seed_goals(&app.db).await;
+    let r1 = pulse_store::org::by_code(&app.db, "R1")
+        .await
+        .expect("q")
+        .expect("R1")
+        .id;
+    let mut tx = app.db.begin().await.expect("tx");
+    pulse_store::weight_rules::set_region_metrics(
+        &mut tx,
+        r1,
+        period,
+        &[("a_class_new_sign_rate".into(), 0.18)],
+    )
+    .await
+    .expect("metrics");
+    tx.commit().await.expect("commit");
+    pulse_store::weight_rules::evaluate(&app.db, period, None, &pulse_store::Actor::system("rule"))
+        .await
+        .expect("evaluate");
+    phone.goto(format!("{base}/goals")).await.expect("goals");
+    let board = wait_for_text(&phone, "新客户首单转化率").await;
+    assert!(board.contains("35%") && board.contains("TOP2"), "{board}");
+    assert_fits_phone(&phone, "goal board").await;
+    phone
+        .screenshot(&out.join("phone-goals.png"))
+        .await
+        .expect("screenshot");
+    let card = phone
+        .find(By::Css("li.goal:nth-of-type(3)"))
+        .await
+        .expect("third card");
+    card.find(By::Tag("summary"))
+        .await
+        .expect("summary")
+        .click()
+        .await
+        .expect("open");
+    card.find(By::Css("input[name=new_target]"))
+        .await
+        .expect("target")
+        .send_keys("110.01")
+        .await
+        .expect("type");
+    card.find(By::Css("textarea[name=reason]"))
+        .await
+        .expect("reason")
+        .send_keys("新增两家三甲医院")
+        .await
+        .expect("type");
+    card.find(By::Css("button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("send");
+    wait_for_text(&phone, "超过单次申请上限 10%").await;
+    let card = phone
+        .find(By::Css("li.goal:nth-of-type(3)"))
+        .await
+        .expect("third card");
+    card.find(By::Tag("summary"))
+        .await
+        .expect("summary")
+        .click()
+        .await
+        .expect("open");
+    card.find(By::Css("input[name=new_target]"))
+        .await
+        .expect("target")
+        .send_keys("110")
+        .await
+        .expect("type");
+    card.find(By::Css("textarea[name=reason]"))
+        .await
+        .expect("reason")
+        .send_keys("新增两家三甲医院")
+        .await
+        .expect("type");
+    card.find(By::Css("button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("send");
+    wait_for_text(&phone, "微调申请已提交").await;
+    assert_fits_phone(&phone, "goal board after a request").await;
+    phone
+        .goto(format!("{base}/goals/team"))
+        .await
+        .expect("team");
+    wait_for_text(&phone, "易销售").await;
+    assert_fits_phone(&phone, "team board").await;
+    phone
+        .screenshot(&out.join("phone-team-goals.png"))
+        .await
+        .expect("screenshot");
+
     phone.goto(format!("{base}/org")).await.expect("org");
     let search = phone
         .find(By::Css("input[name=q]"))
@@ -398,6 +520,23 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         .expect("text");
     assert!(text.contains("易销售") && text.contains("尔销售"));
     desk.screenshot(&out.join("desktop-org.png"))
+        .await
+        .expect("screenshot");
+
+    // The HRBP's rule editor checks the condition while typing (G5).
+    desk.goto(format!("{base}/goals/rules"))
+        .await
+        .expect("rules");
+    wait_for_text(&desk, "A类签约增长").await;
+    desk.find(By::Id("rule-condition"))
+        .await
+        .expect("condition box")
+        .send_keys("a_class_new_sign_rat > 0.15")
+        .await
+        .expect("type");
+    let check = wait_for_text(&desk, "未知变量").await;
+    assert!(check.contains("a_class_new_sign_rat"), "{check}");
+    desk.screenshot(&out.join("desktop-rules.png"))
         .await
         .expect("screenshot");
 

@@ -39,7 +39,11 @@ fn card(g: GoalDto) -> GoalCard {
     let unit = g.unit.clone().unwrap_or_default();
     let show = |v: &Option<String>| {
         v.as_ref()
-            .map(|t| format!("{t}{}", if unit == "%" { "" } else { unit.as_str() }))
+            .map(|t| match unit.as_str() {
+                "" => t.clone(),
+                "%" => format!("{t}%"),
+                u => format!("{t} {u}"),
+            })
             .unwrap_or_else(|| "—".into())
     };
     GoalCard {

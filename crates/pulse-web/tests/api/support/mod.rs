@@ -446,7 +446,7 @@ pub async fn seed_goals(db: &Db) -> i64 {
     )
     .await
     .expect("kr");
-    for no in ["E1", "E2", "E4"] {
+    for no in ["E1", "E2", "E4", "M1"] {
         let person = pulse_store::people::ids_by_employee_no(&mut tx)
             .await
             .expect("ids")[no];
