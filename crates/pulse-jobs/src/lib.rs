@@ -7,3 +7,4 @@ pub mod channels;
 pub mod delivery;
 pub mod reminders;
 pub mod scheduler;
+pub mod weight_rules;

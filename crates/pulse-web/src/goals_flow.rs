@@ -344,3 +344,55 @@ pub async fn preview(state: &AppState, rule: &RuleInput) -> AppResult<Vec<Previe
     tx.rollback().await?;
     Ok(out)
 }
+
+/// A check-in (G7) on one of the caller's own goals; HR may check in for anyone.
+pub async fn check_in(
+    state: &AppState,
+    caller: &pulse_store::accounts::Caller,
+    goal_id: i64,
+    actual: &str,
+    note: &str,
+) -> AppResult<GoalDto> {
+    let goal = goals::goal(&state.db, goal_id)
+        .await?
+        .filter(|g| g.state == "active")
+        .ok_or_else(|| AppError::not_found("目标", "goal"))?;
+    let hr = caller.has_role(pulse_domain::roles::Role::Hrbp)
+        || caller.has_role(pulse_domain::roles::Role::Admin);
+    if goal.person_id != Some(caller.person_id) && !hr {
+        return Err(AppError::not_found("目标", "goal"));
+    }
+    if note.chars().count() > 500 {
+        return Err(AppError::invalid(pulse_domain::Problem::new(
+            "note_too_long",
+            "备注最多 500 字",
+            "the note is limited to 500 characters",
+        )));
+    }
+    let mut tx = state.db.begin().await?;
+    goals::check_in(&mut tx, &actor(caller), &goal, actual, note).await?;
+    tx.commit().await?;
+    let goal = goals::goal(&state.db, goal_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("目标", "goal"))?;
+    let chain = goals::chain(&state.db, goal_id).await?;
+    Ok(GoalDto::new(goal, chain))
+}
+
+/// Closes a period (HR): its goals, weights and targets are frozen from now on.
+pub async fn close_period(
+    state: &AppState,
+    caller: &pulse_store::accounts::Caller,
+    code: &str,
+) -> AppResult<PeriodDto> {
+    let p = goals::period_by_code(&state.db, code.trim())
+        .await?
+        .ok_or_else(|| AppError::not_found("周期", "period"))?;
+    let mut tx = state.db.begin().await?;
+    goals::close_period(&mut tx, &actor(caller), p.id).await?;
+    tx.commit().await?;
+    Ok(PeriodDto {
+        state: "closed".into(),
+        ..PeriodDto::from(&p)
+    })
+}

@@ -17,7 +17,7 @@ use crate::api;
         api::notify::list_channels, api::notify::save_channel, api::notify::test_channel, api::notify::list_outbox, api::notify::retry, api::notify::set_unit_channel, api::notify::my_preferences, api::notify::save_my_preferences, api::notify::list_jobs,
         api::goals::person_goals, api::goals::list_adjustments, api::goals::create_adjustment, api::goals::response_times,
         api::goals::approve, api::goals::reject, api::goals::list_rules, api::goals::create_rule, api::goals::update_rule,
-        api::goals::check, api::goals::preview, api::goals::put_region_metrics,
+        api::goals::check, api::goals::preview, api::goals::put_region_metrics, api::goals::check_in, api::goals::periods, api::goals::close_period,
         api::imports::create, api::imports::get, api::imports::errors_xlsx,
         api::admin::list_accounts, api::admin::set_roles, api::admin::create_account, api::admin::reset_password, api::admin::set_disabled,
         api::admin::create_token, api::admin::list_tokens, api::admin::revoke_token,

@@ -107,6 +107,36 @@ pub fn table() -> Vec<Route> {
             post(api::goals::reject),
         ),
         r(
+            "POST",
+            "/api/v1/goals/{id}/check-ins",
+            Access::ANYONE,
+            post(api::goals::check_in),
+        ),
+        r(
+            "GET",
+            "/api/v1/periods",
+            Access::ANYONE,
+            get(api::goals::periods),
+        ),
+        r(
+            "POST",
+            "/api/v1/periods/{code}/close",
+            Access::roles(HR),
+            post(api::goals::close_period),
+        ),
+        r(
+            "POST",
+            "/goals/{id}/check-in",
+            Access::ANYONE,
+            post(pages::goals::check_in),
+        ),
+        r(
+            "POST",
+            "/goals/periods/{code}/close",
+            Access::roles(HR),
+            post(pages::goals::close_period),
+        ),
+        r(
             "GET",
             "/api/v1/weight-rules",
             Access::ANYONE.with_token("goals:read"),

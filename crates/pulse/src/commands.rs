@@ -69,13 +69,16 @@ async fn serve(db: Db, cfg: &Config, demo: bool) -> anyhow::Result<()> {
         stopped,
     ));
     // Every instance runs the scheduler; the job_runs lease lets one of them run each job.
-    let jobs = vec![pulse_jobs::reminders::job(
-        cfg.reminders.policy,
-        pulse_jobs::reminders::Links {
-            public_url: cfg.public_url.clone(),
-        },
-        cfg.reminders.check_every_minutes * 60_000,
-    )];
+    let jobs = vec![
+        pulse_jobs::reminders::job(
+            cfg.reminders.policy,
+            pulse_jobs::reminders::Links {
+                public_url: cfg.public_url.clone(),
+            },
+            cfg.reminders.check_every_minutes * 60_000,
+        ),
+        pulse_jobs::weight_rules::job(cfg.rules_every_minutes * 60_000),
+    ];
     let scheduler = tokio::spawn(pulse_jobs::scheduler::run(
         db.clone(),
         jobs,

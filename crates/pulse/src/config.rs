@@ -105,6 +105,8 @@ pub struct Config {
     /// Reminders (催填, N4): how often the job looks for overdue to-dos,
     /// the spacing and number of nudges, and when to escalate.
     pub reminders: Reminders,
+    /// How often live weight rules are re-evaluated on a schedule (G5).
+    pub rules_every_minutes: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -134,6 +136,7 @@ impl Default for Config {
             secure_cookies: false,
             public_url: String::new(),
             reminders: Reminders::default(),
+            rules_every_minutes: 60,
         }
     }
 }
@@ -153,6 +156,9 @@ impl Config {
         }
         if let Some(f) = cli.log_format {
             cfg.log_format = f;
+        }
+        if cfg.rules_every_minutes < 1 {
+            anyhow::bail!("rules_every_minutes must be at least 1");
         }
         if cfg.reminders.check_every_minutes < 1 {
             anyhow::bail!("reminders.check_every_minutes must be at least 1");

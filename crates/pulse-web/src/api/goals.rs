@@ -408,3 +408,58 @@ pub async fn put_region_metrics(
     let total = items.len() as i64;
     Ok(Json(RuleList { items, total }))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInBody {
+    /// The value reached so far, decimal text or a number.
+    #[schema(value_type = String)]
+    pub actual: serde_json::Value,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Record progress on one of the caller's goals (HR: anyone's); the period must be open.
+#[utoipa::path(post, path = "/api/v1/goals/{id}/check-ins", tag = "goals", request_body = CheckInBody,
+    responses((status = 200, body = crate::goals_flow::GoalDto), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn check_in(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<CheckInBody>,
+) -> AppResult<Json<crate::goals_flow::GoalDto>> {
+    let actual = target_text(&body.actual)?;
+    Ok(Json(
+        goals_flow::check_in(&state, &caller, id, &actual, &body.note).await?,
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeriodList {
+    pub items: Vec<crate::goals_flow::PeriodDto>,
+}
+
+/// Periods, newest first.
+#[utoipa::path(get, path = "/api/v1/periods", tag = "goals", responses((status = 200, body = PeriodList)))]
+pub async fn periods(State(state): State<AppState>, _me: Me) -> AppResult<Json<PeriodList>> {
+    Ok(Json(PeriodList {
+        items: goals::periods(&state.db)
+            .await?
+            .iter()
+            .map(crate::goals_flow::PeriodDto::from)
+            .collect(),
+    }))
+}
+
+/// Close a period (HR): goals, weights and targets are frozen from then on.
+#[utoipa::path(post, path = "/api/v1/periods/{code}/close", tag = "goals",
+    responses((status = 200, body = crate::goals_flow::PeriodDto), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
+pub async fn close_period(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(code): Path<String>,
+) -> AppResult<Json<crate::goals_flow::PeriodDto>> {
+    Ok(Json(
+        goals_flow::close_period(&state, &caller, &code).await?,
+    ))
+}

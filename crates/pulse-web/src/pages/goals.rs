@@ -449,6 +449,7 @@ struct RulesPage {
     tr: Tr,
     nav: Nav,
     rules: Vec<RuleDto>,
+    periods: Vec<goals::Period>,
     metrics: Vec<(String, String)>,
     variables: Vec<(&'static str, &'static str)>,
     message: Option<String>,
@@ -464,6 +465,7 @@ async fn render_rules(
     let lang = ctx.lang();
     Ok(RulesPage {
         rules: goals_flow::rules(state).await?,
+        periods: goals::periods(&state.db).await?,
         metrics: goals::metrics(&state.db)
             .await?
             .into_iter()
@@ -559,4 +561,66 @@ async fn save_and_evaluate(
         pulse_store::weight_rules::evaluate(&state.db, p.id, None, &actor).await?;
     }
     Ok(())
+}
+
+/// The "打卡" form on a goal card (G7).
+pub async fn check_in(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: String,
+) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let result = goals_flow::check_in(&state, &caller, id, &get("actual"), &get("note")).await;
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
+    let lang = ctx.lang();
+    match result {
+        Ok(g) => {
+            let msg = format!(
+                "{} {}",
+                g.title,
+                lang.pick("进度已更新", "progress updated")
+            );
+            render_board(&state, ctx, &caller, None, None, Some(msg), None).await
+        }
+        Err(e) if e.status.is_client_error() => {
+            let msg = e.message(lang).to_string();
+            render_board(&state, ctx, &caller, None, None, None, Some(msg)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn close_period(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let result = goals_flow::close_period(&state, &caller, &code).await;
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "rules").await;
+    let lang = ctx.lang();
+    match result {
+        Ok(p) => {
+            let msg = format!(
+                "{} {}",
+                p.name,
+                lang.pick("已关闭，数据已冻结", "closed and frozen")
+            );
+            render_rules(&state, ctx, Some(msg), None).await
+        }
+        Err(e) if e.status.is_client_error() => {
+            let msg = e.message(lang).to_string();
+            render_rules(&state, ctx, None, Some(msg)).await
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -225,7 +225,7 @@ async fn region_metrics_fire_the_rule_after_a_preview() {
         .clone();
     assert_eq!(
         (r1["fires"].clone(), r1["people"].clone()),
-        (serde_json::json!(true), serde_json::json!(2))
+        (serde_json::json!(true), serde_json::json!(3))
     );
     assert_eq!(
         (r1["before_bp"].clone(), r1["after_bp"].clone()),
@@ -324,4 +324,90 @@ async fn a_request_through_the_pages_and_a_closed_period() {
         )
         .await;
     assert_eq!(malformed.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn check_ins_update_progress_and_the_schedule_applies_rules() {
+    let (app, period) = app().await;
+    let e1 = app.login("employee").await;
+    let board = e1.get("/api/v1/people/E1/goals").await.json();
+    let foc = board["items"][0]["id"].as_i64().unwrap();
+    let r = e1
+        .post_json(
+            &format!("/api/v1/goals/{foc}/check-ins"),
+            &serde_json::json!({"actual": "28", "note": "两家医院首单"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["progress_bp"], 8000, "28 of 35");
+    let bad = e1
+        .post_json(
+            &format!("/api/v1/goals/{foc}/check-ins"),
+            &serde_json::json!({"actual": "二十八"}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let e2_goal = app
+        .login("manager")
+        .await
+        .get("/api/v1/people/E2/goals")
+        .await
+        .json()["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let others = e1
+        .post_json(
+            &format!("/api/v1/goals/{e2_goal}/check-ins"),
+            &serde_json::json!({"actual": 1}),
+        )
+        .await;
+    assert_eq!(others.status, StatusCode::NOT_FOUND, "only one's own goals");
+    let score = e1.get("/api/v1/people/E1/goals").await.json()["score_bp"].clone();
+    assert_eq!(score, 2000, "25 % weight × 80 % progress");
+
+    // Inputs changed by another path (an import): the scheduled job applies the rule.
+    let r1 = pulse_store::org::by_code(&app.db, "R1")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let mut tx = app.db.begin().await.unwrap();
+    pulse_store::weight_rules::set_region_metrics(
+        &mut tx,
+        r1,
+        period,
+        &[("a_class_new_sign_rate".into(), 0.2)],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let jobs = vec![pulse_jobs::weight_rules::job(3_600_000)];
+    pulse_jobs::scheduler::tick(&app.db, &jobs, "test", pulse_store::now_ms())
+        .await
+        .unwrap();
+    let after = e1.get("/api/v1/people/E1/goals").await.json();
+    assert_eq!(after["items"][0]["weight_bp"], 3500);
+
+    // HR closes the period: check-ins are refused from then on.
+    let hr = app.login("hrbp").await;
+    assert_eq!(
+        hr.get("/api/v1/periods").await.json()["items"][0]["state"],
+        "open"
+    );
+    let closed = hr
+        .post_json("/api/v1/periods/TQ/close", &serde_json::json!({}))
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.text());
+    let again = hr
+        .post_json("/api/v1/periods/TQ/close", &serde_json::json!({}))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let frozen = e1
+        .post_json(
+            &format!("/api/v1/goals/{foc}/check-ins"),
+            &serde_json::json!({"actual": 30}),
+        )
+        .await;
+    assert_eq!(frozen.status, StatusCode::CONFLICT);
+    assert_eq!(frozen.error_code(), "period_closed");
 }
