@@ -296,7 +296,8 @@ pub async fn person_goals(
     }))
 }
 
-async fn person_goals_in(
+/// [`person_goals`] inside a transaction.
+pub async fn person_goals_in(
     tx: &mut Tx,
     person_id: i64,
     period_id: i64,

@@ -23,6 +23,8 @@ use crate::{Actor, Db, StoreError, now_ms};
 pub enum ImportKind {
     People,
     OrgUnits,
+    /// Targets and weights per person and KPI (G4).
+    Goals,
 }
 
 impl ImportKind {
@@ -30,6 +32,7 @@ impl ImportKind {
         match self {
             ImportKind::People => "people",
             ImportKind::OrgUnits => "org_units",
+            ImportKind::Goals => "goals",
         }
     }
 
@@ -37,6 +40,7 @@ impl ImportKind {
         match s {
             "people" => Some(ImportKind::People),
             "org_units" | "org-units" | "units" => Some(ImportKind::OrgUnits),
+            "goals" => Some(ImportKind::Goals),
             _ => None,
         }
     }
@@ -45,6 +49,7 @@ impl ImportKind {
         match self {
             ImportKind::People => PEOPLE_COLUMNS,
             ImportKind::OrgUnits => UNIT_COLUMNS,
+            ImportKind::Goals => crate::goal_imports::GOAL_COLUMNS,
         }
     }
 }
@@ -211,6 +216,22 @@ pub async fn run(
                 }
                 ImportKind::OrgUnits => {
                     import_units(db, actor, &table, &map, dry_run, &mut report).await?
+                }
+                ImportKind::Goals => {
+                    let today = chrono::Utc::now()
+                        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+                        .date_naive();
+                    let period = crate::goals::period_at(db, today).await?.map(|p| p.id);
+                    crate::goal_imports::import_goals(
+                        db,
+                        actor,
+                        &table,
+                        &map,
+                        dry_run,
+                        period,
+                        &mut report,
+                    )
+                    .await?
                 }
             }
         }

@@ -12,6 +12,7 @@ pub mod adjustments;
 pub mod audit;
 pub mod dialect;
 mod error;
+pub mod goal_imports;
 pub mod goals;
 pub mod imports;
 pub mod inbox;

@@ -471,3 +471,23 @@ async fn region_managers(tx: &mut Tx, unit_id: i64) -> Result<Vec<i64>, StoreErr
     });
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+/// The overrides active now for a person: rules firing in a region above
+/// their unit, highest priority first — what a manual or imported weight
+/// change must keep applying on top of the new base weights.
+pub async fn active_overrides(
+    tx: &mut Tx,
+    person_id: i64,
+) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+    let rows: Vec<(i64, i64, i64)> = on_tx!(tx, conn => {
+        sqlx::query_as(
+            "WITH RECURSIVE up(id, parent_id, depth) AS ( \
+               SELECT o.id, o.parent_id, 0 FROM org_units o JOIN people p ON p.org_unit_id = o.id WHERE p.id = $1 \
+               UNION ALL SELECT o.id, o.parent_id, up.depth + 1 FROM org_units o JOIN up ON o.id = up.parent_id WHERE up.depth < 64 ) \
+             SELECT r.metric_id, r.weight_bp, r.id FROM up JOIN rule_states s ON s.org_unit_id = up.id AND s.state = 'active' \
+             JOIN weight_rules r ON r.id = s.rule_id AND r.enabled = 1 ORDER BY r.priority DESC, r.id",
+        )
+        .bind(person_id).fetch_all(conn).await?
+    });
+    Ok(rows)
+}

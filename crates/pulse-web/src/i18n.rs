@@ -455,6 +455,12 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "关闭后该周期的目标、权重和目标值都不能再修改。",
         "Once closed, the period's goals, weights and targets can no longer change.",
     ),
+    ("import.kind.goals", "目标与权重", "Targets and weights"),
+    (
+        "import.export_goals",
+        "导出当前目标与权重",
+        "Export current targets and weights",
+    ),
     ("notify.endpoint", "地址", "Endpoint"),
     ("notify.enabled", "启用", "Enabled"),
     ("notify.on", "已启用", "On"),

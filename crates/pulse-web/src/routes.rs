@@ -391,6 +391,12 @@ pub fn table() -> Vec<Route> {
         ),
         r(
             "GET",
+            "/export/goals.xlsx",
+            Access::roles(EXPORTERS),
+            get(pages::goals::export),
+        ),
+        r(
+            "GET",
             "/import",
             Access::roles(HR),
             get(pages::import::form),

@@ -100,7 +100,7 @@ pub fn report_response(report: ImportReport) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
 }
 
-/// Import org units (`org_units`) or people (`people`) from .xlsx/.xls/.ods/.csv.
+/// Import org units (`org_units`), people (`people`) or targets and weights (`goals`) from .xlsx/.xls/.ods/.csv.
 /// Send the file as the raw body or as multipart field `file`.
 #[utoipa::path(post, path = "/api/v1/imports/{kind}", tag = "imports", params(ImportParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),

@@ -624,3 +624,67 @@ pub async fn close_period(
         Err(e) => Err(e),
     }
 }
+
+/// The current period's KPIs of everyone in the caller's scope, with the
+/// columns the goals importer reads: export → edit → import round-trips.
+pub async fn export(State(state): State<AppState>, Me(caller): Me) -> AppResult<Response> {
+    use pulse_sheets::{Cell, XlsxTable};
+    let period = goals_flow::period(&state, None)
+        .await?
+        .ok_or_else(|| AppError::not_found("周期", "period"))?;
+    let query = pulse_store::people::PeopleQuery {
+        q: None,
+        org_unit: None,
+        status: Some("active".into()),
+        page: 1,
+        per_page: 1,
+    };
+    let found = people::list_all(&state.db, &caller.viewer(), &query).await?;
+    let text = |s: &str| Cell::Text(s.to_string());
+    let mut rows = Vec::new();
+    for p in &found {
+        for g in goals::person_goals(&state.db, p.id, period.id).await? {
+            if g.kind != "kpi" && g.kind != "key_result" {
+                continue;
+            }
+            rows.push(vec![
+                text(&p.employee_no),
+                text(&p.name),
+                text(&p.org_unit_name),
+                text(g.metric_code.as_deref().unwrap_or("")),
+                text(&g.title),
+                text(g.target.as_deref().unwrap_or("")),
+                text(g.actual.as_deref().unwrap_or("")),
+                text(&percent(g.base_weight_bp)),
+                text(&percent(g.weight_bp)),
+                text(&period.code),
+            ]);
+        }
+    }
+    let bytes = XlsxTable {
+        sheet_name: "目标与权重".into(),
+        headers: [
+            "工号",
+            "姓名",
+            "部门",
+            "指标编码",
+            "指标名称",
+            "目标值",
+            "实际值",
+            "权重",
+            "当前权重（含规则）",
+            "周期",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+        rows,
+        widths: vec![12.0, 10.0, 16.0, 10.0, 18.0, 10.0, 10.0, 10.0, 16.0, 10.0],
+    }
+    .to_bytes()
+    .map_err(AppError::internal)?;
+    Ok(crate::xlsx_response(
+        &format!("目标与权重-{}.xlsx", period.code),
+        bytes,
+    ))
+}

@@ -170,6 +170,11 @@ pub async fn template(Path(kind): Path<String>) -> AppResult<Response> {
                 t("ZhangWei"),
             ],
         ),
+        ImportKind::Goals => (
+            "目标与权重导入模板.xlsx",
+            vec!["工号", "姓名", "指标编码", "目标值", "权重", "周期"],
+            vec![t("E10001"), t("张伟"), t("FOC"), t("35"), t("25%"), t("")],
+        ),
         ImportKind::OrgUnits => (
             "组织架构导入模板.xlsx",
             vec!["部门编码", "部门名称", "上级部门编码", "类型", "排序"],

@@ -411,3 +411,106 @@ async fn check_ins_update_progress_and_the_schedule_applies_rules() {
     assert_eq!(frozen.status, StatusCode::CONFLICT);
     assert_eq!(frozen.error_code(), "period_closed");
 }
+
+#[tokio::test]
+async fn targets_and_weights_import_all_or_nothing_and_round_trip() {
+    let (app, _) = app().await;
+    let hr = app.login("hrbp").await;
+    let weights = |no: &'static str| {
+        let db = app.db.clone();
+        async move {
+            let id = pulse_store::people::by_employee_no(&db, no)
+                .await
+                .unwrap()
+                .unwrap()
+                .id;
+            let p = pulse_store::goals::period_by_code(&db, "TQ")
+                .await
+                .unwrap()
+                .unwrap();
+            pulse_store::goals::person_goals(&db, id, p.id)
+                .await
+                .unwrap()
+                .iter()
+                .map(|g| (g.base_weight_bp, g.target.clone().unwrap_or_default()))
+                .collect::<Vec<_>>()
+        }
+    };
+    let before = weights("E1").await;
+    let bad = crate::support::xlsx(&[
+        &["工号", "姓名", "指标编码", "目标值", "权重"],
+        &["E1", "易销售", "FOC", "36", "30%"],
+        &["E1", "易销售", "KAP", "60", "40%"],
+        &["E1", "易销售", "SALES", "100", "29.99%"],
+        &["E2", "尔销售", "FOC", "35", "50%"],
+        &["E2", "尔销售", "KAP", "60", "50%"],
+        &["E9", "无此人", "FOC", "35", "100%"],
+        &["D1", "邓总监", "NOPE", "1", "100%"],
+    ]);
+    let r = hr.upload("/api/v1/imports/goals?dry_run=false", bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let report = r.json()["report"].clone();
+    let errors = report["errors"].as_array().unwrap();
+    let rows_with = |needle: &str| -> Vec<i64> {
+        errors
+            .iter()
+            .filter(|e| e["message"].as_str().unwrap().contains(needle))
+            .map(|e| e["row"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(rows_with("权重合计为 99.99%"), vec![2, 3, 4], "{report}");
+    assert_eq!(rows_with("缺少：销售额达成率"), vec![5, 6], "{report}");
+    assert_eq!(rows_with("不存在").len(), 2, "{report}");
+    assert_eq!(report["committed"], false);
+    assert_eq!(weights("E1").await, before, "nothing applied");
+
+    let good = crate::support::xlsx(&[
+        &["工号", "姓名", "指标编码", "目标值", "权重"],
+        &["E1", "易销售", "FOC", "36", "30%"],
+        &["E1", "易销售", "重点客户渗透率", "60", "40%"],
+        &["E1", "易销售", "SALES", "100", "30%"],
+        &["D1", "邓总监", "SALES", "120", "100%"],
+    ]);
+    let dry = hr
+        .upload("/api/v1/imports/goals", good.clone())
+        .await
+        .json()["report"]
+        .clone();
+    assert!(dry["errors"].as_array().unwrap().is_empty(), "{dry}");
+    assert_eq!(weights("E1").await, before, "a dry run writes nothing");
+    let done = hr.upload("/api/v1/imports/goals?dry_run=false", good).await;
+    assert_eq!(done.status, StatusCode::CREATED, "{}", done.text());
+    let done = done.json()["report"].clone();
+    assert_eq!(
+        (
+            done["counts"]["created"].clone(),
+            done["counts"]["updated"].clone()
+        ),
+        (serde_json::json!(1), serde_json::json!(1))
+    );
+    assert_eq!(
+        weights("E1").await,
+        vec![
+            (3000, "36".to_string()),
+            (4000, "60".to_string()),
+            (3000, "100".to_string())
+        ]
+    );
+    assert_eq!(weights("D1").await, vec![(10_000, "120".to_string())]);
+
+    // Export → import unchanged: everything counts as unchanged.
+    let export = hr.get("/export/goals.xlsx").await;
+    assert_eq!(export.status, StatusCode::OK);
+    let again = hr
+        .upload("/api/v1/imports/goals?dry_run=false", export.body.to_vec())
+        .await
+        .json()["report"]
+        .clone();
+    assert!(again["errors"].as_array().unwrap().is_empty(), "{again}");
+    assert_eq!(again["counts"]["updated"], 0, "{again}");
+    assert_eq!(
+        again["counts"]["unchanged"].as_i64().unwrap(),
+        5,
+        "E1, E2, E4, M1, D1"
+    );
+}

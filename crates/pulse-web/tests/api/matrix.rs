@@ -67,6 +67,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/people/{employee_no}", "EMDHCA"),
     ("POST", "/people/{employee_no}", "HA"),
     ("GET", "/export/people.xlsx", "MDHA"),
+    ("GET", "/export/goals.xlsx", "MDHA"),
     ("GET", "/import", "HA"),
     ("POST", "/import", "HA"),
     ("GET", "/import/batches/{id}", "HA"),
