@@ -4,6 +4,7 @@
 //! step by step.
 
 pub mod channels;
+pub mod crm;
 pub mod delivery;
 pub mod reminders;
 pub mod scheduler;

@@ -399,12 +399,13 @@ pub async fn account_by_login(
 }
 
 /// Scopes an API token may carry.
-pub const TOKEN_SCOPES: [&str; 5] = [
+pub const TOKEN_SCOPES: [&str; 6] = [
     "people:read",
     "org:read",
     "people:write",
     "goals:read",
     "metrics:write",
+    "crm:write",
 ];
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

@@ -25,6 +25,8 @@ pub enum ImportKind {
     OrgUnits,
     /// Targets and weights per person and KPI (G4).
     Goals,
+    /// The CRM's customer list (X3).
+    Customers,
 }
 
 impl ImportKind {
@@ -33,6 +35,7 @@ impl ImportKind {
             ImportKind::People => "people",
             ImportKind::OrgUnits => "org_units",
             ImportKind::Goals => "goals",
+            ImportKind::Customers => "customers",
         }
     }
 
@@ -41,6 +44,7 @@ impl ImportKind {
             "people" => Some(ImportKind::People),
             "org_units" | "org-units" | "units" => Some(ImportKind::OrgUnits),
             "goals" => Some(ImportKind::Goals),
+            "customers" => Some(ImportKind::Customers),
             _ => None,
         }
     }
@@ -50,6 +54,7 @@ impl ImportKind {
             ImportKind::People => PEOPLE_COLUMNS,
             ImportKind::OrgUnits => UNIT_COLUMNS,
             ImportKind::Goals => crate::goal_imports::GOAL_COLUMNS,
+            ImportKind::Customers => crate::customers::CUSTOMER_COLUMNS,
         }
     }
 }
@@ -216,6 +221,9 @@ pub async fn run(
                 }
                 ImportKind::OrgUnits => {
                     import_units(db, actor, &table, &map, dry_run, &mut report).await?
+                }
+                ImportKind::Customers => {
+                    crate::customers::import(db, &table, &map, dry_run, &mut report).await?
                 }
                 ImportKind::Goals => {
                     let today = chrono::Utc::now()

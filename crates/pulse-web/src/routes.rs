@@ -223,6 +223,48 @@ pub fn table() -> Vec<Route> {
         r("GET", "/inbox", Access::ANYONE, get(pages::inbox::page)),
         r("GET", "/goals", Access::ANYONE, get(pages::goals::board)),
         r(
+            "GET",
+            "/customers",
+            Access::ANYONE,
+            get(pages::customers::page),
+        ),
+        r(
+            "POST",
+            "/customers/sources/{name}/pull",
+            Access::roles(HR),
+            post(pages::customers::pull),
+        ),
+        r(
+            "GET",
+            "/api/v1/customers",
+            Access::ANYONE.with_token("goals:read"),
+            get(api::customers::list),
+        ),
+        r(
+            "POST",
+            "/api/v1/customers",
+            Access::roles(HR).with_token("crm:write"),
+            post(api::customers::push),
+        ),
+        r(
+            "GET",
+            "/api/v1/crm-sources",
+            Access::roles(HR),
+            get(api::customers::sources),
+        ),
+        r(
+            "PUT",
+            "/api/v1/crm-sources/{name}",
+            Access::roles(HR),
+            put(api::customers::save_source),
+        ),
+        r(
+            "POST",
+            "/api/v1/crm-sources/{name}/pull",
+            Access::roles(HR),
+            post(api::customers::pull),
+        ),
+        r(
             "POST",
             "/goals/adjustments",
             Access::ANYONE,

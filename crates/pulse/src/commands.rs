@@ -78,6 +78,7 @@ async fn serve(db: Db, cfg: &Config, demo: bool) -> anyhow::Result<()> {
             cfg.reminders.check_every_minutes * 60_000,
         ),
         pulse_jobs::weight_rules::job(cfg.rules_every_minutes * 60_000),
+        pulse_jobs::crm::job(cfg.crm_pull_every_minutes * 60_000),
     ];
     let scheduler = tokio::spawn(pulse_jobs::scheduler::run(
         db.clone(),

@@ -107,6 +107,8 @@ pub struct Config {
     pub reminders: Reminders,
     /// How often live weight rules are re-evaluated on a schedule (G5).
     pub rules_every_minutes: i64,
+    /// How often enabled CRM sources are pulled (X3).
+    pub crm_pull_every_minutes: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -137,6 +139,7 @@ impl Default for Config {
             public_url: String::new(),
             reminders: Reminders::default(),
             rules_every_minutes: 60,
+            crm_pull_every_minutes: 360,
         }
     }
 }
@@ -157,8 +160,8 @@ impl Config {
         if let Some(f) = cli.log_format {
             cfg.log_format = f;
         }
-        if cfg.rules_every_minutes < 1 {
-            anyhow::bail!("rules_every_minutes must be at least 1");
+        if cfg.rules_every_minutes < 1 || cfg.crm_pull_every_minutes < 1 {
+            anyhow::bail!("rules_every_minutes and crm_pull_every_minutes must be at least 1");
         }
         if cfg.reminders.check_every_minutes < 1 {
             anyhow::bail!("reminders.check_every_minutes must be at least 1");

@@ -3,6 +3,7 @@
 //! `{"error": {"code", "message"}}`, unknown fields are rejected.
 
 pub mod admin;
+pub mod customers;
 pub mod goals;
 pub mod imports;
 pub mod inbox;

@@ -170,6 +170,25 @@ pub async fn template(Path(kind): Path<String>) -> AppResult<Response> {
                 t("ZhangWei"),
             ],
         ),
+        ImportKind::Customers => (
+            "客户导入模板.xlsx",
+            vec![
+                "客户编码",
+                "客户名称",
+                "客户等级",
+                "大区",
+                "负责人工号",
+                "签约日期",
+            ],
+            vec![
+                t("CRM-000123"),
+                t("上海市第一人民医院"),
+                t("A"),
+                t("华东大区"),
+                t("E10001"),
+                Cell::Date(chrono::NaiveDate::from_ymd_opt(2026, 10, 15).unwrap_or_default()),
+            ],
+        ),
         ImportKind::Goals => (
             "目标与权重导入模板.xlsx",
             vec!["工号", "姓名", "指标编码", "目标值", "权重", "周期"],

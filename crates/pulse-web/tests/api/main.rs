@@ -4,6 +4,7 @@
 mod support;
 
 mod contract;
+mod customers;
 mod demo;
 mod goals;
 mod imports;
