@@ -165,6 +165,9 @@ pub fn check(refs: &Refs, c: &CustomerInput) -> Result<Checked, Vec<(&'static st
     }
 }
 
+/// name, tier, region, owner, signing date as stored.
+type StoredCustomer = (String, String, i64, Option<i64>, Option<NaiveDate>);
+
 /// Inserts or updates customers by external id. `source` says where they came
 /// from (`import`, `api`, or the CRM source's name).
 pub async fn upsert(
@@ -175,7 +178,7 @@ pub async fn upsert(
     let mut counts = UpsertCounts::default();
     let now = now_ms();
     for c in items {
-        let existing: Option<(String, String, i64, Option<i64>, Option<NaiveDate>)> = on_tx!(tx, conn => {
+        let existing: Option<StoredCustomer> = on_tx!(tx, conn => {
             sqlx::query_as("SELECT name, tier, region_unit_id, owner_id, signed_on FROM customers WHERE external_id = $1")
                 .bind(&c.external_id).fetch_optional(conn).await?
         });
