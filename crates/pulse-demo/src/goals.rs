@@ -317,6 +317,13 @@ pub async fn seed(
         .await?;
         metric.insert(*code, (id, *name));
     }
+    for family in [SALES, ENGINEER, AGENT] {
+        let lines: Vec<(String, i64, Option<String>)> = kpis(family)
+            .iter()
+            .map(|(code, w, target, _)| (code.to_string(), *w, Some(target.to_string())))
+            .collect();
+        goals::save_template(tx, family, &lines).await?;
+    }
     let units = pulse_store::org::ids_by_code(tx).await?;
     let people = pulse_store::people::ids_by_employee_no(tx).await?;
     let root = org

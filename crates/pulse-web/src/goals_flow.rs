@@ -396,3 +396,72 @@ pub async fn close_period(
         ..PeriodDto::from(&p)
     })
 }
+
+/// Parses template lines typed on the page: `指标编码 权重 [目标]` per line,
+/// e.g. `FOC 25% 35`.
+pub fn parse_template_lines(
+    text: &str,
+) -> Result<Vec<(String, i64, Option<String>)>, pulse_domain::Problem> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        if parts.is_empty() {
+            continue;
+        }
+        if parts.len() < 2 || parts.len() > 3 {
+            return Err(pulse_domain::Problem::new(
+                "invalid_template_line",
+                format!(
+                    "第 {} 行格式应为“指标编码 权重 [目标值]”，例如 FOC 25% 35",
+                    i + 1
+                ),
+                format!(
+                    "line {} must read 'metric weight [target]', e.g. FOC 25% 35",
+                    i + 1
+                ),
+            ));
+        }
+        let weight = pulse_domain::weights::parse_percent(parts[1])?;
+        out.push((
+            parts[0].to_string(),
+            weight,
+            parts.get(2).map(|t| t.to_string()),
+        ));
+    }
+    Ok(out)
+}
+
+pub async fn save_template(
+    state: &AppState,
+    job_family: &str,
+    lines: &[(String, i64, Option<String>)],
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    goals::save_template(&mut tx, job_family, lines).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Applies a job family's template to the running period; then the rules
+/// run so the new goals get their overrides at once.
+pub async fn apply_template(
+    state: &AppState,
+    caller: &pulse_store::accounts::Caller,
+    job_family: &str,
+) -> AppResult<usize> {
+    let period = period(state, None)
+        .await?
+        .ok_or_else(|| AppError::not_found("周期", "period"))?;
+    let mut tx = state.db.begin().await?;
+    let n = goals::apply_template(&mut tx, &actor(caller), period.id, job_family).await?;
+    tx.commit().await?;
+    weight_rules::evaluate(&state.db, period.id, None, &actor(caller)).await?;
+    Ok(n)
+}
+
+pub async fn save_metric(state: &AppState, m: &goals::MetricInput) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    goals::upsert_metric(&mut tx, m).await?;
+    tx.commit().await?;
+    Ok(())
+}

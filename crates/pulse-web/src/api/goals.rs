@@ -463,3 +463,171 @@ pub async fn close_period(
         goals_flow::close_period(&state, &caller, &code).await?,
     ))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricDto {
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    /// `higher` or `lower` is better.
+    pub direction: String,
+    /// `manual`, `events`, `import` or `crm`.
+    pub source: String,
+    pub formula: String,
+    pub description: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricList {
+    pub items: Vec<MetricDto>,
+}
+
+/// KPI definitions (G3).
+#[utoipa::path(get, path = "/api/v1/metrics", tag = "goals", responses((status = 200, body = MetricList)))]
+pub async fn metrics(State(state): State<AppState>, _me: Me) -> AppResult<Json<MetricList>> {
+    Ok(Json(MetricList {
+        items: goals::metrics(&state.db)
+            .await?
+            .into_iter()
+            .map(|m| MetricDto {
+                code: m.code,
+                name: m.name,
+                unit: m.unit,
+                direction: m.direction,
+                source: m.source,
+                formula: m.formula,
+                description: m.description,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MetricBody {
+    pub name: String,
+    #[serde(default)]
+    pub unit: String,
+    pub direction: String,
+    pub source: String,
+    #[serde(default)]
+    pub formula: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Create or change a KPI definition (HR).
+#[utoipa::path(put, path = "/api/v1/metrics/{code}", tag = "goals", request_body = MetricBody,
+    responses((status = 204), (status = 422, body = super::ErrorBody)))]
+pub async fn save_metric(
+    State(state): State<AppState>,
+    _me: Me,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<MetricBody>,
+) -> AppResult<StatusCode> {
+    goals_flow::save_metric(
+        &state,
+        &goals::MetricInput {
+            code,
+            name: b.name,
+            unit: b.unit,
+            direction: b.direction,
+            source: b.source,
+            formula: b.formula,
+            description: b.description,
+        },
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateLineBody {
+    pub metric_code: String,
+    pub weight_bp: i64,
+    pub target: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateBody {
+    pub lines: Vec<TemplateLineBody>,
+}
+
+/// Replace a job family's KPI template (HR); weights must sum to 10000.
+#[utoipa::path(put, path = "/api/v1/goal-templates/{job_family}", tag = "goals", request_body = TemplateBody,
+    responses((status = 204), (status = 422, body = super::ErrorBody)))]
+pub async fn save_template(
+    State(state): State<AppState>,
+    _me: Me,
+    Path(job_family): Path<String>,
+    ApiJson(b): ApiJson<TemplateBody>,
+) -> AppResult<StatusCode> {
+    let lines: Vec<(String, i64, Option<String>)> = b
+        .lines
+        .into_iter()
+        .map(|l| (l.metric_code, l.weight_bp, l.target))
+        .collect();
+    goals_flow::save_template(&state, &job_family, &lines).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Applied {
+    /// People who got the template's KPIs (people who had goals are left alone).
+    pub people: usize,
+}
+
+/// Give every person of the job family without KPIs this period the template's set (HR).
+#[utoipa::path(post, path = "/api/v1/goal-templates/{job_family}/apply", tag = "goals",
+    responses((status = 200, body = Applied), (status = 404, body = super::ErrorBody)))]
+pub async fn apply_template(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(job_family): Path<String>,
+) -> AppResult<Json<Applied>> {
+    Ok(Json(Applied {
+        people: goals_flow::apply_template(&state, &caller, &job_family).await?,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproverBody {
+    /// The approver's 工号, or null to fall back to the region director.
+    pub approver: Option<String>,
+}
+
+/// Who approves target adjustments for a unit's people (HR, G6).
+#[utoipa::path(put, path = "/api/v1/org-units/{code}/approver", tag = "goals", request_body = ApproverBody,
+    responses((status = 204), (status = 404, body = super::ErrorBody)))]
+pub async fn set_approver(
+    State(state): State<AppState>,
+    _me: Me,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<ApproverBody>,
+) -> AppResult<StatusCode> {
+    let unit = pulse_store::org::by_code(&state.db, code.trim())
+        .await?
+        .ok_or_else(|| AppError::not_found("部门", "org unit"))?;
+    let person = match b
+        .approver
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(no) => Some(
+            pulse_store::people::by_employee_no(&state.db, no)
+                .await?
+                .filter(|p| p.status == "active")
+                .ok_or_else(|| AppError::not_found("审批人", "approver"))?
+                .id,
+        ),
+    };
+    let mut tx = state.db.begin().await?;
+    adjustments::set_unit_approver(&mut tx, unit.id, person).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

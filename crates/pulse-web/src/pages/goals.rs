@@ -688,3 +688,142 @@ pub async fn export(State(state): State<AppState>, Me(caller): Me) -> AppResult<
         bytes,
     ))
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "goal_setup.html")]
+struct SetupPage {
+    tr: Tr,
+    nav: Nav,
+    metrics: Vec<goals::Metric>,
+    /// Job family → "FOC 25% 35" lines.
+    templates: Vec<(String, String)>,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+async fn render_setup(
+    state: &AppState,
+    ctx: PageCtx,
+    message: Option<String>,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let mut templates: Vec<(String, String)> = Vec::new();
+    for t in goals::templates(&state.db).await? {
+        let line = format!(
+            "{} {}{}",
+            t.metric_code,
+            percent(t.weight_bp),
+            t.target.map(|x| format!(" {x}")).unwrap_or_default()
+        );
+        match templates.last_mut() {
+            Some((family, lines)) if *family == t.job_family => {
+                lines.push('\n');
+                lines.push_str(&line);
+            }
+            _ => templates.push((t.job_family, line)),
+        }
+    }
+    Ok(SetupPage {
+        metrics: goals::metrics(&state.db).await?,
+        templates,
+        message,
+        error,
+        tr: ctx.tr,
+        nav: ctx.nav,
+    }
+    .into_response())
+}
+
+pub async fn setup(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "setup").await;
+    render_setup(&state, ctx, None, None).await
+}
+
+fn field(pairs: &[(String, String)], k: &str) -> String {
+    pairs
+        .iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+async fn setup_outcome(
+    state: &AppState,
+    ctx: PageCtx,
+    ok: String,
+    result: AppResult<()>,
+) -> AppResult<Response> {
+    let lang = ctx.lang();
+    match result {
+        Ok(()) => render_setup(state, ctx, Some(ok), None).await,
+        Err(e) if e.status.is_client_error() => {
+            let msg = e.message(lang).to_string();
+            render_setup(state, ctx, None, Some(msg)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn setup_metric(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    body: String,
+) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "setup").await;
+    let m = goals::MetricInput {
+        code: field(&pairs, "code"),
+        name: field(&pairs, "name"),
+        unit: field(&pairs, "unit"),
+        direction: field(&pairs, "direction"),
+        source: field(&pairs, "source"),
+        formula: field(&pairs, "formula"),
+        description: field(&pairs, "description"),
+    };
+    let ok = format!("{} {}", m.name, ctx.lang().pick("已保存", "saved"));
+    let result = goals_flow::save_metric(&state, &m).await;
+    setup_outcome(&state, ctx, ok, result).await
+}
+
+/// Saves a job family's template, and with `apply` gives it to everyone of
+/// the family who has no KPIs this period.
+pub async fn setup_template(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    body: String,
+) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "setup").await;
+    let lang = ctx.lang();
+    let family = field(&pairs, "job_family");
+    let apply = field(&pairs, "action") == "apply";
+    let result: AppResult<String> = async {
+        let lines =
+            goals_flow::parse_template_lines(&field(&pairs, "lines")).map_err(AppError::invalid)?;
+        goals_flow::save_template(&state, &family, &lines).await?;
+        if apply {
+            let n = goals_flow::apply_template(&state, &caller, &family).await?;
+            Ok(format!(
+                "{family}：{} {n} {}",
+                lang.pick("模板已保存并下发给", "template saved and given to"),
+                lang.pick("人", "people")
+            ))
+        } else {
+            Ok(format!(
+                "{family}：{}",
+                lang.pick("模板已保存", "template saved")
+            ))
+        }
+    }
+    .await;
+    match result {
+        Ok(msg) => setup_outcome(&state, ctx, msg, Ok(())).await,
+        Err(e) => setup_outcome(&state, ctx, String::new(), Err(e)).await,
+    }
+}

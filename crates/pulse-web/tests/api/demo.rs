@@ -241,7 +241,10 @@ async fn demo_goals_rules_and_adjustments() {
     };
     assert_eq!(state("华东大区"), "active");
     // The rate comes from the CRM list: 8 A-class signings this quarter on 44 before.
-    let hd_a = employee.get("/api/v1/customers?tier=A&region=HD").await.json();
+    let hd_a = employee
+        .get("/api/v1/customers?tier=A&region=HD")
+        .await
+        .json();
     assert_eq!(hd_a["total"], 52);
     assert_eq!(
         state("华南大区"),

@@ -514,3 +514,103 @@ async fn targets_and_weights_import_all_or_nothing_and_round_trip() {
         "E1, E2, E4, M1, D1"
     );
 }
+
+#[tokio::test]
+async fn templates_give_a_job_family_its_kpis_and_approvers_are_configurable() {
+    let (app, _) = app().await;
+    let hr = app.login("hrbp").await;
+    let bad = hr
+        .put_json(
+            "/api/v1/goal-templates/服务工程师",
+            &serde_json::json!({"lines": [{"metric_code": "FOC", "weight_bp": 6000}, {"metric_code": "KAP", "weight_bp": 3000}]}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.error_code(), "weights_not_100");
+    let metric = hr
+        .put_json("/api/v1/metrics/SVC", &serde_json::json!({"name": "服务时效达成率", "unit": "%", "direction": "higher", "source": "events"}))
+        .await;
+    assert_eq!(metric.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        hr.put_json(
+            "/api/v1/metrics/X",
+            &serde_json::json!({"name": "x", "direction": "sideways", "source": "manual"})
+        )
+        .await
+        .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // The page form: lines as typed, then "save and apply".
+    let page = hr
+        .post_form(
+            "/goals/setup/templates",
+            &[
+                ("job_family", "服务工程师"),
+                ("lines", "SVC 60% 92\nKAP 40%"),
+                ("action", "apply"),
+            ],
+            true,
+        )
+        .await;
+    assert!(
+        page.text().contains("模板已保存并下发给 1 人"),
+        "{}",
+        page.text()
+    );
+    let engineer = app.login("engineer").await;
+    let board = engineer.get("/api/v1/people/E3/goals").await.json();
+    let weights: Vec<i64> = board["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["weight_bp"].as_i64().unwrap())
+        .collect();
+    assert_eq!(weights, vec![6000, 4000]);
+    let again = hr
+        .post_json(
+            "/api/v1/goal-templates/服务工程师/apply",
+            &serde_json::json!({}),
+        )
+        .await
+        .json();
+    assert_eq!(again["people"], 0, "people with goals are left alone");
+    let typo = hr
+        .post_form(
+            "/goals/setup/templates",
+            &[("job_family", "x"), ("lines", "SVC sixty")],
+            true,
+        )
+        .await;
+    assert!(typo.text().contains("不是有效的权重"));
+
+    // A configured approver for 上海销售一组 takes over from the director.
+    let set = hr
+        .put_json(
+            "/api/v1/org-units/T1/approver",
+            &serde_json::json!({"approver": "M1"}),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::NO_CONTENT);
+    let e1 = app.login("employee").await;
+    let goal = e1.get("/api/v1/people/E1/goals").await.json()["items"][2]["id"]
+        .as_i64()
+        .unwrap();
+    let a = e1
+        .post_json(
+            "/api/v1/goal-adjustments",
+            &serde_json::json!({"goal_id": goal, "new_target": 105, "reason": "新医院"}),
+        )
+        .await
+        .json();
+    assert_eq!(a["approver_name"], "马主管");
+    assert_eq!(
+        hr.put_json(
+            "/api/v1/org-units/T1/approver",
+            &serde_json::json!({"approver": "NOBODY"})
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(hr.get("/goals/setup").await.text().contains("服务工程师"));
+}

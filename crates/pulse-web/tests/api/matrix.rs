@@ -26,6 +26,14 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/weight-rules", "EMDHCA"),
     ("POST", "/api/v1/goals/{id}/check-ins", "EMDHCA"),
     ("GET", "/api/v1/periods", "EMDHCA"),
+    ("GET", "/api/v1/metrics", "EMDHCA"),
+    ("PUT", "/api/v1/metrics/{code}", "HA"),
+    ("PUT", "/api/v1/goal-templates/{job_family}", "HA"),
+    ("POST", "/api/v1/goal-templates/{job_family}/apply", "HA"),
+    ("PUT", "/api/v1/org-units/{code}/approver", "HA"),
+    ("GET", "/goals/setup", "HA"),
+    ("POST", "/goals/setup/metrics", "HA"),
+    ("POST", "/goals/setup/templates", "HA"),
     ("POST", "/api/v1/periods/{code}/close", "HA"),
     ("POST", "/goals/{id}/check-in", "EMDHCA"),
     ("POST", "/goals/periods/{code}/close", "HA"),
@@ -145,6 +153,7 @@ fn concrete(path: &str) -> String {
         .replace("{action}", "done")
         .replace("{name}", "nope")
         .replace("{file}", "app.css")
+        .replace("{job_family}", "nope")
 }
 
 async fn call(c: &Client, method: &str, path: &str) -> crate::support::Res {
