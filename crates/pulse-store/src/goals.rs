@@ -844,3 +844,99 @@ pub async fn apply_template(
     }
     Ok(people.len())
 }
+
+/// Progress of a goal rolled up from its active children (G7): a weighted
+/// mean of the children's own roll-ups (by their weight, or equally when
+/// they carry none); a goal without children reports its own progress.
+/// Archived goals are left out.
+pub async fn rollup_progress(db: &Db, goal_id: i64) -> Result<i64, StoreError> {
+    // All active descendants in one query, then computed bottom-up.
+    let rows: Vec<(i64, Option<i64>, i64, i64)> = on_db!(db, pool => {
+        sqlx::query_as(
+            "WITH RECURSIVE sub(id, depth) AS (SELECT id, 0 FROM goals WHERE id = $1 \
+               UNION ALL SELECT g.id, sub.depth + 1 FROM goals g JOIN sub ON g.parent_id = sub.id WHERE g.state = 'active' AND sub.depth < 10) \
+             SELECT g.id, g.parent_id, g.progress_bp, g.weight_bp FROM goals g JOIN sub ON sub.id = g.id",
+        )
+        .bind(goal_id).fetch_all(pool).await?
+    });
+    fn of(id: i64, rows: &[(i64, Option<i64>, i64, i64)], depth: usize) -> i64 {
+        let own = rows.iter().find(|r| r.0 == id).map_or(0, |r| r.2);
+        let children: Vec<&(i64, Option<i64>, i64, i64)> = rows
+            .iter()
+            .filter(|r| r.1 == Some(id) && r.0 != id)
+            .collect();
+        if children.is_empty() || depth > 10 {
+            return own;
+        }
+        let weighted = children.iter().any(|c| c.3 > 0);
+        let (mut sum, mut total) = (0i128, 0i128);
+        for c in children {
+            let w = if weighted { i128::from(c.3) } else { 1 };
+            sum += w * i128::from(of(c.0, rows, depth + 1));
+            total += w;
+        }
+        if total == 0 {
+            own
+        } else {
+            (sum / total) as i64
+        }
+    }
+    Ok(of(goal_id, &rows, 0))
+}
+
+/// Archives a goal. A person's weighted goal gives its weight back to the
+/// others in proportion (largest remainder), so the sum stays exactly 100 %;
+/// rule overrides in force are kept.
+pub async fn archive(tx: &mut Tx, actor: &Actor, goal_id: i64) -> Result<(), StoreError> {
+    let g = goal_in(tx, goal_id)
+        .await?
+        .filter(|g| g.state == "active")
+        .ok_or_else(|| StoreError::NotFound(format!("goal {goal_id}")))?;
+    ensure_open(tx, g.period_id).await?;
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE goals SET state = 'archived', updated_at = $1 WHERE id = $2").bind(now_ms()).bind(goal_id).execute(conn).await?;
+    });
+    crate::audit::record(
+        tx,
+        actor,
+        "goal.archive",
+        "goal",
+        &goal_id.to_string(),
+        Some(&serde_json::json!({"state": "active", "weight_bp": g.weight_bp})),
+        Some(&serde_json::json!({"state": "archived"})),
+    )
+    .await?;
+    let Some(person) = g.person_id else {
+        return Ok(());
+    };
+    if g.kind != "kpi" && g.kind != "key_result" {
+        return Ok(());
+    }
+    let rest = weighted(person_goals_in(tx, person, g.period_id).await?);
+    if rest.is_empty() {
+        return Ok(());
+    }
+    let shares: Vec<i64> = rest.iter().map(|r| r.base_weight_bp).collect();
+    let base: Vec<(i64, i64)> = rest
+        .iter()
+        .map(|r| r.id)
+        .zip(weights::largest_remainder(weights::FULL, &shares))
+        .collect();
+    let overrides = crate::weight_rules::active_overrides(tx, person).await?;
+    let note = format!("目标“{}”归档，权重按比例分给其余指标", g.title);
+    set_base_weights(
+        tx,
+        actor,
+        person,
+        g.period_id,
+        &base,
+        &overrides,
+        &Cause {
+            kind: "manual",
+            rule_id: None,
+            note: &note,
+        },
+    )
+    .await?;
+    Ok(())
+}

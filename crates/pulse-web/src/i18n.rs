@@ -524,6 +524,12 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("setup.lower", "越低越好", "lower is better"),
     ("setup.new_metric", "新建或修改指标", "Add or change a KPI"),
     ("nav.setup", "目标配置", "Goal setup"),
+    ("goals.team_krs", "团队关键结果", "Team key results"),
+    (
+        "goals.rollup_hint",
+        "进度由下属指标按权重汇总，已归档的目标不计入。",
+        "Progress rolls up from the KPIs below by weight; archived goals are left out.",
+    ),
     ("notify.endpoint", "地址", "Endpoint"),
     ("notify.enabled", "启用", "Enabled"),
     ("notify.on", "已启用", "On"),

@@ -125,6 +125,12 @@ pub fn table() -> Vec<Route> {
             get(api::goals::metrics),
         ),
         r(
+            "POST",
+            "/api/v1/goals/{id}/archive",
+            Access::roles(HR),
+            post(api::goals::archive),
+        ),
+        r(
             "PUT",
             "/api/v1/metrics/{code}",
             Access::roles(HR),

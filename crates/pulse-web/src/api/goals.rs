@@ -631,3 +631,22 @@ pub async fn set_approver(
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Archive a goal (HR); a person's weighted goal gives its weight back to
+/// the person's other KPIs in proportion, so the sum stays 100 %.
+#[utoipa::path(post, path = "/api/v1/goals/{id}/archive", tag = "goals",
+    responses((status = 204), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
+pub async fn archive(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    let actor = pulse_store::Actor {
+        account_id: Some(caller.account_id),
+        label: caller.name.clone(),
+    };
+    let mut tx = state.db.begin().await?;
+    goals::archive(&mut tx, &actor, id).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

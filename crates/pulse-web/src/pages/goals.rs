@@ -362,6 +362,8 @@ struct TeamPage {
     nav: Nav,
     period: String,
     members: Vec<MemberRow>,
+    /// The team's own goals (key results) with progress rolled up from the KPIs under them.
+    unit_goals: Vec<(String, String)>,
     rules: Vec<RuleDto>,
     response: Vec<(String, i64, f64)>,
     is_director: bool,
@@ -377,6 +379,13 @@ pub async fn team(
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
     let period = goals_flow::period(&state, None).await?;
     let reports = people::reports(&state.db, caller.person_id).await?;
+    let mut unit_goals = Vec::new();
+    if let (Some(p), Some(me)) = (&period, people::by_id(&state.db, caller.person_id).await?) {
+        for g in goals::unit_goals(&state.db, me.org_unit_id, p.id).await? {
+            let progress = goals::rollup_progress(&state.db, g.id).await?;
+            unit_goals.push((g.title, percent(progress)));
+        }
+    }
     let mut members = Vec::new();
     if let Some(p) = &period {
         for r in reports {
@@ -434,6 +443,7 @@ pub async fn team(
     Ok(TeamPage {
         period: period.map(|p| p.name).unwrap_or_default(),
         members,
+        unit_goals,
         rules,
         response,
         is_director,

@@ -614,3 +614,86 @@ async fn templates_give_a_job_family_its_kpis_and_approvers_are_configurable() {
     );
     assert!(hr.get("/goals/setup").await.text().contains("服务工程师"));
 }
+
+#[tokio::test]
+async fn archiving_gives_the_weight_back_and_progress_rolls_up() {
+    let (app, _) = app().await;
+    let e1 = app.login("employee").await;
+    let items = e1.get("/api/v1/people/E1/goals").await.json()["items"].clone();
+    let (foc, kap) = (
+        items[0]["id"].as_i64().unwrap(),
+        items[1]["id"].as_i64().unwrap(),
+    );
+    e1.post_json(
+        &format!("/api/v1/goals/{foc}/check-ins"),
+        &serde_json::json!({"actual": 35}),
+    )
+    .await;
+    e1.post_json(
+        &format!("/api/v1/goals/{kap}/check-ins"),
+        &serde_json::json!({"actual": 30}),
+    )
+    .await;
+    let manager = app.login("manager").await;
+    let team = manager.get("/goals/team").await.text();
+    assert!(
+        team.contains("上海销售一组：首单转化提升"),
+        "the team's KR is listed"
+    );
+
+    let kr = items[0]["parent_id"].as_i64().unwrap();
+    let rolled = pulse_store::goals::rollup_progress(&app.db, kr)
+        .await
+        .unwrap();
+    // Under the KR: E1, E2, E4 and M1's three KPIs each (the test org links
+    // them all there); only E1's FOC (100 %, w 2500) and KAP (50 %, w 4500) have progress.
+    let expected = (2500 * 10_000 + 4500 * 5_000) / ((2500 + 4500 + 3000) * 4);
+    assert_eq!(rolled, expected);
+
+    let hr = app.login("hrbp").await;
+    assert_eq!(
+        e1.post_json(
+            &format!("/api/v1/goals/{kap}/archive"),
+            &serde_json::json!({})
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = hr
+        .post_json(
+            &format!("/api/v1/goals/{kap}/archive"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    let after = e1.get("/api/v1/people/E1/goals").await.json();
+    let weights: Vec<i64> = after["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["weight_bp"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        weights,
+        vec![4545, 5455],
+        "2500:3000 of 10000, largest remainder"
+    );
+    assert_eq!(after["weight_total_bp"], 10_000);
+    assert_eq!(
+        hr.post_json(
+            &format!("/api/v1/goals/{kap}/archive"),
+            &serde_json::json!({})
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        pulse_store::goals::rollup_progress(&app.db, kr)
+            .await
+            .unwrap(),
+        4545 * 10_000 / 40_000,
+        "the archived KPI no longer counts; FOC now weighs 45.45 %"
+    );
+}

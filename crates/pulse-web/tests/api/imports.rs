@@ -209,7 +209,7 @@ async fn file_level_problems() {
         let msg = r.json()["error"]["message"].as_str().unwrap().to_string();
         assert!(msg.contains(expect), "{expect} not in {msg}");
     }
-    let unknown_kind = hr.upload("/api/v1/imports/goals", xlsx(&[HEADER])).await;
+    let unknown_kind = hr.upload("/api/v1/imports/nope", xlsx(&[HEADER])).await;
     assert_eq!(unknown_kind.status, StatusCode::NOT_FOUND);
 }
 

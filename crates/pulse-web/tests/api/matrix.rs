@@ -27,6 +27,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/goals/{id}/check-ins", "EMDHCA"),
     ("GET", "/api/v1/periods", "EMDHCA"),
     ("GET", "/api/v1/metrics", "EMDHCA"),
+    ("POST", "/api/v1/goals/{id}/archive", "HA"),
     ("PUT", "/api/v1/metrics/{code}", "HA"),
     ("PUT", "/api/v1/goal-templates/{job_family}", "HA"),
     ("POST", "/api/v1/goal-templates/{job_family}/apply", "HA"),
