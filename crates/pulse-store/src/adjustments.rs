@@ -113,7 +113,8 @@ pub async fn set_unit_approver(
 
 /// Files a request for the requester's own goal. Refused (and nothing
 /// written) when the goal is not theirs, the period is closed, the reason is
-/// empty, the change exceeds 10 %, or a request for the goal is pending.
+/// empty or the change exceeds 10 %. A pending request for the same goal is
+/// withdrawn in favour of the new one.
 pub async fn request(
     db: &Db,
     actor: &Actor,
@@ -158,14 +159,17 @@ pub async fn request(
     let pending: Option<(i64,)> = on_tx!(&mut tx, conn => {
         sqlx::query_as("SELECT id FROM goal_adjustments WHERE goal_id = $1 AND state = 'pending'").bind(goal_id).fetch_optional(conn).await?
     });
-    if pending.is_some() {
-        return Err(StoreError::Conflict(Problem::new(
-            "adjustment_pending",
-            "这个目标已有一条待审批的微调申请",
-            "this goal already has a pending adjustment request",
-        )));
-    }
     let now = now_ms();
+    // A new request for the same goal replaces the pending one (the employee
+    // revised it): the old one is withdrawn and its approval to-do dismissed,
+    // so the approver only ever sees the latest.
+    if let Some((old,)) = pending {
+        on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE goal_adjustments SET state = 'withdrawn', decided_at = $1, comment = '已被新的申请替代' WHERE id = $2")
+                .bind(now).bind(old).execute(conn).await?;
+        });
+        inbox::close_by_source(&mut tx, &format!("adjustment:{old}"), TodoState::Dismissed).await?;
+    }
     let (id,): (i64,) = on_tx!(&mut tx, conn => {
         sqlx::query_as(
             "INSERT INTO goal_adjustments (goal_id, requester_id, approver_id, old_target, new_target, reason, state, created_at) \
@@ -334,7 +338,8 @@ pub struct ResponseTime {
 pub async fn response_times(db: &Db) -> Result<Vec<ResponseTime>, StoreError> {
     let rows: Vec<(i64, i64, i64)> = on_db!(db, pool => {
         sqlx::query_as(
-            "SELECT p.org_unit_id, a.created_at, a.decided_at FROM goal_adjustments a JOIN people p ON p.id = a.requester_id WHERE a.decided_at IS NOT NULL",
+            "SELECT p.org_unit_id, a.created_at, a.decided_at FROM goal_adjustments a JOIN people p ON p.id = a.requester_id \
+             WHERE a.decided_at IS NOT NULL AND a.state IN ('approved', 'rejected')",
         )
         .fetch_all(pool).await?
     });

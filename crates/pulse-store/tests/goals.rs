@@ -474,8 +474,30 @@ async fn adjustment_requests_are_exact_routed_and_take_effect_on_approval() {
         (a.old_target.as_str(), a.new_target.as_str()),
         ("0.35", "0.385")
     );
-    let code = refuse(adjustments::request(&w.db, &actor, w.e1, foc, "0.36", "再调", "").await);
-    assert_eq!(code, "adjustment_pending");
+    // A revised request replaces the pending one; the approver sees only the latest.
+    let revised = adjustments::request(&w.db, &actor, w.e1, foc, "0.36", "再调", "")
+        .await
+        .unwrap();
+    assert_eq!(
+        adjustments::get(&w.db, a.id).await.unwrap().unwrap().state,
+        "withdrawn"
+    );
+    let (todos, _) = inbox::list(&w.db, w.d1, Some(inbox::TodoState::Open), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(todos.len(), 1);
+    assert_eq!(todos[0].link, format!("/goals/adjustments/{}", revised.id));
+    let a = adjustments::request(
+        &w.db,
+        &actor,
+        w.e1,
+        foc,
+        "0.385",
+        "瑞金医院招标政策调整，首单周期拉长",
+        "",
+    )
+    .await
+    .unwrap();
     let (todos, _) = inbox::list(&w.db, w.d1, Some(inbox::TodoState::Open), 10, 0)
         .await
         .unwrap();

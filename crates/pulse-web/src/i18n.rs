@@ -416,6 +416,11 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("goals.state.approved", "已批准", "Approved"),
     ("goals.state.pending", "待审批", "Pending"),
     ("goals.state.rejected", "已驳回", "Rejected"),
+    (
+        "goals.state.withdrawn",
+        "已撤回（被新申请替代）",
+        "Withdrawn (replaced)",
+    ),
     ("goals.submit", "提交申请", "Send request"),
     ("goals.supports", "支撑：", "Supports:"),
     ("goals.target", "目标", "Target"),

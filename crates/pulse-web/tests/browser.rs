@@ -376,7 +376,7 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         .find(By::Css("li.goal:nth-of-type(3)"))
         .await
         .expect("third card");
-    card.find(By::Tag("summary"))
+    card.find(By::Css("details:last-of-type > summary"))
         .await
         .expect("summary")
         .click()
@@ -394,7 +394,7 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         .send_keys("新增两家三甲医院")
         .await
         .expect("type");
-    card.find(By::Css("button[type=submit]"))
+    card.find(By::Css("details:last-of-type button[type=submit]"))
         .await
         .expect("submit")
         .click()
@@ -405,7 +405,7 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         .find(By::Css("li.goal:nth-of-type(3)"))
         .await
         .expect("third card");
-    card.find(By::Tag("summary"))
+    card.find(By::Css("details:last-of-type > summary"))
         .await
         .expect("summary")
         .click()
@@ -423,7 +423,7 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         .send_keys("新增两家三甲医院")
         .await
         .expect("type");
-    card.find(By::Css("button[type=submit]"))
+    card.find(By::Css("details:last-of-type button[type=submit]"))
         .await
         .expect("submit")
         .click()

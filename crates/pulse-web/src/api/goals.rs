@@ -24,7 +24,7 @@ pub struct Adjustment {
     pub old_target: String,
     pub new_target: String,
     pub reason: String,
-    /// `pending`, `approved` or `rejected`.
+    /// `pending`, `approved`, `rejected` or `withdrawn` (replaced by a newer request).
     pub state: String,
     pub comment: String,
     pub created_at: i64,
@@ -38,6 +38,7 @@ impl From<adjustments::Adjustment> for Adjustment {
         Adjustment {
             response_hours: a
                 .decided_at
+                .filter(|_| a.state == "approved" || a.state == "rejected")
                 .map(|d| ((d - a.created_at) as f64 / 360_000.0).round() / 10.0),
             id: a.id,
             goal_id: a.goal_id,
