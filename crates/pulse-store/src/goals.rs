@@ -940,3 +940,17 @@ pub async fn archive(tx: &mut Tx, actor: &Actor, goal_id: i64) -> Result<(), Sto
     .await?;
     Ok(())
 }
+
+/// Company goals (of the period's year too) and objectives a new objective or
+/// key result can hang under: (id, "TOP1 … " / "objective title").
+pub async fn tree_parents(db: &Db, period_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(on_db!(db, pool => {
+        sqlx::query_as::<_, (i64, String)>(
+            "SELECT g.id, g.title FROM goals g JOIN periods p ON p.id = g.period_id JOIN periods cur ON cur.id = $1 \
+             WHERE g.state = 'active' AND ((g.kind = 'company' AND p.starts_on <= cur.ends_on AND p.ends_on >= cur.starts_on) \
+               OR (g.kind = 'objective' AND g.period_id = $1)) \
+             ORDER BY CASE WHEN g.kind = 'company' THEN 0 ELSE 1 END, g.sort_order, g.id",
+        )
+        .bind(period_id).fetch_all(pool).await?
+    }))
+}

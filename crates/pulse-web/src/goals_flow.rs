@@ -465,3 +465,63 @@ pub async fn save_metric(state: &AppState, m: &goals::MetricInput) -> AppResult<
     tx.commit().await?;
     Ok(())
 }
+
+/// Creates a unit-level goal in the running period (G1/G2): a company TOP
+/// goal, an objective or a key result, linked to its parent.
+pub async fn create_unit_goal(
+    state: &AppState,
+    kind: &str,
+    title: &str,
+    unit_code: &str,
+    parent_id: Option<i64>,
+) -> AppResult<i64> {
+    if !["company", "objective", "key_result"].contains(&kind) {
+        return Err(AppError::invalid(pulse_domain::Problem::new(
+            "invalid_goal_kind",
+            "部门目标的类型必须是 company、objective 或 key_result（个人指标用岗位模板或导入）",
+            "a unit goal is company, objective or key_result (personal KPIs come from templates or imports)",
+        )));
+    }
+    let unit = pulse_store::org::by_code(&state.db, unit_code.trim())
+        .await?
+        .ok_or_else(|| AppError::not_found("部门", "org unit"))?;
+    let period = period(state, None)
+        .await?
+        .ok_or_else(|| AppError::not_found("周期", "period"))?;
+    if let Some(pid) = parent_id {
+        let parent = goals::goal(&state.db, pid)
+            .await?
+            .ok_or_else(|| AppError::not_found("上级目标", "parent goal"))?;
+        let allowed = match kind {
+            "objective" => parent.kind == "company" || parent.kind == "objective",
+            "key_result" => parent.kind == "objective" || parent.kind == "company",
+            _ => false,
+        };
+        if !allowed {
+            return Err(AppError::invalid(pulse_domain::Problem::new(
+                "invalid_parent",
+                "上级目标的层级不对：目标挂在公司目标下，关键结果挂在目标下",
+                "wrong parent level: objectives go under company goals, key results under objectives",
+            )));
+        }
+    }
+    let mut tx = state.db.begin().await?;
+    let id = goals::create_goal(
+        &mut tx,
+        &goals::NewGoal {
+            period_id: period.id,
+            kind: kind.into(),
+            title: title.into(),
+            org_unit_id: Some(unit.id),
+            person_id: None,
+            parent_id,
+            metric_id: None,
+            target: None,
+            base_weight_bp: 0,
+            sort_order: 0,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}

@@ -168,6 +168,18 @@ pub fn table() -> Vec<Route> {
         ),
         r(
             "POST",
+            "/goals/setup/goals",
+            Access::roles(HR),
+            post(pages::goals::setup_goal),
+        ),
+        r(
+            "POST",
+            "/api/v1/goals",
+            Access::roles(HR),
+            post(api::goals::create_unit_goal),
+        ),
+        r(
+            "POST",
             "/goals/setup/templates",
             Access::roles(HR),
             post(pages::goals::setup_template),

@@ -651,3 +651,31 @@ pub async fn archive(
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitGoalBody {
+    /// `company`, `objective` or `key_result`.
+    pub kind: String,
+    pub title: String,
+    /// The owning org unit's code.
+    pub unit: String,
+    pub parent_id: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// Add a company goal, objective or key result to the running period's tree (HR).
+#[utoipa::path(post, path = "/api/v1/goals", tag = "goals", request_body = UnitGoalBody,
+    responses((status = 201, body = Created), (status = 404, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn create_unit_goal(
+    State(state): State<AppState>,
+    _me: Me,
+    ApiJson(b): ApiJson<UnitGoalBody>,
+) -> AppResult<(StatusCode, Json<Created>)> {
+    let id = goals_flow::create_unit_goal(&state, &b.kind, &b.title, &b.unit, b.parent_id).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}

@@ -707,6 +707,8 @@ struct SetupPage {
     metrics: Vec<goals::Metric>,
     /// Job family → "FOC 25% 35" lines.
     templates: Vec<(String, String)>,
+    /// Company goals and objectives of the running period: (id, label) for the parent picker.
+    parents: Vec<(i64, String)>,
     message: Option<String>,
     error: Option<String>,
 }
@@ -733,7 +735,12 @@ async fn render_setup(
             _ => templates.push((t.job_family, line)),
         }
     }
+    let mut parents = Vec::new();
+    if let Some(p) = goals_flow::period(state, None).await? {
+        parents = goals::tree_parents(&state.db, p.id).await?;
+    }
     Ok(SetupPage {
+        parents,
         metrics: goals::metrics(&state.db).await?,
         templates,
         message,
@@ -836,4 +843,31 @@ pub async fn setup_template(
         Ok(msg) => setup_outcome(&state, ctx, msg, Ok(())).await,
         Err(e) => setup_outcome(&state, ctx, String::new(), Err(e)).await,
     }
+}
+
+/// The goal-tree form on the setup page.
+pub async fn setup_goal(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    body: String,
+) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "setup").await;
+    let parent = field(&pairs, "parent_id").parse::<i64>().ok();
+    let title = field(&pairs, "title");
+    let result = goals_flow::create_unit_goal(
+        &state,
+        &field(&pairs, "kind"),
+        &title,
+        &field(&pairs, "unit"),
+        parent,
+    )
+    .await
+    .map(|_| ());
+    let ok = format!(
+        "{title} {}",
+        ctx.lang().pick("已加入目标树", "added to the goal tree")
+    );
+    setup_outcome(&state, ctx, ok, result).await
 }

@@ -697,3 +697,66 @@ async fn archiving_gives_the_weight_back_and_progress_rolls_up() {
         "the archived KPI no longer counts; FOC now weighs 45.45 %"
     );
 }
+
+#[tokio::test]
+async fn hr_grows_the_goal_tree_with_the_right_levels() {
+    let (app, _) = app().await;
+    let hr = app.login("hrbp").await;
+    let e1 = app.login("employee").await;
+    let chain = e1.get("/api/v1/people/E1/goals").await.json()["items"][0]["chain"].clone();
+    let (kr, top) = (
+        chain[0]["id"].as_i64().unwrap(),
+        chain[2]["id"].as_i64().unwrap(),
+    );
+    let objective = hr
+        .post_json("/api/v1/goals", &serde_json::json!({"kind": "objective", "title": "华南大区：新客户开拓", "unit": "R2", "parent_id": top}))
+        .await;
+    assert_eq!(
+        objective.status,
+        StatusCode::CREATED,
+        "{}",
+        objective.text()
+    );
+    let objective = objective.json()["id"].as_i64().unwrap();
+    let wrong = hr
+        .post_json("/api/v1/goals", &serde_json::json!({"kind": "key_result", "title": "挂错层级", "unit": "T3", "parent_id": kr}))
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wrong.error_code(), "invalid_parent");
+    assert_eq!(
+        hr.post_json(
+            "/api/v1/goals",
+            &serde_json::json!({"kind": "kpi", "title": "x", "unit": "T3"})
+        )
+        .await
+        .error_code(),
+        "invalid_goal_kind"
+    );
+    assert_eq!(
+        hr.post_json(
+            "/api/v1/goals",
+            &serde_json::json!({"kind": "objective", "title": "x", "unit": "NOPE"})
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let page = hr
+        .post_form(
+            "/goals/setup/goals",
+            &[
+                ("kind", "key_result"),
+                ("unit", "T3"),
+                ("title", "广州销售一组：首单转化提升"),
+                ("parent_id", &objective.to_string()),
+            ],
+            true,
+        )
+        .await
+        .text();
+    assert!(page.contains("已加入目标树"), "{page}");
+    assert!(
+        page.contains("华南大区：新客户开拓"),
+        "the new objective is offered as a parent"
+    );
+}

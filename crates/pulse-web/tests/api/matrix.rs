@@ -34,6 +34,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("PUT", "/api/v1/org-units/{code}/approver", "HA"),
     ("GET", "/goals/setup", "HA"),
     ("POST", "/goals/setup/metrics", "HA"),
+    ("POST", "/goals/setup/goals", "HA"),
+    ("POST", "/api/v1/goals", "HA"),
     ("POST", "/goals/setup/templates", "HA"),
     ("POST", "/api/v1/periods/{code}/close", "HA"),
     ("POST", "/goals/{id}/check-in", "EMDHCA"),
