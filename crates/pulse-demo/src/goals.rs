@@ -526,7 +526,7 @@ pub async fn seed(
         },
         RuleInput {
             name: "新客户冲刺（旧版）".into(),
-            condition: "a_class_new_signings >= 10.0".into(),
+            condition: "a_class_new_signings >= 7.0".into(),
             metric_code: "FOC".into(),
             weight_bp: 3000,
             scope_unit_code: None,

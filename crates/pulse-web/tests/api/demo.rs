@@ -252,6 +252,20 @@ async fn demo_goals_rules_and_adjustments() {
         "exactly 15 % is not more than 15 %"
     );
     assert!(seed_rule["active_regions"].as_i64().unwrap() >= 2);
+    // The older, lower-priority rule on the same KPI also holds in 华东: the page shows the conflict.
+    let old_rule = rules["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["metric_code"] == "FOC" && r["weight_bp"] == 3000)
+        .unwrap();
+    let hd_old = old_rule["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "华东大区")
+        .unwrap();
+    assert_eq!(hd_old["state"], "overridden");
 
     // G6: 10.01 % and an empty reason are refused; the demo already has a
     // pending FOC request from this employee, so use SALES (target 100).
