@@ -152,9 +152,7 @@ pub async fn build(db: &Db, seed: u64, progress: &dyn Progress) -> anyhow::Resul
     .await?;
     inbox::seed_preferences(&mut tx, &plan).await?;
     progress.start("目标与权重 goals", 1);
-    let today = chrono::Utc::now()
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-        .date_naive();
+    let today = pulse_store::today();
     let built = goals::seed(&mut tx, &plan, seed, today).await?;
     progress.advance(1);
     progress.finish();

@@ -5,16 +5,9 @@
 
 use pulse_store::{Actor, goals, weight_rules};
 
-/// Today in China time, the calendar periods are drawn in.
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-        .date_naive()
-}
-
 pub fn job(interval_ms: i64) -> crate::scheduler::Job {
     crate::scheduler::Job::new("weight_rules", interval_ms, |db, _now| async move {
-        let Some(period) = goals::period_at(&db, today()).await? else {
+        let Some(period) = goals::period_at(&db, pulse_store::today()).await? else {
             return Ok("没有进行中的周期".to_string());
         };
         if period.state != "open" {

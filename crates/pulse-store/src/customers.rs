@@ -456,13 +456,6 @@ pub const CUSTOMER_COLUMNS: pulse_sheets::Columns = pulse_sheets::Columns(&[
     },
 ]);
 
-/// Today in China time.
-pub fn today() -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-        .date_naive()
-}
-
 /// Applies checked customers: upsert, refresh the running period's region
 /// inputs, commit, then re-evaluate the weight rules on the new inputs.
 pub async fn apply(
@@ -473,7 +466,7 @@ pub async fn apply(
 ) -> Result<UpsertCounts, StoreError> {
     let mut tx = db.begin().await?;
     let counts = upsert(&mut tx, items, source).await?;
-    let period = crate::goals::period_at(db, today())
+    let period = crate::goals::period_at(db, crate::today())
         .await?
         .filter(|p| p.state == "open");
     if let Some(p) = &period {

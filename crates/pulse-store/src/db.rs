@@ -62,6 +62,14 @@ pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// Today's date in China Standard Time (UTC+8), the calendar periods,
+/// quiet hours and signing dates are read in.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset"))
+        .date_naive()
+}
+
 impl Db {
     /// Opens the database named by `url` (`postgres://…`, or `sqlite:…`), or
     /// the embedded SQLite file `pulse.sqlite` in `data_dir` when `url` is None.

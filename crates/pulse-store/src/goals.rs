@@ -678,7 +678,8 @@ pub async fn create_kpi_set(
         ));
     }
     let now = now_ms();
-    let placeholders = |rows: usize, cols: usize| -> String {
+    // `($1, …, $n), (…)`: the numbered value slots of a multi-row INSERT.
+    let value_slots = |rows: usize, cols: usize| -> String {
         (0..rows)
             .map(|r| {
                 let p: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
@@ -690,7 +691,7 @@ pub async fn create_kpi_set(
     let sql = format!(
         "INSERT INTO goals (period_id, kind, title, person_id, parent_id, metric_id, target, actual, progress_bp, \
          base_weight_bp, weight_bp, sort_order, created_at, updated_at) VALUES {} RETURNING id",
-        placeholders(items.len(), 14)
+        value_slots(items.len(), 14)
     );
     let ids: Vec<(i64,)> = on_tx!(tx, conn => {
         let mut q = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql.clone()));
@@ -704,7 +705,7 @@ pub async fn create_kpi_set(
     let ids: Vec<i64> = ids.into_iter().map(|r| r.0).collect();
     let sql = format!(
         "INSERT INTO weight_changes (goal_id, person_id, period_id, before_bp, after_bp, cause, rule_id, note, actor, at) VALUES {}",
-        placeholders(ids.len(), 10)
+        value_slots(ids.len(), 10)
     );
     on_tx!(tx, conn => {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));

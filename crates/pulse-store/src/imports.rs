@@ -226,10 +226,9 @@ pub async fn run(
                     crate::customers::import(db, &table, &map, dry_run, &mut report).await?
                 }
                 ImportKind::Goals => {
-                    let today = chrono::Utc::now()
-                        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-                        .date_naive();
-                    let period = crate::goals::period_at(db, today).await?.map(|p| p.id);
+                    let period = crate::goals::period_at(db, crate::today())
+                        .await?
+                        .map(|p| p.id);
                     crate::goal_imports::import_goals(
                         db,
                         actor,

@@ -27,7 +27,7 @@ pub mod reminders;
 pub mod testing;
 pub mod weight_rules;
 
-pub use db::{Db, Engine, Tx, now_ms};
+pub use db::{Db, Engine, Tx, now_ms, today};
 pub use error::StoreError;
 
 /// Who performs a change, as recorded in the audit trail.

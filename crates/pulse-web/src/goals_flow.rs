@@ -5,7 +5,7 @@
 use pulse_domain::rules::Condition;
 use pulse_store::goals::{self, Goal, Period};
 use pulse_store::weight_rules::{self, RuleInput};
-use pulse_store::{Actor, adjustments, people};
+use pulse_store::{adjustments, people};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -111,12 +111,7 @@ pub async fn period(state: &AppState, code: Option<&str>) -> AppResult<Option<Pe
                 .await?
                 .ok_or_else(|| AppError::not_found("周期", "period"))?,
         )),
-        None => {
-            let today = chrono::Utc::now()
-                .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-                .date_naive();
-            Ok(goals::period_at(&state.db, today).await?)
-        }
+        None => Ok(goals::period_at(&state.db, pulse_store::today()).await?),
     }
 }
 
@@ -154,13 +149,6 @@ pub async fn board(
     })
 }
 
-fn actor(caller: &pulse_store::accounts::Caller) -> Actor {
-    Actor {
-        account_id: Some(caller.account_id),
-        label: caller.name.clone(),
-    }
-}
-
 pub async fn request_adjustment(
     state: &AppState,
     caller: &pulse_store::accounts::Caller,
@@ -170,7 +158,7 @@ pub async fn request_adjustment(
 ) -> AppResult<adjustments::Adjustment> {
     Ok(adjustments::request(
         &state.db,
-        &actor(caller),
+        &state.actor(caller),
         caller.person_id,
         goal_id,
         new_target,
@@ -189,7 +177,7 @@ pub async fn decide_adjustment(
 ) -> AppResult<adjustments::Adjustment> {
     Ok(adjustments::decide(
         &state.db,
-        &actor(caller),
+        &state.actor(caller),
         caller.person_id,
         id,
         approve,
@@ -370,7 +358,7 @@ pub async fn check_in(
         )));
     }
     let mut tx = state.db.begin().await?;
-    goals::check_in(&mut tx, &actor(caller), &goal, actual, note).await?;
+    goals::check_in(&mut tx, &state.actor(caller), &goal, actual, note).await?;
     tx.commit().await?;
     let goal = goals::goal(&state.db, goal_id)
         .await?
@@ -389,7 +377,7 @@ pub async fn close_period(
         .await?
         .ok_or_else(|| AppError::not_found("周期", "period"))?;
     let mut tx = state.db.begin().await?;
-    goals::close_period(&mut tx, &actor(caller), p.id).await?;
+    goals::close_period(&mut tx, &state.actor(caller), p.id).await?;
     tx.commit().await?;
     Ok(PeriodDto {
         state: "closed".into(),
@@ -453,9 +441,9 @@ pub async fn apply_template(
         .await?
         .ok_or_else(|| AppError::not_found("周期", "period"))?;
     let mut tx = state.db.begin().await?;
-    let n = goals::apply_template(&mut tx, &actor(caller), period.id, job_family).await?;
+    let n = goals::apply_template(&mut tx, &state.actor(caller), period.id, job_family).await?;
     tx.commit().await?;
-    weight_rules::evaluate(&state.db, period.id, None, &actor(caller)).await?;
+    weight_rules::evaluate(&state.db, period.id, None, &state.actor(caller)).await?;
     Ok(n)
 }
 
@@ -523,5 +511,22 @@ pub async fn create_unit_goal(
     )
     .await?;
     tx.commit().await?;
+    Ok(id)
+}
+
+/// Saves a checked rule and applies it at once to the running period.
+pub async fn save_rule(
+    state: &AppState,
+    caller: &pulse_store::accounts::Caller,
+    id: Option<i64>,
+    rule: &RuleInput,
+) -> AppResult<i64> {
+    let actor = state.actor(caller);
+    let mut tx = state.db.begin().await?;
+    let id = weight_rules::save_rule(&mut tx, &actor, id, rule).await?;
+    tx.commit().await?;
+    if let Some(p) = period(state, None).await? {
+        weight_rules::evaluate(&state.db, p.id, None, &actor).await?;
+    }
     Ok(id)
 }

@@ -2,8 +2,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use pulse_store::adjustments;
+use pulse_store::goals;
 use pulse_store::weight_rules::{self, RuleInput};
-use pulse_store::{Actor, goals};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -264,26 +264,13 @@ impl From<RuleBody> for RuleInput {
     }
 }
 
-fn actor(caller: &pulse_store::accounts::Caller) -> Actor {
-    Actor {
-        account_id: Some(caller.account_id),
-        label: caller.name.clone(),
-    }
-}
-
 async fn save(
     state: &AppState,
     caller: &pulse_store::accounts::Caller,
     id: Option<i64>,
     body: RuleBody,
 ) -> AppResult<RuleDto> {
-    let mut tx = state.db.begin().await?;
-    let id = weight_rules::save_rule(&mut tx, &actor(caller), id, &body.into()).await?;
-    tx.commit().await?;
-    // Rules apply as soon as they are saved.
-    if let Some(p) = goals_flow::period(state, None).await? {
-        weight_rules::evaluate(&state.db, p.id, None, &actor(caller)).await?;
-    }
+    let id = goals_flow::save_rule(state, caller, id, &body.into()).await?;
     goals_flow::rules(state)
         .await?
         .into_iter()
@@ -404,7 +391,7 @@ pub async fn put_region_metrics(
     goals::ensure_open(&mut tx, period.id).await?;
     weight_rules::set_region_metrics(&mut tx, unit.id, period.id, &values).await?;
     tx.commit().await?;
-    weight_rules::evaluate(&state.db, period.id, Some(unit.id), &actor(&caller)).await?;
+    weight_rules::evaluate(&state.db, period.id, Some(unit.id), &state.actor(&caller)).await?;
     let items = goals_flow::rules(&state).await?;
     let total = items.len() as i64;
     Ok(Json(RuleList { items, total }))
@@ -642,12 +629,8 @@ pub async fn archive(
     Me(caller): Me,
     Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {
-    let actor = pulse_store::Actor {
-        account_id: Some(caller.account_id),
-        label: caller.name.clone(),
-    };
     let mut tx = state.db.begin().await?;
-    goals::archive(&mut tx, &actor, id).await?;
+    goals::archive(&mut tx, &state.actor(&caller), id).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -241,13 +241,7 @@ pub async fn request(
     body: String,
 ) -> AppResult<Response> {
     let pairs = form_pairs(&body);
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| field(&pairs, k);
     let goal_id: i64 = get("goal_id").trim().parse().unwrap_or(0);
     match goals_flow::request_adjustment(
         &state,
@@ -317,13 +311,7 @@ pub async fn decide(
     body: String,
 ) -> AppResult<Response> {
     let pairs = form_pairs(&body);
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| field(&pairs, k);
     let approve = get("decision") == "approve";
     let result = goals_flow::decide_adjustment(&state, &caller, id, approve, &get("comment")).await;
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
@@ -510,13 +498,7 @@ pub async fn save_rule(
     body: String,
 ) -> AppResult<Response> {
     let pairs = form_pairs(&body);
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| field(&pairs, k);
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "rules").await;
     let lang = ctx.lang();
     let weight = pulse_domain::weights::parse_percent(&get("weight"));
@@ -534,7 +516,9 @@ pub async fn save_rule(
                 description: get("description"),
             };
             let id = get("id").parse::<i64>().ok();
-            save_and_evaluate(&state, &caller, id, &input).await
+            goals_flow::save_rule(&state, &caller, id, &input)
+                .await
+                .map(|_| ())
         }
     };
     match result {
@@ -554,25 +538,6 @@ pub async fn save_rule(
     }
 }
 
-async fn save_and_evaluate(
-    state: &AppState,
-    caller: &pulse_store::accounts::Caller,
-    id: Option<i64>,
-    input: &pulse_store::weight_rules::RuleInput,
-) -> AppResult<()> {
-    let actor = pulse_store::Actor {
-        account_id: Some(caller.account_id),
-        label: caller.name.clone(),
-    };
-    let mut tx = state.db.begin().await?;
-    pulse_store::weight_rules::save_rule(&mut tx, &actor, id, input).await?;
-    tx.commit().await?;
-    if let Some(p) = goals_flow::period(state, None).await? {
-        pulse_store::weight_rules::evaluate(&state.db, p.id, None, &actor).await?;
-    }
-    Ok(())
-}
-
 /// The "打卡" form on a goal card (G7).
 pub async fn check_in(
     State(state): State<AppState>,
@@ -582,13 +547,7 @@ pub async fn check_in(
     body: String,
 ) -> AppResult<Response> {
     let pairs = form_pairs(&body);
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| field(&pairs, k);
     let result = goals_flow::check_in(&state, &caller, id, &get("actual"), &get("note")).await;
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
     let lang = ctx.lang();
