@@ -280,20 +280,8 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         .click()
         .await
         .expect("save");
-    let mut saved = String::new();
-    for _ in 0..100 {
-        saved = phone
-            .find(By::Tag("body"))
-            .await
-            .expect("body")
-            .text()
-            .await
-            .expect("text");
-        if saved.contains("通知设置已保存") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // The page navigates after the save: read it with the helper that survives that.
+    let saved = wait_for_text(&phone, "通知设置已保存").await;
     assert!(saved.contains("通知设置已保存"), "{saved}");
     let start: String = phone
         .execute(
