@@ -955,3 +955,111 @@ pub async fn tree_parents(db: &Db, period_id: i64) -> Result<Vec<(i64, String)>,
         .bind(period_id).fetch_all(pool).await?
     }))
 }
+
+/// One node of the strategy tree as the setup page draws it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
+pub struct TreeNode {
+    pub id: i64,
+    pub kind: String,
+    pub title: String,
+    pub parent_id: Option<i64>,
+    pub org_unit_id: Option<i64>,
+    pub unit_name: Option<String>,
+}
+
+/// Company goals overlapping the period plus the period's unit objectives
+/// and key results (personal KPIs are left out: there are thousands).
+pub async fn unit_tree(db: &Db, period_id: i64) -> Result<Vec<TreeNode>, StoreError> {
+    Ok(on_db!(db, pool => {
+        sqlx::query_as::<_, TreeNode>(
+            "SELECT g.id, g.kind, g.title, g.parent_id, g.org_unit_id, u.name AS unit_name \
+             FROM goals g JOIN periods p ON p.id = g.period_id JOIN periods cur ON cur.id = $1 \
+             LEFT JOIN org_units u ON u.id = g.org_unit_id \
+             WHERE g.state = 'active' AND g.person_id IS NULL \
+               AND ((g.kind = 'company' AND p.starts_on <= cur.ends_on AND p.ends_on >= cur.starts_on) \
+                 OR (g.kind IN ('objective', 'key_result') AND g.period_id = $1)) \
+             ORDER BY g.sort_order, g.id",
+        )
+        .bind(period_id).fetch_all(pool).await?
+    }))
+}
+
+/// Orders a tree depth-first under its roots and gives each node its
+/// depth; a node whose parent is not in the list is a root, so nothing is
+/// lost when a parent lives in another period.
+pub fn flatten_tree(nodes: Vec<TreeNode>) -> Vec<(usize, TreeNode)> {
+    let ids: std::collections::HashSet<i64> = nodes.iter().map(|n| n.id).collect();
+    let mut out = Vec::with_capacity(nodes.len());
+    let mut stack: Vec<(usize, TreeNode)> = nodes
+        .iter()
+        .filter(|n| n.parent_id.is_none_or(|p| !ids.contains(&p)))
+        .rev()
+        .map(|n| (0, n.clone()))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    while let Some((depth, node)) = stack.pop() {
+        if !seen.insert(node.id) {
+            continue;
+        }
+        for child in nodes.iter().rev().filter(|c| c.parent_id == Some(node.id)) {
+            stack.push((depth + 1, child.clone()));
+        }
+        out.push((depth, node));
+    }
+    out
+}
+
+/// Renames a unit goal (company goal, objective, key result) and, for a key
+/// result, sets its target. Personal KPI targets change only through an
+/// adjustment request or an import, so their history stays explained.
+pub async fn edit_unit_goal(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: i64,
+    title: Option<&str>,
+    target: Option<&str>,
+) -> Result<(), StoreError> {
+    // period, kind, title, target, person
+    type Head = (i64, String, String, Option<String>, Option<i64>);
+    let before: Option<Head> = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT period_id, kind, title, target, person_id FROM goals WHERE id = $1 AND state = 'active'")
+            .bind(id).fetch_optional(conn).await?
+    });
+    let Some((period_id, kind, old_title, old_target, person_id)) = before else {
+        return Err(StoreError::NotFound(format!("goal {id}")));
+    };
+    if person_id.is_some() || kind == "kpi" {
+        return Err(StoreError::Invalid(Problem::new(
+            "personal_goal",
+            "个人指标的目标值只能通过调整申请或导入修改",
+            "a personal KPI's target changes through an adjustment request or an import",
+        )));
+    }
+    ensure_open(tx, period_id).await?;
+    let new_title = match title.map(str::trim) {
+        Some(t) => {
+            pulse_domain::org::required_text(t, 200, "目标名称", "goal title")?;
+            t.to_string()
+        }
+        None => old_title.clone(),
+    };
+    let new_target = match target.map(str::trim) {
+        Some("") => None,
+        Some(t) => Some(Dec::parse(t)?.to_string()),
+        None => old_target.clone(),
+    };
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE goals SET title = $1, target = $2, updated_at = $3 WHERE id = $4")
+            .bind(&new_title).bind(&new_target).bind(now_ms()).bind(id).execute(conn).await?;
+    });
+    crate::audit::record(
+        tx,
+        actor,
+        "goal.edit",
+        "goal",
+        &id.to_string(),
+        Some(&serde_json::json!({"title": old_title, "target": old_target})),
+        Some(&serde_json::json!({"title": new_title, "target": new_target})),
+    )
+    .await
+}

@@ -697,3 +697,26 @@ proptest! {
         });
     }
 }
+
+#[test]
+fn the_tree_flattens_depth_first_and_keeps_orphans() {
+    use pulse_store::goals::{TreeNode, flatten_tree};
+    let n = |id: i64, parent: Option<i64>| TreeNode {
+        id,
+        kind: "objective".into(),
+        title: format!("g{id}"),
+        parent_id: parent,
+        org_unit_id: None,
+        unit_name: None,
+    };
+    // 1 ─ 2 ─ 4, 1 ─ 3; 5 hangs under a goal of another period (99).
+    let flat = flatten_tree(vec![
+        n(1, None),
+        n(2, Some(1)),
+        n(3, Some(1)),
+        n(4, Some(2)),
+        n(5, Some(99)),
+    ]);
+    let order: Vec<(usize, i64)> = flat.iter().map(|(d, g)| (*d, g.id)).collect();
+    assert_eq!(order, vec![(0, 1), (1, 2), (2, 4), (1, 3), (0, 5)]);
+}

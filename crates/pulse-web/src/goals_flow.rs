@@ -2,6 +2,7 @@
 //! JSON API and the pages. Visibility follows the people scope: a person's
 //! goals are visible to whoever may see the person.
 
+use pulse_domain::roles::Role;
 use pulse_domain::rules::Condition;
 use pulse_store::goals::{self, Goal, Period};
 use pulse_store::weight_rules::{self, RuleInput};
@@ -458,6 +459,7 @@ pub async fn save_metric(state: &AppState, m: &goals::MetricInput) -> AppResult<
 /// goal, an objective or a key result, linked to its parent.
 pub async fn create_unit_goal(
     state: &AppState,
+    caller: &pulse_store::accounts::Caller,
     kind: &str,
     title: &str,
     unit_code: &str,
@@ -473,6 +475,10 @@ pub async fn create_unit_goal(
     let unit = pulse_store::org::by_code(&state.db, unit_code.trim())
         .await?
         .ok_or_else(|| AppError::not_found("部门", "org unit"))?;
+    ensure_unit_in_scope(state, caller, unit.id).await?;
+    if kind == "company" && !is_hr(caller) {
+        return Err(AppError::forbidden());
+    }
     let period = period(state, None)
         .await?
         .ok_or_else(|| AppError::not_found("周期", "period"))?;
@@ -512,6 +518,57 @@ pub async fn create_unit_goal(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+fn is_hr(caller: &pulse_store::accounts::Caller) -> bool {
+    caller.has_role(Role::Hrbp) || caller.has_role(Role::Admin)
+}
+
+/// HR edits the whole tree; a manager or director edits the goals of their
+/// own unit and the units below it (a team lead adds the team's key results).
+pub async fn ensure_unit_in_scope(
+    state: &AppState,
+    caller: &pulse_store::accounts::Caller,
+    unit_id: i64,
+) -> AppResult<()> {
+    if is_hr(caller) {
+        return Ok(());
+    }
+    if (caller.has_role(Role::Manager) || caller.has_role(Role::Director))
+        && let Some(me) = pulse_store::people::by_id(&state.db, caller.person_id).await?
+    {
+        let tree = pulse_store::org::Tree::new(pulse_store::org::list(&state.db).await?);
+        if tree.path(unit_id).iter().any(|u| u.id == me.org_unit_id) {
+            return Ok(());
+        }
+    }
+    Err(AppError::forbidden())
+}
+
+/// Renames a unit goal or sets a key result's target, within the caller's
+/// scope; company goals are HR's.
+pub async fn edit_unit_goal(
+    state: &AppState,
+    caller: &pulse_store::accounts::Caller,
+    id: i64,
+    title: Option<&str>,
+    target: Option<&str>,
+) -> AppResult<()> {
+    let g = goals::goal(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("目标", "goal"))?;
+    match g.org_unit_id {
+        Some(unit) => ensure_unit_in_scope(state, caller, unit).await?,
+        None if is_hr(caller) => {}
+        None => return Err(AppError::forbidden()),
+    }
+    if g.kind == "company" && !is_hr(caller) {
+        return Err(AppError::forbidden());
+    }
+    let mut tx = state.db.begin().await?;
+    goals::edit_unit_goal(&mut tx, &state.actor(caller), id, title, target).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Saves a checked rule and applies it at once to the running period.

@@ -121,6 +121,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("common.next", "下一页", "Next"),
     ("common.page", "页", "page"),
     ("common.save", "保存", "Save"),
+    ("common.edit", "修改", "Edit"),
     ("common.search", "搜索", "Search"),
     ("common.back", "返回", "Back"),
     ("common.none", "无", "None"),
@@ -530,6 +531,17 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("setup.new_metric", "新建或修改指标", "Add or change a KPI"),
     ("nav.setup", "目标配置", "Goal setup"),
     ("goals.team_krs", "团队关键结果", "Team key results"),
+    ("goals.add_kr", "添加团队关键结果", "Add a team key result"),
+    (
+        "goals.no_team_krs",
+        "团队本周期还没有关键结果，添加一个并对齐到上级目标。",
+        "No key results for the team this period yet: add one aligned to an objective above.",
+    ),
+    (
+        "setup.tree_empty",
+        "本周期还没有目标。",
+        "No goals in this period yet.",
+    ),
     (
         "goals.rollup_hint",
         "进度由下属指标按权重汇总，已归档的目标不计入。",

@@ -18,7 +18,7 @@ use crate::api;
         api::goals::person_goals, api::goals::list_adjustments, api::goals::create_adjustment, api::goals::response_times,
         api::goals::approve, api::goals::reject, api::goals::list_rules, api::goals::create_rule, api::goals::update_rule,
         api::goals::check, api::goals::preview, api::goals::put_region_metrics, api::goals::check_in, api::goals::periods, api::goals::close_period,
-        api::goals::metrics, api::goals::save_metric, api::goals::save_template, api::goals::apply_template, api::goals::set_approver, api::goals::archive, api::goals::create_unit_goal,
+        api::goals::metrics, api::goals::save_metric, api::goals::save_template, api::goals::apply_template, api::goals::set_approver, api::goals::archive, api::goals::create_unit_goal, api::goals::edit_unit_goal,
         api::customers::list, api::customers::push, api::customers::sources, api::customers::save_source, api::customers::pull,
         api::imports::create, api::imports::get, api::imports::errors_xlsx,
         api::admin::list_accounts, api::admin::set_roles, api::admin::create_account, api::admin::reset_password, api::admin::set_disabled,

@@ -175,8 +175,32 @@ pub fn table() -> Vec<Route> {
         r(
             "POST",
             "/api/v1/goals",
-            Access::roles(HR),
+            Access::roles(EXPORTERS),
             post(api::goals::create_unit_goal),
+        ),
+        r(
+            "POST",
+            "/goals/setup/goals/{id}",
+            Access::roles(HR),
+            post(pages::goals::setup_edit_goal),
+        ),
+        r(
+            "POST",
+            "/goals/team/goals",
+            Access::roles(EXPORTERS),
+            post(pages::goals::team_add_goal),
+        ),
+        r(
+            "POST",
+            "/goals/team/goals/{id}",
+            Access::roles(EXPORTERS),
+            post(pages::goals::team_edit_goal),
+        ),
+        r(
+            "PATCH",
+            "/api/v1/goals/{id}",
+            Access::roles(EXPORTERS),
+            patch(api::goals::edit_unit_goal),
         ),
         r(
             "POST",

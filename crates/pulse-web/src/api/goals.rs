@@ -651,14 +651,40 @@ pub struct Created {
     pub id: i64,
 }
 
-/// Add a company goal, objective or key result to the running period's tree (HR).
+/// Add a company goal, objective or key result to the running period's
+/// tree. HR anywhere; a manager or director objectives and key results for
+/// their own unit and the units below it.
 #[utoipa::path(post, path = "/api/v1/goals", tag = "goals", request_body = UnitGoalBody,
-    responses((status = 201, body = Created), (status = 404, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+    responses((status = 201, body = Created), (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
 pub async fn create_unit_goal(
     State(state): State<AppState>,
-    _me: Me,
+    Me(caller): Me,
     ApiJson(b): ApiJson<UnitGoalBody>,
 ) -> AppResult<(StatusCode, Json<Created>)> {
-    let id = goals_flow::create_unit_goal(&state, &b.kind, &b.title, &b.unit, b.parent_id).await?;
+    let id = goals_flow::create_unit_goal(&state, &caller, &b.kind, &b.title, &b.unit, b.parent_id)
+        .await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditGoalBody {
+    pub title: Option<String>,
+    /// A decimal; an empty string clears the target.
+    pub target: Option<String>,
+}
+
+/// Rename a unit goal or set a key result's target (same scope as creating
+/// one). Personal KPI targets change through adjustment requests.
+#[utoipa::path(patch, path = "/api/v1/goals/{id}", tag = "goals", request_body = EditGoalBody,
+    responses((status = 204), (status = 403, body = super::ErrorBody), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn edit_unit_goal(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<EditGoalBody>,
+) -> AppResult<StatusCode> {
+    goals_flow::edit_unit_goal(&state, &caller, id, b.title.as_deref(), b.target.as_deref())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -351,10 +351,28 @@ struct TeamPage {
     period: String,
     members: Vec<MemberRow>,
     /// The team's own goals (key results) with progress rolled up from the KPIs under them.
-    unit_goals: Vec<(String, String)>,
+    unit_goals: Vec<UnitGoalRow>,
+    /// The manager's unit code and the objectives a new key result may align to.
+    unit_code: String,
+    parents: Vec<(i64, String)>,
     rules: Vec<RuleDto>,
     response: Vec<(String, i64, f64)>,
     is_director: bool,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+struct UnitGoalRow {
+    id: i64,
+    title: String,
+    progress: String,
+    target: String,
+    editable: bool,
+}
+
+#[derive(Deserialize)]
+pub struct TeamQuery {
+    ok: Option<String>,
 }
 
 /// The manager's team board: each direct report's weights and score; a
@@ -362,17 +380,48 @@ struct TeamPage {
 pub async fn team(
     State(state): State<AppState>,
     Me(caller): Me,
+    Query(q): Query<TeamQuery>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
+    let message = match q.ok.as_deref() {
+        Some("added") => Some(
+            ctx.lang()
+                .pick("关键结果已加入团队目标", "key result added")
+                .to_string(),
+        ),
+        Some("edited") => Some(ctx.lang().pick("目标已保存", "goal saved").to_string()),
+        _ => None,
+    };
+    render_team(&state, &caller, ctx, message, None).await
+}
+
+async fn render_team(
+    state: &AppState,
+    caller: &pulse_store::accounts::Caller,
+    ctx: PageCtx,
+    message: Option<String>,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let state = state.clone();
     let period = goals_flow::period(&state, None).await?;
     let reports = people::reports(&state.db, caller.person_id).await?;
     let mut unit_goals = Vec::new();
+    let mut unit_code = String::new();
+    let mut parents = Vec::new();
     if let (Some(p), Some(me)) = (&period, people::by_id(&state.db, caller.person_id).await?) {
+        unit_code = me.org_unit_code.clone();
         for g in goals::unit_goals(&state.db, me.org_unit_id, p.id).await? {
             let progress = goals::rollup_progress(&state.db, g.id).await?;
-            unit_goals.push((g.title, percent(progress)));
+            unit_goals.push(UnitGoalRow {
+                editable: g.kind != "company",
+                id: g.id,
+                title: g.title,
+                progress: percent(progress),
+                target: g.target.unwrap_or_default(),
+            });
         }
+        parents = goals::tree_parents(&state.db, p.id).await?;
     }
     let mut members = Vec::new();
     if let Some(p) = &period {
@@ -432,6 +481,10 @@ pub async fn team(
         period: period.map(|p| p.name).unwrap_or_default(),
         members,
         unit_goals,
+        unit_code,
+        parents,
+        message,
+        error,
         rules,
         response,
         is_director,
@@ -666,6 +719,8 @@ struct SetupPage {
     metrics: Vec<goals::Metric>,
     /// Job family → "FOC 25% 35" lines.
     templates: Vec<(String, String)>,
+    /// The strategy tree depth-first: (depth, node).
+    tree: Vec<(usize, goals::TreeNode)>,
     /// Company goals and objectives of the running period: (id, label) for the parent picker.
     parents: Vec<(i64, String)>,
     message: Option<String>,
@@ -695,11 +750,14 @@ async fn render_setup(
         }
     }
     let mut parents = Vec::new();
+    let mut tree = Vec::new();
     if let Some(p) = goals_flow::period(state, None).await? {
         parents = goals::tree_parents(&state.db, p.id).await?;
+        tree = goals::flatten_tree(goals::unit_tree(&state.db, p.id).await?);
     }
     Ok(SetupPage {
         parents,
+        tree,
         metrics: goals::metrics(&state.db).await?,
         templates,
         message,
@@ -817,6 +875,7 @@ pub async fn setup_goal(
     let title = field(&pairs, "title");
     let result = goals_flow::create_unit_goal(
         &state,
+        &caller,
         &field(&pairs, "kind"),
         &title,
         &field(&pairs, "unit"),
@@ -828,5 +887,76 @@ pub async fn setup_goal(
         "{title} {}",
         ctx.lang().pick("已加入目标树", "added to the goal tree")
     );
+    setup_outcome(&state, ctx, ok, result).await
+}
+
+/// A team lead adds a key result for their own team (G2), aligned to an
+/// objective above it.
+pub async fn team_add_goal(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    body: String,
+) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    let parent = field(&pairs, "parent_id").parse::<i64>().ok();
+    let result = goals_flow::create_unit_goal(
+        &state,
+        &caller,
+        "key_result",
+        &field(&pairs, "title"),
+        &field(&pairs, "unit"),
+        parent,
+    )
+    .await;
+    team_outcome(&state, &caller, &headers, result.map(|_| ()), "added").await
+}
+
+/// Renames a unit goal or sets a key result's target from the team board.
+pub async fn team_edit_goal(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: String,
+) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    let title = field(&pairs, "title");
+    let target = field(&pairs, "target");
+    let result = goals_flow::edit_unit_goal(&state, &caller, id, Some(&title), Some(&target)).await;
+    team_outcome(&state, &caller, &headers, result, "edited").await
+}
+
+async fn team_outcome(
+    state: &AppState,
+    caller: &pulse_store::accounts::Caller,
+    headers: &HeaderMap,
+    result: AppResult<()>,
+    ok: &str,
+) -> AppResult<Response> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/goals/team?ok={ok}")).into_response()),
+        Err(e) if e.status.is_client_error() && e.status != axum::http::StatusCode::FORBIDDEN => {
+            let ctx = PageCtx::load(state, headers, Some(caller), "goals").await;
+            let msg = e.message(ctx.lang()).to_string();
+            render_team(state, caller, ctx, None, Some(msg)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Renames a goal of the tree from the setup page (HR).
+pub async fn setup_edit_goal(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: String,
+) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "setup").await;
+    let title = field(&pairs, "title");
+    let result = goals_flow::edit_unit_goal(&state, &caller, id, Some(&title), None).await;
+    let ok = format!("{title} {}", ctx.lang().pick("已保存", "saved"));
     setup_outcome(&state, ctx, ok, result).await
 }

@@ -760,3 +760,123 @@ async fn hr_grows_the_goal_tree_with_the_right_levels() {
         "the new objective is offered as a parent"
     );
 }
+
+#[tokio::test]
+async fn team_leads_add_and_rename_their_own_key_results() {
+    let (app, _) = app().await;
+    let m1 = app.login("manager").await;
+    let e1 = app.login("employee").await;
+    let hr = app.login("hrbp").await;
+    let chain = e1.get("/api/v1/people/E1/goals").await.json()["items"][0]["chain"].clone();
+    let (kr, objective, top) = (
+        chain[0]["id"].as_i64().unwrap(),
+        chain[1]["id"].as_i64().unwrap(),
+        chain[2]["id"].as_i64().unwrap(),
+    );
+    let body = |unit: &str, kind: &str| serde_json::json!({"kind": kind, "title": "A类客户季度拜访全覆盖", "unit": unit, "parent_id": objective});
+    let added = m1
+        .post_json("/api/v1/goals", &body("T1", "key_result"))
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
+    let added = added.json()["id"].as_i64().unwrap();
+    // Another team, a region above, a company goal: outside a team lead's reach.
+    for (unit, kind) in [("T2", "key_result"), ("R1", "objective"), ("T1", "company")] {
+        let r = m1.post_json("/api/v1/goals", &body(unit, kind)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{unit} {kind}");
+    }
+    assert_eq!(
+        e1.post_json("/api/v1/goals", &body("T1", "key_result"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // The director reaches every team of the region.
+    let d1 = app.login("director").await;
+    assert_eq!(
+        d1.post_json("/api/v1/goals", &body("T2", "key_result"))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+
+    let renamed = m1
+        .patch_json(
+            &format!("/api/v1/goals/{added}"),
+            &serde_json::json!({"title": "A类客户拜访覆盖率 100%", "target": "100"}),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::NO_CONTENT, "{}", renamed.text());
+    let g = pulse_store::goals::goal(&app.db, added)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (g.title.as_str(), g.target.as_deref()),
+        ("A类客户拜访覆盖率 100%", Some("100"))
+    );
+    let bad = m1
+        .patch_json(
+            &format!("/api/v1/goals/{added}"),
+            &serde_json::json!({"title": "  ", "target": "abc"}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let g2 = pulse_store::goals::goal(&app.db, added)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(g2.title, g.title, "a refused edit changes nothing");
+    assert_eq!(
+        m1.patch_json(
+            &format!("/api/v1/goals/{top}"),
+            &serde_json::json!({"title": "改公司目标"})
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN,
+        "company goals are HR's"
+    );
+    // A personal KPI's target changes only through an adjustment request.
+    let kpi = e1.get("/api/v1/people/E1/goals").await.json()["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let r = hr
+        .patch_json(
+            &format!("/api/v1/goals/{kpi}"),
+            &serde_json::json!({"target": "1"}),
+        )
+        .await;
+    assert_eq!(r.error_code(), "personal_goal");
+    // The team board form does the same, and the setup page shows the tree.
+    let page = m1
+        .post_form(
+            "/goals/team/goals",
+            &[
+                ("unit", "T1"),
+                ("title", "老客户复购提升"),
+                ("parent_id", &objective.to_string()),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let board = m1.get("/goals/team?ok=added").await.text();
+    assert!(board.contains("老客户复购提升") && board.contains("关键结果已加入"));
+    let setup = hr.get("/goals/setup").await.text();
+    let (at_top, at_kr) = (
+        setup.find(&chain[2]["title"].as_str().unwrap().to_string()),
+        setup.find("老客户复购提升"),
+    );
+    assert!(at_top.is_some() && at_kr.is_some() && at_top < at_kr);
+    assert!(setup.contains(&format!("/goals/setup/goals/{kr}")));
+    // Closed periods are frozen for edits too.
+    hr.post_json("/api/v1/periods/TQ/close", &serde_json::json!({}))
+        .await;
+    let r = m1
+        .patch_json(
+            &format!("/api/v1/goals/{added}"),
+            &serde_json::json!({"title": "关账后改名"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+}
