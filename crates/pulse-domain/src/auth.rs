@@ -58,6 +58,17 @@ pub fn check_password_shape(password: &str) -> Result<(), Problem> {
     Ok(())
 }
 
+/// A reward voucher code such as `PV-7KQ2M-X9D4T`: 50 random bits, without
+/// 0/O/1/I because people read vouchers aloud to HR.
+pub fn voucher_code() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let mut rng = rand::rng();
+    let code: String = (0..10)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect();
+    format!("PV-{}-{}", &code[..5], &code[5..])
+}
+
 /// A fresh random secret as 64 hex characters.
 pub fn new_secret() -> String {
     let bytes: [u8; 32] = rand::rng().random();

@@ -4,6 +4,8 @@
 pub mod auth;
 pub mod decimal;
 pub mod delivery;
+pub mod events;
+pub mod feedback;
 pub mod i18n;
 pub mod org;
 pub mod preferences;

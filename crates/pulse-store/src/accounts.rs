@@ -399,13 +399,14 @@ pub async fn account_by_login(
 }
 
 /// Scopes an API token may carry.
-pub const TOKEN_SCOPES: [&str; 6] = [
+pub const TOKEN_SCOPES: [&str; 7] = [
     "people:read",
     "org:read",
     "people:write",
     "goals:read",
     "metrics:write",
     "crm:write",
+    "events:write",
 ];
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

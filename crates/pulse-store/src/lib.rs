@@ -13,6 +13,8 @@ pub mod audit;
 pub mod customers;
 pub mod dialect;
 mod error;
+pub mod events;
+pub mod feedback;
 pub mod goal_imports;
 pub mod goals;
 pub mod imports;
@@ -22,6 +24,7 @@ pub mod notify;
 pub mod org;
 pub mod outbox;
 pub mod people;
+pub mod points;
 pub mod reminders;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod customers;
+pub mod feedback;
 pub mod goals;
 pub mod imports;
 pub mod inbox;

@@ -1,0 +1,314 @@
+//! Business events as performance evidence (P1–P5): one model for every
+//! kind, with the per-kind fields checked here so the phone forms, the API
+//! for CRMs and ticketing systems, and imports refuse the same things.
+
+use serde_json::{Map, Value};
+
+use crate::Problem;
+
+/// (code, 中文, English). The code is what the API and the database use.
+pub const KINDS: &[(&str, &str, &str)] = &[
+    ("visit", "客户拜访", "Customer visit"),
+    ("snapshot", "商机进展快照", "Opportunity snapshot"),
+    ("work_order", "服务工单", "Service work order"),
+    ("service_ticket", "客服工单", "Service ticket"),
+    ("evaluation", "客户评价", "Customer evaluation"),
+    ("delivery", "项目交付", "Project delivery"),
+];
+
+/// Opportunity stages of the snapshot form, in funnel order.
+pub const STAGES: &[&str] = &[
+    "初步接触",
+    "需求确认",
+    "方案报价",
+    "商务谈判",
+    "赢单",
+    "输单",
+];
+
+/// Kinds that are about a customer and so must name one.
+pub fn needs_customer(kind: &str) -> bool {
+    matches!(kind, "visit" | "snapshot" | "evaluation")
+}
+
+/// Kinds a feedback card can be written for (F1: the card follows a visit;
+/// a service engineer's on-site work order counts as one).
+pub fn takes_feedback(kind: &str) -> bool {
+    matches!(kind, "visit" | "work_order")
+}
+
+pub fn kind_label(kind: &str, lang: crate::Lang) -> &str {
+    KINDS
+        .iter()
+        .find(|k| k.0 == kind)
+        .map(|k| lang.pick(k.1, k.2))
+        .unwrap_or(kind)
+}
+
+fn invalid(code: &'static str, zh: String, en: String) -> Problem {
+    Problem::new(code, zh, en)
+}
+
+fn text(p: &Map<String, Value>, field: &str) -> Option<String> {
+    p.get(field)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+}
+
+/// A time field as ms since the epoch: a number, or an RFC 3339 string
+/// (a time without offset is read as China time, as people type it).
+pub fn parse_time(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => parse_time_str(s),
+        _ => None,
+    }
+}
+
+pub fn parse_time_str(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_millis());
+    }
+    let cst = chrono::FixedOffset::east_opt(8 * 3600)?;
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, fmt) {
+            return t
+                .and_local_timezone(cst)
+                .single()
+                .map(|t| t.timestamp_millis());
+        }
+    }
+    None
+}
+
+fn time_field(p: &Map<String, Value>, field: &str, zh: &str) -> Result<Option<i64>, Problem> {
+    match p.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => parse_time(v).map(Some).ok_or_else(|| {
+            invalid(
+                "invalid_time",
+                format!("“{zh}”({field}) 不是有效时间，请用 2026-11-28T10:30:00+08:00 这样的格式"),
+                format!("{field} is not a valid time; use e.g. 2026-11-28T10:30:00+08:00"),
+            )
+        }),
+    }
+}
+
+fn count_field(p: &Map<String, Value>, field: &str, zh: &str) -> Result<Option<i64>, Problem> {
+    match p.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => match v.as_i64() {
+            Some(n) if (0..=100_000).contains(&n) => Ok(Some(n)),
+            _ => Err(invalid(
+                "invalid_count",
+                format!("“{zh}”({field}) 必须是 0 到 100000 的整数"),
+                format!("{field} must be a whole number from 0 to 100000"),
+            )),
+        },
+    }
+}
+
+/// Checks a payload for its kind. Unknown extra fields are kept: a CRM's
+/// own fields travel with the event as evidence.
+pub fn check(kind: &str, payload: &Map<String, Value>) -> Result<(), Problem> {
+    if !KINDS.iter().any(|k| k.0 == kind) {
+        let list: Vec<&str> = KINDS.iter().map(|k| k.0).collect();
+        return Err(invalid(
+            "invalid_event_type",
+            format!("未知的事件类型“{kind}”，可用：{}", list.join("、")),
+            format!(
+                "unknown event type \"{kind}\"; use one of {}",
+                list.join(", ")
+            ),
+        ));
+    }
+    if let Some(note) = text(payload, "note")
+        && crate::feedback::grapheme_len(&note) > 500
+    {
+        return Err(invalid(
+            "note_too_long",
+            "备注最多 500 个字".into(),
+            "the note is at most 500 characters".into(),
+        ));
+    }
+    match kind {
+        "snapshot" => {
+            let stage = text(payload, "stage").unwrap_or_default();
+            if !STAGES.contains(&stage.as_str()) {
+                return Err(invalid(
+                    "invalid_stage",
+                    format!("商机阶段必须是：{}", STAGES.join("、")),
+                    format!("stage must be one of {}", STAGES.join(", ")),
+                ));
+            }
+            let next = text(payload, "next_step").unwrap_or_default();
+            let n = crate::feedback::grapheme_len(&next);
+            if n == 0 || n > 100 {
+                return Err(invalid(
+                    "next_step_required",
+                    "请写下一步（1–100 个字）".into(),
+                    "write the next step (1–100 characters)".into(),
+                ));
+            }
+        }
+        "work_order" => {
+            let reported = time_field(payload, "reported_at", "报修时间")?;
+            let arrived = time_field(payload, "arrived_at", "到场时间")?;
+            let resolved = time_field(payload, "resolved_at", "解决时间")?;
+            let Some(reported) = reported else {
+                return Err(invalid(
+                    "reported_at_required",
+                    "服务工单需要报修时间 (reported_at)".into(),
+                    "a work order needs reported_at".into(),
+                ));
+            };
+            if let Some(a) = arrived
+                && a < reported
+            {
+                return Err(invalid(
+                    "arrived_before_reported",
+                    "到场时间早于报修时间".into(),
+                    "arrived_at is before reported_at".into(),
+                ));
+            }
+            if let Some(r) = resolved {
+                if r < reported {
+                    return Err(invalid(
+                        "resolved_before_reported",
+                        "解决时间早于报修时间".into(),
+                        "resolved_at is before reported_at".into(),
+                    ));
+                }
+                if arrived.is_some_and(|a| r < a) {
+                    return Err(invalid(
+                        "resolved_before_arrived",
+                        "解决时间早于到场时间".into(),
+                        "resolved_at is before arrived_at".into(),
+                    ));
+                }
+            }
+            count_field(payload, "parts_planned", "计划备件数")?;
+            count_field(payload, "parts_used", "实际使用备件数")?;
+        }
+        "evaluation" => match payload.get("score").and_then(Value::as_i64) {
+            Some(1..=5) => {}
+            _ => {
+                return Err(invalid(
+                    "invalid_score",
+                    "客户评价的评分 (score) 必须是 1–5 的整数".into(),
+                    "an evaluation's score must be a whole number from 1 to 5".into(),
+                ));
+            }
+        },
+        "delivery" => {
+            let due = time_field(payload, "due_at", "承诺交付时间")?;
+            let done = time_field(payload, "delivered_at", "实际交付时间")?;
+            if due.is_none() || done.is_none() {
+                return Err(invalid(
+                    "delivery_times_required",
+                    "项目交付需要承诺交付时间 (due_at) 和实际交付时间 (delivered_at)".into(),
+                    "a delivery needs due_at and delivered_at".into(),
+                ));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Response time (时效) of a work order in minutes: reported → arrived.
+pub fn response_minutes(payload: &Map<String, Value>) -> Option<i64> {
+    let reported = payload.get("reported_at").and_then(parse_time)?;
+    let arrived = payload.get("arrived_at").and_then(parse_time)?;
+    Some((arrived - reported) / 60_000)
+}
+
+/// Spare parts (planned, used) of a work order.
+pub fn parts(payload: &Map<String, Value>) -> Option<(i64, i64)> {
+    let planned = payload.get("parts_planned").and_then(Value::as_i64)?;
+    let used = payload.get("parts_used").and_then(Value::as_i64)?;
+    Some((planned, used))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn kinds_and_their_fields_are_checked() {
+        let code = |k: &str, v: Value| check(k, &obj(v)).err().map(|p| p.code);
+        assert_eq!(code("visit", json!({})), None);
+        assert_eq!(code("meeting", json!({})), Some("invalid_event_type"));
+        assert_eq!(
+            code(
+                "snapshot",
+                json!({"stage": "需求确认", "next_step": "周五送样"})
+            ),
+            None
+        );
+        assert_eq!(
+            code("snapshot", json!({"stage": "随便", "next_step": "x"})),
+            Some("invalid_stage")
+        );
+        assert_eq!(
+            code("snapshot", json!({"stage": "赢单", "next_step": " "})),
+            Some("next_step_required")
+        );
+        assert_eq!(
+            code("evaluation", json!({"score": 6})),
+            Some("invalid_score")
+        );
+        assert_eq!(code("evaluation", json!({"score": 5})), None);
+        assert_eq!(
+            code("delivery", json!({"due_at": "2026-11-01T00:00:00+08:00"})),
+            Some("delivery_times_required")
+        );
+    }
+
+    #[test]
+    fn a_work_order_cannot_be_resolved_before_it_was_reported() {
+        let code = |v: Value| check("work_order", &obj(v)).err().map(|p| p.code);
+        let ok = json!({"reported_at": "2026-11-28T09:00:00+08:00", "arrived_at": "2026-11-28T10:30:00+08:00",
+                        "resolved_at": "2026-11-28T12:00:00+08:00", "parts_planned": 3, "parts_used": 2});
+        assert_eq!(code(ok.clone()), None);
+        assert_eq!(response_minutes(&obj(ok.clone())), Some(90));
+        assert_eq!(parts(&obj(ok)), Some((3, 2)));
+        assert_eq!(
+            code(
+                json!({"reported_at": "2026-11-28T09:00:00+08:00", "resolved_at": "2026-11-28T08:59:00+08:00"})
+            ),
+            Some("resolved_before_reported")
+        );
+        assert_eq!(code(json!({"arrived_at": 1})), Some("reported_at_required"));
+        assert_eq!(code(json!({"reported_at": "昨天"})), Some("invalid_time"));
+        assert_eq!(
+            code(json!({"reported_at": 0, "parts_used": -1})),
+            Some("invalid_count")
+        );
+    }
+
+    #[test]
+    fn times_without_offset_are_china_time() {
+        assert_eq!(
+            parse_time_str("2026-11-28 08:00"),
+            parse_time_str("2026-11-28T00:00:00Z")
+        );
+        assert_eq!(
+            parse_time(&json!(1_700_000_000_000i64)),
+            Some(1_700_000_000_000)
+        );
+    }
+}
