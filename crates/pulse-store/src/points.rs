@@ -318,11 +318,9 @@ pub async fn redeem(
 
 /// Open redemptions for HR to fulfil, oldest first.
 pub async fn pending_redemptions(db: &Db) -> Result<Vec<(Redemption, String, String)>, StoreError> {
-    let sql = format!(
-        "SELECT d.id, d.reward_id, r.name AS reward_name, d.person_id, d.cost, d.voucher_code, d.state, d.created_at, \
+    const SQL: &str = "SELECT d.id, d.reward_id, r.name AS reward_name, d.person_id, d.cost, d.voucher_code, d.state, d.created_at, \
          d.fulfilled_at, p.employee_no, p.name FROM redemptions d JOIN rewards r ON r.id = d.reward_id \
-         JOIN people p ON p.id = d.person_id WHERE d.state = 'pending' ORDER BY d.id"
-    );
+         JOIN people p ON p.id = d.person_id WHERE d.state = 'pending' ORDER BY d.id";
     type Row = (
         i64,
         i64,
@@ -337,7 +335,7 @@ pub async fn pending_redemptions(db: &Db) -> Result<Vec<(Redemption, String, Str
         String,
     );
     let rows: Vec<Row> = on_db!(db, pool => {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).fetch_all(pool).await?
+        sqlx::query_as(SQL).fetch_all(pool).await?
     });
     Ok(rows
         .into_iter()

@@ -251,7 +251,41 @@ impl Client {
         body: Vec<u8>,
         with_csrf: bool,
     ) -> Res {
+        self.send_with(method, path, content_type, body, with_csrf, &[])
+            .await
+    }
+
+    /// A JSON POST with extra headers (e.g. `Idempotency-Key`).
+    pub async fn post_json_with(
+        &self,
+        path: &str,
+        v: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> Res {
+        self.send_with(
+            Method::POST,
+            path,
+            Some("application/json"),
+            serde_json::to_vec(v).expect("json"),
+            false,
+            headers,
+        )
+        .await
+    }
+
+    pub async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+        with_csrf: bool,
+        extra: &[(&str, &str)],
+    ) -> Res {
         let mut req = Request::builder().method(method).uri(path);
+        for (k, v) in extra {
+            req = req.header(*k, *v);
+        }
         if let Some(c) = &self.cookie {
             req = req.header(header::COOKIE, c);
         }
@@ -501,4 +535,61 @@ pub async fn seed_goals(db: &Db) -> i64 {
     .expect("rule");
     tx.commit().await.expect("commit");
     period
+}
+
+/// Feedback fixtures: five tags, two rewards (a 10-point course, a 10-point
+/// leave voucher with a stock of 2) and two R1 customers owned by E1.
+pub async fn seed_feedback(db: &Db) {
+    let mut tx = db.begin().await.unwrap();
+    for t in [
+        "沟通质量",
+        "需求洞察深度",
+        "方案匹配度",
+        "跟进及时性",
+        "医疗政策解读",
+    ] {
+        pulse_store::feedback::save_tag(&mut tx, t, "", true)
+            .await
+            .unwrap();
+    }
+    for (name, kind, stock) in [
+        ("销售谈判训练营", "training", None),
+        ("半天调休券", "leave", Some(2)),
+    ] {
+        pulse_store::points::save_reward(
+            &mut tx,
+            &pulse_store::points::RewardInput {
+                name: name.into(),
+                kind: kind.into(),
+                description: String::new(),
+                cost: 10,
+                stock,
+                active: true,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let refs = pulse_store::customers::refs(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let items: Vec<_> = [("CRM-001", "瑞华医院", "A"), ("CRM-002", "康宁诊所", "B")]
+        .iter()
+        .map(|(id, name, tier)| {
+            pulse_store::customers::check(
+                &refs,
+                &pulse_store::customers::CustomerInput {
+                    external_id: (*id).into(),
+                    name: (*name).into(),
+                    tier: (*tier).into(),
+                    region: "R1".into(),
+                    owner: Some("E1".into()),
+                    signed_on: None,
+                },
+            )
+            .unwrap()
+        })
+        .collect();
+    pulse_store::customers::apply(db, &items, "test", false)
+        .await
+        .unwrap();
 }

@@ -1,0 +1,533 @@
+//! Events, feedback cards, points and rewards through the API (P5, F1–F4),
+//! on SQLite and PostgreSQL.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::support::{Client, TestApp, seed_feedback};
+
+async fn app() -> TestApp {
+    let app = TestApp::new().await;
+    seed_feedback(&app.db).await;
+    app
+}
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    match &app.db {
+        pulse_store::Db::Sqlite(p) => {
+            sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql))
+                .fetch_one(p)
+                .await
+                .unwrap()
+                .0
+        }
+        pulse_store::Db::Postgres(p) => {
+            sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql))
+                .fetch_one(p)
+                .await
+                .unwrap()
+                .0
+        }
+    }
+}
+
+async fn visit(c: &Client) -> i64 {
+    let r = c
+        .post_json(
+            "/api/v1/events",
+            &json!({"type": "visit", "customer": "CRM-001", "payload": {"note": "送样"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    r.json()["id"].as_i64().unwrap()
+}
+
+fn card(event_id: i64) -> serde_json::Value {
+    json!({"event_id": event_id, "tags": [
+        {"tag": "沟通质量", "rating": 4}, {"tag": "需求洞察深度", "rating": 3}, {"tag": "方案匹配度", "rating": 5}],
+        "observation": "客户关注交付周期"})
+}
+
+#[tokio::test]
+async fn an_event_is_recorded_once_per_idempotency_key() {
+    let app = app().await;
+    let e1 = app.login("employee").await;
+    let body = json!({"type": "visit", "customer_id": "CRM-001", "occurred_at": "2026-11-28T10:30:00+08:00"});
+    let key = [("Idempotency-Key", "visit-7f3a")];
+    let first = e1.post_json_with("/api/v1/events", &body, &key).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text());
+    let again = e1.post_json_with("/api/v1/events", &body, &key).await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(
+        again.json(),
+        first.json(),
+        "the retry gets the first answer"
+    );
+    assert_eq!(count(&app, "events").await, 1, "and creates nothing");
+    let other = e1
+        .post_json_with(
+            "/api/v1/events",
+            &json!({"type": "visit", "customer_id": "CRM-002"}),
+            &key,
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::CONFLICT);
+    assert_eq!(other.error_code(), "idempotency_key_reused");
+    // Keys belong to their caller: another person's same key is a new request.
+    let e3 = app.login("engineer").await;
+    let r = e3.post_json_with("/api/v1/events", &body, &key).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(count(&app, "events").await, 2);
+}
+
+#[tokio::test]
+async fn bad_events_are_refused_and_nothing_is_stored() {
+    let app = app().await;
+    let e1 = app.login("employee").await;
+    let cases = [
+        (json!({"customer": "CRM-001"}), "type_required"),
+        (json!({"type": "meeting"}), "invalid_event_type"),
+        (json!({"type": "visit"}), "customer_required"),
+        (
+            json!({"type": "visit", "customer": "不存在的医院"}),
+            "unknown_customer",
+        ),
+        (
+            json!({"type": "visit", "customer": "CRM-001", "occurred_at": "2099-01-01T00:00:00+08:00"}),
+            "event_in_future",
+        ),
+        (
+            json!({"type": "visit", "customer": "CRM-001", "employee_no": "E2"}),
+            "not_your_event",
+        ),
+        (
+            json!({"type": "snapshot", "customer": "CRM-001", "stage": "随便"}),
+            "invalid_stage",
+        ),
+        (
+            json!({"type": "work_order", "reported_at": "2026-11-28T09:00:00+08:00", "resolved_at": "2026-11-28T08:00:00+08:00"}),
+            "resolved_before_reported",
+        ),
+        (
+            json!({"type": "evaluation", "customer": "CRM-001", "score": 9}),
+            "invalid_score",
+        ),
+    ];
+    for (body, code) in cases {
+        let r = e1.post_json("/api/v1/events", &body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.text()
+        );
+        assert_eq!(r.error_code(), code, "{body}");
+    }
+    assert_eq!(count(&app, "events").await, 0);
+}
+
+#[tokio::test]
+async fn a_system_token_records_for_anyone_and_a_snapshot_asks_the_manager() {
+    let app = app().await;
+    let admin = app.login("admin").await;
+    let token = admin
+        .post_json(
+            "/api/v1/tokens",
+            &json!({"name": "ticketing", "login": "admin", "scopes": ["events:write"]}),
+        )
+        .await
+        .json()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let system = app.with_token(&token);
+    let r = system
+        .post_json(
+            "/api/v1/events",
+            &json!({"type": "work_order", "employee_no": "E3", "reported_at": "2026-11-28T09:00:00+08:00",
+                    "arrived_at": "2026-11-28T10:30:00+08:00", "parts_planned": 4, "parts_used": 3, "ticket": "T-991"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let ev = r.json();
+    assert_eq!(
+        ev["payload"]["ticket"], "T-991",
+        "unknown fields travel as evidence"
+    );
+    assert_eq!(ev["source"], "api:admin");
+    let missing = system
+        .post_json("/api/v1/events", &json!({"type": "service_ticket"}))
+        .await;
+    assert_eq!(missing.error_code(), "employee_no_required");
+    let e3 = pulse_store::people::by_employee_no(&app.db, "E3")
+        .await
+        .unwrap()
+        .unwrap();
+    let figures = pulse_store::events::service_figures(&app.db, e3.id, 0, i64::MAX)
+        .await
+        .unwrap();
+    assert_eq!(
+        (figures.avg_response_minutes, figures.parts_usage_bp),
+        (Some(90), Some(7500))
+    );
+
+    let e1 = app.login("employee").await;
+    let snap = e1
+        .post_json(
+            "/api/v1/events",
+            &json!({"type": "snapshot", "customer": "瑞华医院", "stage": "方案报价", "next_step": "周五送报价单"}),
+        )
+        .await;
+    assert_eq!(snap.status, StatusCode::CREATED, "{}", snap.text());
+    let m1 = app.login("manager").await;
+    let inbox = m1.get("/api/v1/inbox?state=open").await.json();
+    assert!(
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["kind"] == "snapshot_review"
+                && t["subject"].as_str().unwrap().contains("方案报价")),
+        "{inbox}"
+    );
+}
+
+#[tokio::test]
+async fn a_card_earns_one_point_once_and_bad_cards_change_nothing() {
+    let app = app().await;
+    let e1 = app.login("employee").await;
+    let tags = e1.get("/api/v1/feedback-tags").await.json();
+    assert_eq!(tags["items"].as_array().unwrap().len(), 5);
+    assert_eq!(tags["items"][0]["name"], "沟通质量");
+    let event = visit(&e1).await;
+
+    let with = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut b = card(event);
+        f(&mut b);
+        b
+    };
+    let bad = [
+        (
+            with(&|b| b["tags"].as_array_mut().unwrap().truncate(2)),
+            "tags_count",
+        ),
+        (
+            with(&|b| {
+                b["tags"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(json!({"tag": "跟进及时性", "rating": 3}))
+            }),
+            "tags_count",
+        ),
+        (
+            with(&|b| b["tags"][1]["tag"] = json!("不存在")),
+            "tag_unknown",
+        ),
+        (
+            with(&|b| b["tags"][0]["rating"] = json!(0)),
+            "rating_out_of_range",
+        ),
+        (
+            with(&|b| b["tags"][0]["rating"] = json!(6)),
+            "rating_out_of_range",
+        ),
+        (
+            with(&|b| b["observation"] = json!("一二三四五六七八九十一二三四五六七八九十一")),
+            "observation_too_long",
+        ),
+        (
+            with(&|b| b["observation"] = json!("   ")),
+            "observation_required",
+        ),
+    ];
+    for (body, code) in bad {
+        let r = e1.post_json("/api/v1/feedback", &body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{code}: {}",
+            r.text()
+        );
+        assert_eq!(r.error_code(), code);
+    }
+    assert_eq!(count(&app, "feedback_cards").await, 0);
+    assert_eq!(e1.get("/api/v1/me/points").await.json()["balance"], 0);
+
+    // Twenty characters, one of them an emoji, is exactly the limit.
+    let mut ok = card(event);
+    ok["observation"] = json!("客户对价格有异议认可方案质量，下周复访👍");
+    let r = e1.post_json("/api/v1/feedback", &ok).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["points_awarded"], 1);
+    assert!(r.json()["id"].as_i64().is_some());
+    assert_eq!(e1.get("/api/v1/me/points").await.json()["balance"], 1);
+
+    let again = e1.post_json("/api/v1/feedback", &card(event)).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(again.error_code(), "card_exists");
+    let e3 = app.login("engineer").await;
+    let theirs = e3.post_json("/api/v1/feedback", &card(event)).await;
+    assert_eq!(theirs.error_code(), "not_your_event");
+    assert_eq!(count(&app, "feedback_cards").await, 1);
+    assert_eq!(count(&app, "points_ledger").await, 1);
+
+    // A card long after the visit is kept but earns nothing.
+    let old = e1
+        .post_json(
+            "/api/v1/events",
+            &json!({"type": "visit", "customer": "CRM-002", "occurred_at": pulse_store::now_ms() - 5 * 86_400_000}),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let late = e1.post_json("/api/v1/feedback", &card(old)).await;
+    assert_eq!(late.status, StatusCode::CREATED);
+    assert_eq!(late.json()["points_awarded"], 0);
+    assert_eq!(e1.get("/api/v1/me/points").await.json()["balance"], 1);
+
+    let board = e1.get("/api/v1/leaderboard?unit=R1").await.json();
+    assert_eq!(board["items"][0]["employee_no"], "E1");
+    assert_eq!(board["items"][0]["points"], 1);
+    assert_eq!(board["items"][0]["cards"], 2);
+}
+
+#[tokio::test]
+async fn managers_reply_and_the_author_acknowledges() {
+    let app = app().await;
+    let e1 = app.login("employee").await;
+    let event = visit(&e1).await;
+    let id = e1.post_json("/api/v1/feedback", &card(event)).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let m1 = app.login("manager").await;
+    let r = m1
+        .post_json(
+            &format!("/api/v1/feedback/{id}/replies"),
+            &json!({"body": "价格异议先用竞品对比表回应，周三一起过一遍"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // A card of another team is out of the manager's reach.
+    let e3 = app.login("engineer").await;
+    let theirs = e3
+        .post_json(
+            "/api/v1/events",
+            &json!({"type": "visit", "customer": "CRM-002"}),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let their_card = e3.post_json("/api/v1/feedback", &card(theirs)).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        m1.post_json(
+            &format!("/api/v1/feedback/{their_card}/replies"),
+            &json!({"body": "x"})
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let todo = e1.get("/api/v1/inbox?state=open").await.json();
+    assert!(
+        todo["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["kind"] == "feedback_reply")
+    );
+    assert_eq!(
+        e1.post_json(
+            &format!("/api/v1/feedback/{id}/ack"),
+            &json!({"ack": "maybe"})
+        )
+        .await
+        .error_code(),
+        "invalid_ack"
+    );
+    let ack = e1
+        .post_json(
+            &format!("/api/v1/feedback/{id}/ack"),
+            &json!({"ack": "clear"}),
+        )
+        .await;
+    assert_eq!(ack.status, StatusCode::NO_CONTENT);
+    let c = e1.get(&format!("/api/v1/feedback/{id}")).await.json();
+    assert_eq!(c["ack"], "clear");
+    assert_eq!(c["replies"][0]["from_name"], "马主管");
+    let todo = e1.get("/api/v1/inbox?state=open").await.json();
+    assert!(
+        !todo["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["kind"] == "feedback_reply")
+    );
+    assert_eq!(
+        m1.post_json(
+            &format!("/api/v1/feedback/{id}/ack"),
+            &json!({"ack": "clear"})
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND,
+        "only the author answers"
+    );
+    let given = m1
+        .post_json(
+            "/api/v1/feedback-messages",
+            &json!({"employee_no": "E1", "body": "本周拜访节奏很好"}),
+        )
+        .await;
+    assert_eq!(given.status, StatusCode::CREATED);
+}
+
+async fn give_points(app: &TestApp, employee_no: &str, n: i64) {
+    let p = pulse_store::people::by_employee_no(&app.db, employee_no)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    pulse_store::points::change(&mut tx, p.id, n, "test", None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn fifty_concurrent_redemptions_never_overdraw() {
+    let app = app().await;
+    give_points(&app, "E1", 30).await;
+    let e1 = app.login("employee").await;
+    let rewards = e1.get("/api/v1/rewards").await.json();
+    let course = rewards["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "training")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let mut handles = Vec::new();
+    for _ in 0..50 {
+        let c = e1.clone();
+        handles.push(tokio::spawn(async move {
+            c.post_json(&format!("/api/v1/rewards/{course}/redeem"), &json!({}))
+                .await
+        }));
+    }
+    let mut created = 0;
+    let mut short = 0;
+    for h in handles {
+        let r = h.await.unwrap();
+        match r.status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT => {
+                assert_eq!(r.error_code(), "insufficient_points");
+                short += 1;
+            }
+            other => panic!("unexpected {other}: {}", r.text()),
+        }
+    }
+    assert_eq!((created, short), (3, 47));
+    let me = e1.get("/api/v1/me/points").await.json();
+    assert_eq!(me["balance"], 0);
+    assert_eq!(me["redemptions"].as_array().unwrap().len(), 3);
+    let ledger = me["ledger"].as_array().unwrap();
+    assert!(
+        ledger
+            .iter()
+            .all(|l| l["balance_after"].as_i64().unwrap() >= 0)
+    );
+    assert_eq!(
+        ledger
+            .iter()
+            .map(|l| l["delta"].as_i64().unwrap())
+            .sum::<i64>(),
+        0
+    );
+    // HR got one fulfilment to-do per voucher.
+    let hr = app.login("hrbp").await;
+    let todos = hr.get("/api/v1/inbox?state=open").await.json();
+    let n = todos["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] == "reward_fulfilment")
+        .count();
+    assert_eq!(n, 3);
+}
+
+#[tokio::test]
+async fn retried_redemptions_spend_once_and_stock_runs_out_cleanly() {
+    let app = app().await;
+    give_points(&app, "E1", 40).await;
+    let e1 = app.login("employee").await;
+    let rewards = e1.get("/api/v1/rewards").await.json();
+    let leave = rewards["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "leave")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/rewards/{leave}/redeem");
+    let key = [("Idempotency-Key", "redeem-1")];
+    let mut handles = Vec::new();
+    for _ in 0..8 {
+        let (c, p) = (e1.clone(), path.clone());
+        handles.push(tokio::spawn(async move {
+            c.post_json_with(&p, &json!({}), &[("Idempotency-Key", "redeem-1")])
+                .await
+        }));
+    }
+    let mut vouchers = std::collections::HashSet::new();
+    for h in handles {
+        let r = h.await.unwrap();
+        assert!(
+            r.status == StatusCode::CREATED || r.error_code() == "idempotency_in_progress",
+            "{} {}",
+            r.status,
+            r.text()
+        );
+        if r.status == StatusCode::CREATED {
+            vouchers.insert(r.json()["voucher_code"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(vouchers.len(), 1, "one voucher for one key: {vouchers:?}");
+    let again = e1.post_json_with(&path, &json!({}), &key).await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(e1.get("/api/v1/me/points").await.json()["balance"], 30);
+    // Stock 2: the second succeeds, the third is refused and costs nothing.
+    assert_eq!(
+        e1.post_json(&path, &json!({})).await.status,
+        StatusCode::CREATED
+    );
+    let out = e1.post_json(&path, &json!({})).await;
+    assert_eq!(out.status, StatusCode::CONFLICT);
+    assert_eq!(out.error_code(), "out_of_stock");
+    assert_eq!(e1.get("/api/v1/me/points").await.json()["balance"], 20);
+    // HR fulfils one voucher and its to-do closes.
+    let hr = app.login("hrbp").await;
+    let id = e1.get("/api/v1/me/points").await.json()["redemptions"][0]["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        hr.post_json(&format!("/api/v1/redemptions/{id}/fulfil"), &json!({}))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        hr.post_json(&format!("/api/v1/redemptions/{id}/fulfil"), &json!({}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
