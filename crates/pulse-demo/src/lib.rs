@@ -7,6 +7,7 @@
 //! Later features add their history (events, feedback, reviews) in their own
 //! modules, anchored on the demo accounts listed in [`DEMO_ACCOUNTS`].
 
+mod feedback;
 mod goals;
 mod inbox;
 mod names;
@@ -53,8 +54,24 @@ pub async fn exists(db: &Db) -> anyhow::Result<bool> {
     Ok(!pulse_store::org::list(db).await?.is_empty())
 }
 
-/// Writes the demo organisation into an empty database in one transaction.
+pub use feedback::{Built as EventsBuilt, Volume};
+
+/// Weeks of event history `pulse demo` builds: a year.
+pub const FULL_YEAR: Volume = Volume { weeks: 52 };
+
+/// Writes the demo organisation with a year of events into an empty database.
 pub async fn build(db: &Db, seed: u64, progress: &dyn Progress) -> anyhow::Result<DemoOrg> {
+    build_with(db, seed, &FULL_YEAR, progress).await
+}
+
+/// Like [`build`] with a chosen length of event history (tests use a few
+/// weeks: the stories need the last ones, and a debug build of a year is slow).
+pub async fn build_with(
+    db: &Db,
+    seed: u64,
+    volume: &Volume,
+    progress: &dyn Progress,
+) -> anyhow::Result<DemoOrg> {
     let plan = plan(seed);
     let actor = Actor::system("演示数据 demo");
     let mut tx = db.begin().await?;
@@ -158,6 +175,12 @@ pub async fn build(db: &Db, seed: u64, progress: &dyn Progress) -> anyhow::Resul
     progress.finish();
     tx.commit().await?;
     goals::after_commit(db, &plan, &built, seed).await?;
+    progress.start("业务事件与反馈 events and feedback", 1);
+    feedback::seed(db, &plan, seed, today, volume).await?;
+    feedback::story(db, &plan).await?;
+    db.after_bulk_load().await?;
+    progress.advance(1);
+    progress.finish();
     // The reminder job's first pass, so the overdue to-dos show their nudges
     // and the director sees the escalation as soon as the demo opens.
     pulse_jobs::reminders::run_once(

@@ -549,3 +549,28 @@ pub async fn import(
     report.committed = !dry_run;
     Ok(())
 }
+
+/// Every customer with its region code, tier and owner's 工号 (demo data
+/// and bulk loads spread events over the list).
+pub async fn ownership(
+    tx: &mut Tx,
+) -> Result<Vec<(i64, String, String, Option<String>)>, StoreError> {
+    Ok(on_tx!(tx, conn => {
+        sqlx::query_as(
+            "SELECT c.id, u.code, c.tier, p.employee_no FROM customers c JOIN org_units u ON u.id = c.region_unit_id \
+             LEFT JOIN people p ON p.id = c.owner_id ORDER BY c.id",
+        )
+        .fetch_all(conn).await?
+    }))
+}
+
+/// A rep's own customers, A-class first, for the visit form's picker.
+pub async fn owned_by(db: &Db, employee_no: &str) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT c.name, c.tier FROM customers c JOIN people p ON p.id = c.owner_id WHERE p.employee_no = $1 \
+             ORDER BY c.tier, c.name LIMIT 300",
+        )
+        .bind(employee_no).fetch_all(pool).await?
+    }))
+}

@@ -142,6 +142,23 @@ impl Db {
         })
     }
 
+    /// After a bulk load: fresh planner statistics, and on SQLite the
+    /// write-ahead log folded back into the database file.
+    pub async fn after_bulk_load(&self) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(p) => {
+                sqlx::query("PRAGMA optimize").execute(p).await?;
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(p)
+                    .await?;
+            }
+            Db::Postgres(p) => {
+                sqlx::query("ANALYZE").execute(p).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// `/readyz`: a round trip to the database.
     pub async fn ping(&self) -> Result<(), StoreError> {
         on_db!(self, pool => {

@@ -10,6 +10,7 @@ mod db;
 pub mod accounts;
 pub mod adjustments;
 pub mod audit;
+pub mod bulk;
 pub mod customers;
 pub mod dialect;
 mod error;

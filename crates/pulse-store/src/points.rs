@@ -277,35 +277,25 @@ pub async fn redeem(
         .bind(reward_id).bind(person_id).bind(reward.cost).bind(&code).bind(now)
         .fetch_one(conn).await?
     });
+    let redemption = Redemption {
+        id,
+        reward_id,
+        reward_name: reward.name,
+        person_id,
+        cost: reward.cost,
+        voucher_code: code,
+        state: "pending".into(),
+        created_at: now,
+        fulfilled_at: None,
+    };
     if let Some(hr) = fulfiller(&mut tx, person_id).await? {
         let who: (String,) = on_tx!(&mut tx, conn => {
             sqlx::query_as("SELECT name FROM people WHERE id = $1").bind(person_id).fetch_one(conn).await?
         });
-        inbox::create(
-            &mut tx,
-            &inbox::NewTodo {
-                person_id: hr,
-                kind: "reward_fulfilment".into(),
-                subject: format!("为{}兑现“{}”（券号 {code}）", who.0, reward.name),
-                link: "/rewards/fulfil".into(),
-                source_key: format!("redemption:{id}"),
-                due_at: Some(now + 3 * 86_400_000),
-            },
-        )
-        .await?;
+        fulfilment_todo(&mut tx, hr, &redemption, &who.0).await?;
     }
     let outcome = RedeemOutcome {
-        redemption: Redemption {
-            id,
-            reward_id,
-            reward_name: reward.name,
-            person_id,
-            cost: reward.cost,
-            voucher_code: code,
-            state: "pending".into(),
-            created_at: now,
-            fulfilled_at: None,
-        },
+        redemption,
         balance,
     };
     if let Some(k) = idem {
@@ -379,4 +369,36 @@ pub async fn fulfil(tx: &mut Tx, actor: &crate::Actor, id: i64) -> Result<(), St
         Some(&serde_json::json!({"state": "fulfilled"})),
     )
     .await
+}
+
+/// Takes `n` from a reward's stock (loads of past redemptions).
+pub async fn take_stock(tx: &mut Tx, reward_id: i64, n: i64) -> Result<(), StoreError> {
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE rewards SET stock = stock - $1 WHERE id = $2 AND stock IS NOT NULL AND stock >= $1")
+            .bind(n).bind(reward_id).execute(conn).await?;
+    });
+    Ok(())
+}
+
+/// Gives HR a fulfilment to-do for a voucher issued outside [`redeem`]
+/// (loads of past redemptions).
+pub async fn fulfilment_todo(
+    tx: &mut Tx,
+    hr_person_id: i64,
+    r: &Redemption,
+    who: &str,
+) -> Result<(), StoreError> {
+    inbox::create(
+        tx,
+        &inbox::NewTodo {
+            person_id: hr_person_id,
+            kind: "reward_fulfilment".into(),
+            subject: format!("为{who}兑现“{}”（券号 {}）", r.reward_name, r.voucher_code),
+            link: "/rewards/fulfil".into(),
+            source_key: format!("redemption:{}", r.id),
+            due_at: Some(r.created_at + 3 * 86_400_000),
+        },
+    )
+    .await?;
+    Ok(())
 }

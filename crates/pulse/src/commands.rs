@@ -21,7 +21,12 @@ pub async fn run(command: Command, cfg: Config) -> anyhow::Result<()> {
             let db = open(&cfg).await?;
             serve(db, &cfg, false).await
         }
-        Command::Demo { seed, no_serve, .. } => demo(&cfg, seed, no_serve).await,
+        Command::Demo {
+            seed,
+            no_serve,
+            weeks,
+            ..
+        } => demo(&cfg, seed, no_serve, weeks).await,
         Command::Migrate => {
             open(&cfg).await?;
             println!("migrations applied");
@@ -114,15 +119,16 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-async fn demo(cfg: &Config, seed: u64, no_serve: bool) -> anyhow::Result<()> {
+async fn demo(cfg: &Config, seed: u64, no_serve: bool, weeks: i64) -> anyhow::Result<()> {
     let db = open(cfg).await?;
     if pulse_demo::exists(&db).await? {
         println!("The data dir already holds an organisation: serving it as it is.");
     } else {
         let started = Instant::now();
-        let plan = pulse_demo::build(&db, seed, &Bars::new()).await?;
+        let plan =
+            pulse_demo::build_with(&db, seed, &pulse_demo::Volume { weeks }, &Bars::new()).await?;
         println!(
-            "Demo organisation built in {:.1} s: {} org units, {} people (seed {seed}).",
+            "Demo organisation built in {:.1} s: {} org units, {} people, {weeks} weeks of events (seed {seed}).",
             started.elapsed().as_secs_f64(),
             plan.units.len(),
             plan.people.len()

@@ -53,6 +53,9 @@ pub enum Command {
         /// Build the data and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// Weeks of business events and feedback to generate (1–104).
+        #[arg(long, default_value_t = 52, value_parser = clap::value_parser!(i64).range(1..=104))]
+        weeks: i64,
     },
     /// Apply pending database migrations and exit.
     Migrate,

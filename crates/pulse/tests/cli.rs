@@ -37,7 +37,7 @@ fn every_subcommand_has_help() {
 fn demo_import_export_backup() {
     let dir = tempfile::tempdir().expect("tmp");
     let data = dir.path().join("data");
-    let o = pulse(&data, &["demo", "--no-serve"]);
+    let o = pulse(&data, &["demo", "--no-serve", "--weeks", "2"]);
     assert!(o.status.success(), "{}", text(&o));
     let out = text(&o);
     assert!(

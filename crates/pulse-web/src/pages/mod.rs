@@ -4,6 +4,7 @@ pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod customers;
+pub mod feedback;
 pub mod goals;
 pub mod import;
 pub mod inbox;

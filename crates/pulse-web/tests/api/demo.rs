@@ -30,9 +30,14 @@ async fn demo_login(app: &TestApp, login: &str) -> crate::support::Client {
 #[tokio::test]
 async fn demo_accounts_and_scopes() {
     let app = TestApp::empty().await;
-    pulse_demo::build(&app.db, pulse_demo::DEFAULT_SEED, &pulse_demo::NoProgress)
-        .await
-        .expect("demo");
+    pulse_demo::build_with(
+        &app.db,
+        pulse_demo::DEFAULT_SEED,
+        &pulse_demo::Volume { weeks: 3 },
+        &pulse_demo::NoProgress,
+    )
+    .await
+    .expect("demo");
     assert!(pulse_demo::exists(&app.db).await.unwrap());
 
     let hr = demo_login(&app, "hrbp").await;
@@ -178,9 +183,14 @@ async fn demo_accounts_and_scopes() {
 #[tokio::test]
 async fn demo_goals_rules_and_adjustments() {
     let app = TestApp::empty().await;
-    pulse_demo::build(&app.db, pulse_demo::DEFAULT_SEED, &pulse_demo::NoProgress)
-        .await
-        .expect("demo");
+    pulse_demo::build_with(
+        &app.db,
+        pulse_demo::DEFAULT_SEED,
+        &pulse_demo::Volume { weeks: 3 },
+        &pulse_demo::NoProgress,
+    )
+    .await
+    .expect("demo");
     let employee = demo_login(&app, "employee").await;
     let me = employee.get("/api/v1/me").await.json();
     let no = me["employee_no"].as_str().unwrap().to_string();
