@@ -69,4 +69,97 @@ document.addEventListener('DOMContentLoaded', function () {
       }).catch(function () {});
     });
   }
+
+  // Feedback card: how many tags are rated (exactly 3), and the
+  // observation's length in user-perceived characters (1–20).
+  var cardForm = document.querySelector('[data-feedback-card]');
+  if (cardForm) {
+    var selects = cardForm.querySelectorAll('select[data-tag]');
+    var picked = cardForm.querySelector('[data-picked]');
+    var obs = cardForm.querySelector('[data-observation]');
+    var counter = cardForm.querySelector('[data-counter]');
+    var submit = cardForm.querySelector('button[type=submit]');
+    var graphemes = function (s) {
+      s = s.trim();
+      if (window.Intl && Intl.Segmenter) {
+        return Array.from(new Intl.Segmenter('zh', { granularity: 'grapheme' }).segment(s)).length;
+      }
+      return Array.from(s).length;
+    };
+    var update = function () {
+      var n = 0;
+      selects.forEach(function (sel) { if (sel.value) { n += 1; } });
+      selects.forEach(function (sel) { sel.closest('.tag-rating').classList.toggle('chosen', !!sel.value); });
+      if (picked) { picked.textContent = n + ' / 3'; picked.classList.toggle('warn', n !== 3); }
+      var len = obs ? graphemes(obs.value) : 0;
+      if (counter) { counter.textContent = len + ' / 20'; counter.classList.toggle('warn', len < 1 || len > 20); }
+      if (submit) { submit.disabled = n !== 3 || len < 1 || len > 20; }
+    };
+    selects.forEach(function (sel) { sel.addEventListener('change', update); });
+    if (obs) { obs.addEventListener('input', update); }
+    update();
+  }
+
+  // Customer picker: names or pinyin initials, searched on the CRM list.
+  var cust = document.querySelector('[data-customer-search]');
+  if (cust) {
+    var list = document.getElementById(cust.getAttribute('list'));
+    var ctimer = null;
+    cust.addEventListener('input', function () {
+      clearTimeout(ctimer);
+      var q = cust.value.trim();
+      if (!q || !list) { return; }
+      ctimer = setTimeout(function () {
+        fetch('/api/v1/customers?limit=8&q=' + encodeURIComponent(q), { credentials: 'same-origin' })
+          .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+          .then(function (r) {
+            list.innerHTML = '';
+            r.items.forEach(function (c) {
+              var o = document.createElement('option');
+              o.value = c.name;
+              o.textContent = c.tier + '类 · ' + c.region_name;
+              list.appendChild(o);
+            });
+          }).catch(function () {});
+      }, 200);
+    });
+  }
+
+  // Leaderboards refresh themselves: points move without a reload.
+  var board = document.querySelector('#leaderboard[data-unit]');
+  if (board) {
+    var ol = board.querySelector('ol.board');
+    var unitLabel = board.getAttribute('data-points-unit') || '';
+    var refresh = function () {
+      fetch('/api/v1/leaderboard?unit=' + encodeURIComponent(board.getAttribute('data-unit')), { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (r) {
+          if (!r || !ol) { return; }
+          ol.innerHTML = '';
+          r.items.forEach(function (row) {
+            var li = document.createElement('li');
+            var who = document.createElement('span');
+            who.className = 'who';
+            who.textContent = row.name + ' ';
+            var unit = document.createElement('span');
+            unit.className = 'muted';
+            unit.textContent = row.unit_name;
+            who.appendChild(unit);
+            var pts = document.createElement('strong');
+            pts.textContent = row.points;
+            var tail = document.createElement('span');
+            tail.className = 'muted';
+            tail.textContent = unitLabel;
+            li.appendChild(who);
+            li.appendChild(document.createTextNode(' '));
+            li.appendChild(pts);
+            li.appendChild(document.createTextNode(' '));
+            li.appendChild(tail);
+            ol.appendChild(li);
+          });
+          board.setAttribute('data-refreshed', String(Date.now()));
+        }).catch(function () {});
+    };
+    setInterval(refresh, 10000);
+  }
 });

@@ -267,6 +267,8 @@ struct OrgPage {
     page: i64,
     pages: i64,
     can_export: bool,
+    /// The selected department's feedback leaderboard (F3), live on the page.
+    board: Option<crate::feedback_flow::Leaderboard>,
 }
 
 /// Units to list: the top two levels, plus the children of every unit on
@@ -324,7 +326,12 @@ pub async fn org(
         per_page: PER_PAGE,
     };
     let (found, total) = people::list(&state.db, &caller.viewer(), &query).await?;
+    let board = match selected_unit.and_then(|id| tree.get(id)) {
+        Some(u) => Some(crate::feedback_flow::leaderboard(&state, &caller, Some(&u.code)).await?),
+        None => None,
+    };
     let page = OrgPage {
+        board,
         tree: visible_tree(&tree, selected_unit),
         selected: selected_unit
             .and_then(|id| tree.get(id))

@@ -531,3 +531,153 @@ async fn retried_redemptions_spend_once_and_stock_runs_out_cleanly() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_phone_pages_walk_a_visit_to_a_card_and_a_reply() {
+    let app = app().await;
+    let e1 = app.login("employee").await;
+    let form = e1.get("/feedback/new?kind=visit").await.text();
+    assert!(
+        form.contains("瑞华医院"),
+        "the rep's own customers are offered"
+    );
+    let r = e1
+        .post_form(
+            "/feedback/events",
+            &[
+                ("kind", "visit"),
+                ("customer", "瑞华医院"),
+                ("purpose", "方案汇报"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let to_card = r.headers["location"].to_str().unwrap().to_string();
+    assert!(to_card.ends_with("/card"), "{to_card}");
+    let page = e1.get(&to_card).await.text();
+    assert!(page.contains("需求洞察深度") && page.contains("data-feedback-card"));
+    let tags = pulse_store::feedback::tags(&app.db, true).await.unwrap();
+    let field = |i: usize| format!("rating_{}", tags[i].id);
+    let (f0, f1, f2) = (field(0), field(1), field(2));
+    // Two tags: refused, the form comes back with the choices kept.
+    let bad = e1
+        .post_form(
+            &to_card,
+            &[(&f0, "4"), (&f1, "3"), ("observation", "客户关注交付周期")],
+            true,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = bad.text();
+    assert!(
+        text.contains("恰好选择 3 个标签") && text.contains("客户关注交付周期"),
+        "{text}"
+    );
+    let ok = e1
+        .post_form(
+            &to_card,
+            &[
+                (&f0, "4"),
+                (&f1, "3"),
+                (&f2, "5"),
+                ("observation", "客户关注交付周期"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert_eq!(ok.headers["location"], "/feedback?ok=card&points=1");
+    let home = e1.get("/feedback?ok=card&points=1").await.text();
+    assert!(
+        home.contains("积分 +1") && home.contains("“客户关注交付周期”"),
+        "{home}"
+    );
+    // A bad work order comes back with its message.
+    let wo = e1
+        .post_form(
+            "/feedback/events",
+            &[
+                ("kind", "work_order"),
+                ("reported_at", "2026-11-28T09:00"),
+                ("arrived_at", "2026-11-28T08:00"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(wo.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wo.text().contains("到场时间早于报修时间"));
+
+    // The manager sees the card on the team page, replies; the rep answers.
+    let m1 = app.login("manager").await;
+    let team = m1.get("/feedback/team").await.text();
+    assert!(team.contains("客户关注交付周期"), "{team}");
+    let e1_id = pulse_store::people::by_employee_no(&app.db, "E1")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let card_id = pulse_store::feedback::cards_of(&app.db, e1_id, 1)
+        .await
+        .unwrap()[0]
+        .id;
+    let r = m1
+        .post_form(
+            &format!("/feedback/cards/{card_id}/reply"),
+            &[("body", "交付周期的顾虑，下周带工程师一起回应")],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let view = e1.get(&format!("/feedback/cards/{card_id}")).await.text();
+    assert!(view.contains("带工程师一起回应") && view.contains("我清楚下一步"));
+    let r = e1
+        .post_form(
+            &format!("/feedback/cards/{card_id}/ack"),
+            &[("ack", "clear")],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let c = pulse_store::feedback::card(&app.db, card_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.ack.as_deref(), Some("clear"));
+
+    // Rewards: one point is not enough for a 10-point reward.
+    let rewards = e1.get("/rewards").await.text();
+    assert!(rewards.contains("销售谈判训练营"));
+    let reward = pulse_store::points::rewards(&app.db, true).await.unwrap()[0].id;
+    let short = e1
+        .post_form(&format!("/rewards/{reward}/redeem"), &[], true)
+        .await
+        .text();
+    assert!(short.contains("积分不足"), "{short}");
+
+    // HR tunes the library and the window; the department page shows the board.
+    let hr = app.login("hrbp").await;
+    let saved = hr
+        .post_form(
+            "/feedback/setup/tag",
+            &[
+                ("name", "招投标把握"),
+                ("description", "标书节点不遗漏"),
+                ("active", "1"),
+            ],
+            true,
+        )
+        .await
+        .text();
+    assert!(saved.contains("招投标把握") && saved.contains("已保存"));
+    let bad = hr
+        .post_form("/feedback/setup/window", &[("hours", "0")], true)
+        .await
+        .text();
+    assert!(bad.contains("1–720"));
+    let org = e1.get("/org?unit=R1").await.text();
+    assert!(
+        org.contains("反馈积分榜") && org.contains("易销售"),
+        "{org}"
+    );
+}
