@@ -544,6 +544,11 @@ pub async fn seed(
     for t in ["events", "feedback_cards", "points_ledger", "redemptions"] {
         bulk::continue_ids(&mut tx, t).await?;
     }
+    // 重点客户渗透率 is computed from the visits just loaded, as the app does
+    // after each visit (G3).
+    for p in people.iter().filter(|p| p.job == SALES) {
+        pulse_store::events::refresh_penetration(&mut tx, p.id, now).await?;
+    }
     tx.commit().await?;
     Ok(built)
 }

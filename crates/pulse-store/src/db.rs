@@ -70,6 +70,22 @@ pub fn today() -> chrono::NaiveDate {
         .date_naive()
 }
 
+/// Midnight China time of `day`, as ms since the epoch.
+pub fn day_start_ms(day: chrono::NaiveDate) -> i64 {
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(tz).single())
+        .map_or(0, |t| t.timestamp_millis())
+}
+
+/// The China-time calendar day of an instant.
+pub fn day_of_ms(ms: i64) -> chrono::NaiveDate {
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&tz).date_naive())
+        .unwrap_or_default()
+}
+
 impl Db {
     /// Opens the database named by `url` (`postgres://…`, or `sqlite:…`), or
     /// the embedded SQLite file `pulse.sqlite` in `data_dir` when `url` is None.

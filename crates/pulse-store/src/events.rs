@@ -225,3 +225,65 @@ pub async fn customer_exists(db: &Db, id: i64) -> Result<bool, StoreError> {
     });
     Ok(row.is_some())
 }
+
+/// The code of the KPI computed from visits and snapshots (G3, P1).
+pub const PENETRATION_METRIC: &str = "KAP";
+
+/// Recomputes 重点客户渗透率 for a person in the open period containing
+/// `at`: the share of the A-class customers they own that had a visit or an
+/// opportunity snapshot of theirs in the period, in per cent with one
+/// decimal. Called in the event's transaction, so the board moves with it.
+/// Returns the new actual when the person has such a KPI.
+pub async fn refresh_penetration(
+    tx: &mut Tx,
+    person_id: i64,
+    at: i64,
+) -> Result<Option<String>, StoreError> {
+    let day = crate::day_of_ms(at);
+    type Row = (
+        i64,
+        Option<String>,
+        Option<String>,
+        chrono::NaiveDate,
+        chrono::NaiveDate,
+    );
+    let goals: Vec<Row> = on_tx!(tx, conn => {
+        sqlx::query_as(
+            "SELECT g.id, g.target, m.direction, p.starts_on, p.ends_on FROM goals g JOIN metrics m ON m.id = g.metric_id \
+             JOIN periods p ON p.id = g.period_id \
+             WHERE g.person_id = $1 AND m.code = $2 AND g.state = 'active' AND p.state = 'open' \
+               AND p.starts_on <= $3 AND p.ends_on >= $3",
+        )
+        .bind(person_id).bind(PENETRATION_METRIC).bind(day).fetch_all(conn).await?
+    });
+    let mut last = None;
+    for (goal_id, target, direction, starts, ends) in goals {
+        let from = crate::day_start_ms(starts);
+        let to = crate::day_start_ms(ends + chrono::Days::new(1));
+        let (total, covered): (i64, i64) = on_tx!(tx, conn => {
+            sqlx::query_as(
+                "SELECT COUNT(*), COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE e.person_id = $1 \
+                   AND e.customer_id = c.id AND e.kind IN ('visit', 'snapshot') AND e.occurred_at >= $2 AND e.occurred_at < $3)) \
+                 FROM customers c WHERE c.owner_id = $1 AND c.tier = 'A'",
+            )
+            .bind(person_id).bind(from).bind(to).fetch_one(conn).await?
+        });
+        if total == 0 {
+            continue;
+        }
+        let tenths = covered * 1000 / total;
+        let actual =
+            pulse_domain::decimal::Dec::parse(&format!("{}.{}", tenths / 10, tenths % 10))?;
+        let progress = target
+            .as_deref()
+            .and_then(|t| pulse_domain::decimal::Dec::parse(t).ok())
+            .map(|t| crate::goals::progress_bp(&actual, &t, direction.as_deref() == Some("lower")))
+            .unwrap_or(0);
+        on_tx!(tx, conn => {
+            sqlx::query("UPDATE goals SET actual = $1, progress_bp = $2, updated_at = $3 WHERE id = $4")
+                .bind(actual.to_string()).bind(progress).bind(now_ms()).bind(goal_id).execute(conn).await?;
+        });
+        last = Some(actual.to_string());
+    }
+    Ok(last)
+}

@@ -31,7 +31,7 @@ pub mod reminders;
 pub mod testing;
 pub mod weight_rules;
 
-pub use db::{Db, Engine, Tx, now_ms, today};
+pub use db::{Db, Engine, Tx, day_of_ms, day_start_ms, now_ms, today};
 pub use error::StoreError;
 
 /// Who performs a change, as recorded in the audit trail.

@@ -235,6 +235,9 @@ pub async fn record_event(
     let mut tx = state.db.begin().await?;
     let id = events::record(&mut tx, &e).await?;
     after_event(&mut tx, state, &e, id).await?;
+    if matches!(e.kind.as_str(), "visit" | "snapshot") && e.customer_id.is_some() {
+        events::refresh_penetration(&mut tx, e.person_id, e.occurred_at).await?;
+    }
     let body = event_json(id, &e, &employee_no);
     if let Some(k) = key {
         events::remember_answer(&mut tx, &k.as_store(), 201, &body.to_string()).await?;

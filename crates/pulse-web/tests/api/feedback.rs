@@ -681,3 +681,50 @@ async fn the_phone_pages_walk_a_visit_to_a_card_and_a_reply() {
         "{org}"
     );
 }
+
+#[tokio::test]
+async fn a_visit_to_an_a_class_customer_moves_the_penetration_kpi() {
+    let app = app().await;
+    let period = crate::support::seed_goals(&app.db).await;
+    let e1 = app.login("employee").await;
+    let e1_id = pulse_store::people::by_employee_no(&app.db, "E1")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let kap = || async {
+        pulse_store::goals::person_goals(&app.db, e1_id, period)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|g| g.metric_code.as_deref() == Some("KAP"))
+            .unwrap()
+    };
+    assert_eq!(kap().await.actual, None);
+    // A B-class visit does not count; the only A-class customer makes 100 %.
+    let r = e1
+        .post_json(
+            "/api/v1/events",
+            &json!({"type": "visit", "customer": "CRM-002"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(
+        kap().await.actual.as_deref(),
+        Some("0"),
+        "0 of 1 A-class customers"
+    );
+    let r = e1
+        .post_json(
+            "/api/v1/events",
+            &json!({"type": "snapshot", "customer": "CRM-001", "stage": "需求确认", "next_step": "约科主任"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let g = kap().await;
+    assert_eq!(g.actual.as_deref(), Some("100"));
+    assert_eq!(
+        g.progress_bp, 15_000,
+        "100 % against a 60 % target, capped at 150 %"
+    );
+}
