@@ -575,12 +575,14 @@ pub async fn story(db: &Db, org: &DemoOrg) -> Result<(), StoreError> {
         return Ok(());
     };
     let mut tx = db.begin().await?;
-    let mine = pulse_store::customers::ownership(&mut tx)
+    // The rep's customers, A-class first.
+    let mut mine = pulse_store::customers::ownership(&mut tx)
         .await?
         .into_iter()
-        .filter(|c| c.3.as_deref() == Some(emp.employee_no.as_str()) && c.2 == "A")
-        .map(|c| c.0)
+        .filter(|c| c.3.as_deref() == Some(emp.employee_no.as_str()))
         .collect::<Vec<_>>();
+    mine.sort_by(|a, b| a.2.cmp(&b.2).then(a.0.cmp(&b.0)));
+    let mine: Vec<i64> = mine.into_iter().map(|c| c.0).collect();
     let (Some(first), Some(second)) = (mine.first().copied(), mine.get(1).copied()) else {
         return Ok(());
     };

@@ -353,3 +353,118 @@ async fn demo_goals_rules_and_adjustments() {
     assert!(hr.get("/goals/rules").await.text().contains("A类签约增长"));
     assert_eq!(director.get("/goals/team").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn demo_feedback_story() {
+    let app = TestApp::empty().await;
+    pulse_demo::build_with(
+        &app.db,
+        pulse_demo::DEFAULT_SEED,
+        &pulse_demo::Volume { weeks: 3 },
+        &pulse_demo::NoProgress,
+    )
+    .await
+    .expect("demo");
+    let emp = demo_login(&app, "employee").await;
+    let tags = emp.get("/api/v1/feedback-tags").await.json();
+    assert!(tags["items"].as_array().unwrap().len() >= 6);
+    assert!(
+        emp.get("/api/v1/rewards").await.json()["items"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 3
+    );
+    // This morning's visit waits for its card; writing it earns the point.
+    let events = emp.get("/api/v1/events?limit=5").await.json();
+    let waiting = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "visit" && e["card_id"].is_null())
+        .expect("a visit waiting for its card");
+    let before = emp.get("/api/v1/me/points").await.json()["balance"]
+        .as_i64()
+        .unwrap();
+    let card = emp
+        .post_json(
+            "/api/v1/feedback",
+            &serde_json::json!({"event_id": waiting["id"], "observation": "科主任认可方案思路",
+                "tags": [{"tag": "沟通质量", "rating": 4}, {"tag": "需求洞察深度", "rating": 4}, {"tag": "方案匹配度", "rating": 5}]}),
+        )
+        .await;
+    assert_eq!(card.status, StatusCode::CREATED, "{}", card.text());
+    assert_eq!(card.json()["points_awarded"], 1);
+    assert_eq!(
+        emp.get("/api/v1/me/points").await.json()["balance"]
+            .as_i64()
+            .unwrap(),
+        before + 1
+    );
+    // Yesterday's card has the manager's reply waiting for an answer.
+    let inbox = emp.get("/api/v1/inbox?state=open").await.json();
+    assert!(
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["kind"] == "feedback_reply")
+    );
+    let mgr = demo_login(&app, "manager").await;
+    let inbox = mgr.get("/api/v1/inbox?state=open").await.json();
+    assert!(
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["kind"] == "snapshot_review")
+    );
+    let hr = demo_login(&app, "hrbp").await;
+    let inbox = hr.get("/api/v1/inbox?state=open").await.json();
+    assert!(
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["kind"] == "reward_fulfilment")
+    );
+
+    // The planted story: 价格异议 rises in 华东 in the last two weeks only.
+    let share = |region: &str, recent: bool| {
+        let db = app.db.clone();
+        let region = region.to_string();
+        async move {
+            let cut = pulse_store::now_ms() - 14 * 86_400_000;
+            let sql = "SELECT COUNT(*), COUNT(*) FILTER (WHERE f.observation LIKE '%价格异议%') FROM feedback_cards f \
+                       JOIN people p ON p.id = f.author_id JOIN org_units u ON u.id = p.org_unit_id \
+                       WHERE u.code LIKE $1 AND ((f.created_at >= $2) = $3)";
+            let (n, price): (i64, i64) = match &db {
+                pulse_store::Db::Sqlite(p) => sqlx::query_as(sql)
+                    .bind(format!("{region}-%"))
+                    .bind(cut)
+                    .bind(recent)
+                    .fetch_one(p)
+                    .await
+                    .unwrap(),
+                pulse_store::Db::Postgres(p) => sqlx::query_as(sql)
+                    .bind(format!("{region}-%"))
+                    .bind(cut)
+                    .bind(recent)
+                    .fetch_one(p)
+                    .await
+                    .unwrap(),
+            };
+            price as f64 / n.max(1) as f64
+        }
+    };
+    let (hd_recent, hd_before, hn_recent) = (
+        share("HD", true).await,
+        share("HD", false).await,
+        share("HN", true).await,
+    );
+    assert!(hd_recent > 0.25, "华东 recent share {hd_recent}");
+    assert!(
+        hd_before < 0.1 && hn_recent < 0.1,
+        "before {hd_before}, 华南 {hn_recent}"
+    );
+}
