@@ -471,6 +471,95 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         .screenshot(&out.join("phone-person.png"))
         .await
         .expect("screenshot");
+
+    // Feedback on the phone (P2, F1, F2): the rep logs a visit, writes the
+    // 15-minute card and earns the point; the manager sees the card.
+    support::seed_feedback(&app.db).await;
+    phone.delete_all_cookies().await.expect("sign out");
+    sign_in(&phone, &base, "employee").await;
+    phone
+        .goto(format!("{base}/feedback/new?kind=visit"))
+        .await
+        .expect("visit form");
+    phone
+        .find(By::Css("input[name=customer]"))
+        .await
+        .expect("customer")
+        .send_keys("瑞华医院")
+        .await
+        .expect("type");
+    assert_fits_phone(&phone, "visit form").await;
+    phone
+        .find(By::Css("form.event-form button[type=submit]"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("save visit");
+    wait_for_text(&phone, "选 3 个标签").await;
+    let submit = phone
+        .find(By::Css("form.feedback-card button[type=submit]"))
+        .await
+        .expect("submit");
+    assert!(
+        !submit.is_enabled().await.expect("state"),
+        "the card cannot be sent before 3 tags and an observation"
+    );
+    let selects = phone
+        .find_all(By::Css("select[data-tag]"))
+        .await
+        .expect("tags");
+    for (sel, rating) in selects.iter().take(3).zip(["4", "3", "5"]) {
+        thirtyfour::components::SelectElement::new(sel)
+            .await
+            .expect("select")
+            .select_by_value(rating)
+            .await
+            .expect("rate");
+    }
+    phone
+        .find(By::Css("input[name=observation]"))
+        .await
+        .expect("observation")
+        .send_keys("客户关注交付周期👍")
+        .await
+        .expect("type");
+    let counter = wait_for_text(&phone, "9 / 20").await;
+    assert!(counter.contains("3 / 3"), "{counter}");
+    assert_fits_phone(&phone, "feedback card").await;
+    phone
+        .screenshot(&out.join("phone-feedback-card.png"))
+        .await
+        .expect("screenshot");
+    phone
+        .find(By::Css("form.feedback-card button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("send card");
+    let home = wait_for_text(&phone, "积分 +1").await;
+    assert!(
+        home.contains("客户关注交付周期👍") && home.contains("易销售"),
+        "{home}"
+    );
+    assert_fits_phone(&phone, "feedback home").await;
+    phone
+        .screenshot(&out.join("phone-feedback.png"))
+        .await
+        .expect("screenshot");
+    phone.delete_all_cookies().await.expect("sign out");
+    sign_in(&phone, &base, "manager").await;
+    phone
+        .goto(format!("{base}/feedback/team"))
+        .await
+        .expect("team feedback");
+    wait_for_text(&phone, "客户关注交付周期👍").await;
+    assert_fits_phone(&phone, "team feedback").await;
+    phone
+        .screenshot(&out.join("phone-team-feedback.png"))
+        .await
+        .expect("screenshot");
     phone.quit().await.expect("quit");
 
     // Desktop (1366×900): sign in as HRBP, walk the org tree down to a team.
