@@ -91,7 +91,7 @@ pub async fn insert(
     }
     let cols = columns.join(", ");
     match tx {
-        Tx::Sqlite(t) => {
+        Tx::Sqlite(t, _) => {
             // SQLite allows 32,766 bound values per statement. Plain `?`
             // slots: with numbered `?NNN` ones sqlx looks each name up in a
             // list SQLite scans linearly, quadratic in the statement's size.
@@ -114,6 +114,37 @@ pub async fn insert(
                 n += q.execute(&mut **t).await?.rows_affected();
             }
             Ok(n)
+        }
+        // A few rows: one INSERT is one round trip, COPY is three.
+        Tx::Postgres(t) if rows.len() * columns.len() <= 1_000 => {
+            let mut sql = format!("INSERT INTO {table} ({cols}) VALUES ");
+            // NULL is written literally: a typed NULL parameter would not
+            // fit a text column.
+            let mut k = 0;
+            for (i, row) in rows.iter().enumerate() {
+                sql.push_str(if i > 0 { ",(" } else { "(" });
+                for (j, c) in row.iter().enumerate() {
+                    if j > 0 {
+                        sql.push(',');
+                    }
+                    if *c == Cell::Null {
+                        sql.push_str("NULL");
+                    } else {
+                        k += 1;
+                        sql.push_str(&format!("${k}"));
+                    }
+                }
+                sql.push(')');
+            }
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for c in rows.iter().flatten() {
+                q = match c {
+                    Cell::Int(v) => q.bind(*v),
+                    Cell::Text(s) => q.bind(s.as_str()),
+                    Cell::Null => q,
+                };
+            }
+            Ok(q.execute(&mut **t).await?.rows_affected())
         }
         Tx::Postgres(t) => {
             let conn: &mut sqlx::PgConnection = t;

@@ -26,7 +26,7 @@ macro_rules! on_db {
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t) => {
+            $crate::Tx::Sqlite(t, _) => {
                 let $conn = &mut **t;
                 $body
             }
@@ -51,7 +51,7 @@ pub enum Engine {
 }
 
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, WriterTurn),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -151,9 +151,18 @@ impl Db {
         Ok(())
     }
 
+    /// Starts a transaction. On SQLite the process's writers take turns
+    /// (one at a time, in arrival order) and begin IMMEDIATE: without that,
+    /// concurrent writers met in SQLite's busy handler, which sleeps up to
+    /// 100 ms between tries, and a deferred transaction that read before it
+    /// wrote could fail on a stale snapshot. Other processes (a CLI import
+    /// beside the server) still meet the busy timeout.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Sqlite(p) => {
+                let turn = writer_turn(p).await;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -191,7 +200,7 @@ impl Db {
 impl Tx {
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _turn) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -199,9 +208,34 @@ impl Tx {
 
     pub async fn rollback(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Sqlite(t, _turn) => t.rollback().await?,
             Tx::Postgres(t) => t.rollback().await?,
         }
         Ok(())
     }
+}
+
+/// A writer's turn on one SQLite file, held for the transaction's life.
+pub type WriterTurn = Option<tokio::sync::OwnedMutexGuard<()>>;
+
+/// One queue per database file in this process.
+static WRITERS: std::sync::LazyLock<
+    std::sync::Mutex<
+        std::collections::HashMap<std::path::PathBuf, std::sync::Arc<tokio::sync::Mutex<()>>>,
+    >,
+> = std::sync::LazyLock::new(Default::default);
+
+/// Waits for this process's turn to write the pool's file. A task that
+/// already holds a turn and begins a second transaction would wait for
+/// itself; after 10 s the wait gives up and the transaction proceeds on
+/// SQLite's own locking (slower, never stuck).
+async fn writer_turn(pool: &SqlitePool) -> WriterTurn {
+    let file = pool.connect_options().get_filename().to_path_buf();
+    let queue = match WRITERS.lock() {
+        Ok(mut map) => map.entry(file).or_default().clone(),
+        Err(_) => return None,
+    };
+    tokio::time::timeout(Duration::from_secs(10), queue.lock_owned())
+        .await
+        .ok()
 }

@@ -131,11 +131,24 @@ pub async fn submit(
     if event.card_id.is_some() {
         return Err(duplicate());
     }
-    let library = tags(db, true).await?;
-    let names: Vec<&str> = library.iter().map(|t| t.name.as_str()).collect();
+    // The library and the window in one round trip: this runs for every card.
+    let rows: Vec<(i64, String, Option<String>)> = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT id, name, (SELECT value FROM app_settings WHERE name = 'feedback_window_hours') \
+             FROM feedback_tags WHERE active = 1 ORDER BY sort_order, id",
+        )
+        .fetch_all(pool).await?
+    });
+    let window = rows
+        .first()
+        .and_then(|r| r.2.as_deref())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_WINDOW_HOURS);
+    let library: Vec<(i64, String)> = rows.into_iter().map(|r| (r.0, r.1)).collect();
+    let names: Vec<&str> = library.iter().map(|t| t.1.as_str()).collect();
     let observation = rules::check_card(ratings, observation, &names)?;
     let now = now_ms();
-    let earned = if rules::in_window(event.occurred_at, now, window_hours(db).await?) {
+    let earned = if rules::in_window(event.occurred_at, now, window) {
         rules::POINTS_PER_CARD
     } else {
         0
@@ -156,17 +169,26 @@ pub async fn submit(
         Err(StoreError::Conflict(_)) => return Err(duplicate()),
         Err(e) => return Err(e),
     };
+    let mut rows = Vec::with_capacity(ratings.len());
     for t in ratings {
         let tag_id = library
             .iter()
-            .find(|l| l.name == t.tag.trim())
-            .map(|l| l.id)
+            .find(|l| l.1 == t.tag.trim())
+            .map(|l| l.0)
             .ok_or_else(|| refuse("tag_unknown", "标签不在标签库中", "unknown tag"))?;
-        on_tx!(&mut tx, conn => {
-            sqlx::query("INSERT INTO feedback_ratings (card_id, tag_id, rating) VALUES ($1, $2, $3)")
-                .bind(id).bind(tag_id).bind(t.rating).execute(conn).await?;
-        });
+        rows.push(vec![
+            crate::bulk::Cell::Int(id),
+            crate::bulk::Cell::Int(tag_id),
+            crate::bulk::Cell::Int(t.rating),
+        ]);
     }
+    crate::bulk::insert(
+        &mut tx,
+        "feedback_ratings",
+        &["card_id", "tag_id", "rating"],
+        &rows,
+    )
+    .await?;
     let balance = if earned > 0 {
         points::change(
             &mut tx,
