@@ -77,7 +77,12 @@ pub fn new_secret() -> String {
 
 /// What we store for a secret: its SHA-256 digest in hex.
 pub fn digest_secret(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
+    digest_bytes(secret.as_bytes())
+}
+
+/// SHA-256 of any bytes in hex (file fingerprints, request bodies).
+pub fn digest_bytes(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod events;
 pub mod feedback;
 pub mod i18n;
 pub mod org;
+pub mod photos;
 pub mod preferences;
 pub mod problem;
 pub mod reminders;

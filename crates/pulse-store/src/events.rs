@@ -287,3 +287,90 @@ pub async fn refresh_penetration(
     }
     Ok(last)
 }
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
+pub struct Photo {
+    pub id: i64,
+    pub event_id: i64,
+    pub object_key: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub sha256: String,
+    /// The EXIF capture time, when the camera recorded one.
+    pub taken_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// Photos per work order.
+pub const MAX_PHOTOS: i64 = 9;
+
+/// Stores a checked photo: the bytes first (a key no row points to is
+/// harmless), then the row. Returns the photo's id.
+pub async fn add_photo(
+    db: &Db,
+    files: &crate::files::Files,
+    event_id: i64,
+    bytes: Vec<u8>,
+) -> Result<Photo, StoreError> {
+    let content_type = pulse_domain::photos::sniff(&bytes)?;
+    let (count,): (i64,) = on_db!(db, pool => {
+        sqlx::query_as("SELECT COUNT(*) FROM event_photos WHERE event_id = $1").bind(event_id).fetch_one(pool).await?
+    });
+    if count >= MAX_PHOTOS {
+        return Err(StoreError::Invalid(pulse_domain::Problem::new(
+            "too_many_photos",
+            format!("每张工单最多 {MAX_PHOTOS} 张照片"),
+            format!("at most {MAX_PHOTOS} photos per work order"),
+        )));
+    }
+    let taken_at = pulse_domain::photos::taken_at(&bytes);
+    let sha = pulse_domain::auth::digest_bytes(&bytes);
+    let ext = if content_type == "image/png" {
+        "png"
+    } else {
+        "jpg"
+    };
+    let key = format!("photos/{event_id}/{sha}.{ext}");
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    files.put(&key, bytes).await?;
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let (id,): (i64,) = on_tx!(&mut tx, conn => {
+        sqlx::query_as(
+            "INSERT INTO event_photos (event_id, object_key, content_type, bytes, sha256, taken_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(event_id).bind(&key).bind(content_type).bind(size).bind(&sha).bind(taken_at).bind(now)
+        .fetch_one(conn).await?
+    });
+    tx.commit().await?;
+    Ok(Photo {
+        id,
+        event_id,
+        object_key: key,
+        content_type: content_type.into(),
+        bytes: size,
+        sha256: sha,
+        taken_at,
+        created_at: now,
+    })
+}
+
+pub async fn photos(db: &Db, event_id: i64) -> Result<Vec<Photo>, StoreError> {
+    Ok(on_db!(db, pool => {
+        sqlx::query_as::<_, Photo>(
+            "SELECT id, event_id, object_key, content_type, bytes, sha256, taken_at, created_at FROM event_photos \
+             WHERE event_id = $1 ORDER BY id",
+        )
+        .bind(event_id).fetch_all(pool).await?
+    }))
+}
+
+pub async fn photo(db: &Db, id: i64) -> Result<Option<Photo>, StoreError> {
+    Ok(on_db!(db, pool => {
+        sqlx::query_as::<_, Photo>(
+            "SELECT id, event_id, object_key, content_type, bytes, sha256, taken_at, created_at FROM event_photos WHERE id = $1",
+        )
+        .bind(id).fetch_optional(pool).await?
+    }))
+}

@@ -16,6 +16,7 @@ pub mod dialect;
 mod error;
 pub mod events;
 pub mod feedback;
+pub mod files;
 pub mod goal_imports;
 pub mod goals;
 pub mod imports;

@@ -367,3 +367,56 @@ pub async fn leaderboard(
         since,
     })
 }
+
+/// Reads an uploaded photo's bytes, refusing more than the photo limit
+/// with the same clear error as the checks (nothing is stored).
+pub async fn read_photo(body: axum::body::Body) -> AppResult<Vec<u8>> {
+    let limit = pulse_domain::photos::MAX_BYTES;
+    axum::body::to_bytes(body, limit + 1)
+        .await
+        .map(|b| b.to_vec())
+        .map_err(|_| {
+            AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "photo_too_large",
+                "照片最大 10 MB",
+                "photos are at most 10 MB",
+            )
+        })
+}
+
+/// Adds a photo to one of the caller's work orders (HR may add to anyone's).
+pub async fn add_photo(
+    state: &AppState,
+    caller: &Caller,
+    event_id: i64,
+    bytes: Vec<u8>,
+) -> AppResult<pulse_store::events::Photo> {
+    let event = events::by_id(&state.db, event_id)
+        .await?
+        .filter(|e| e.person_id == caller.person_id || is_hr(caller))
+        .ok_or_else(|| AppError::not_found("工单", "work order"))?;
+    if event.kind != "work_order" {
+        return Err(AppError::invalid(Problem::new(
+            "photos_on_work_orders",
+            "照片只能附在服务工单上",
+            "photos belong to service work orders",
+        )));
+    }
+    Ok(events::add_photo(&state.db, &state.files, event_id, bytes).await?)
+}
+
+/// An event whose person the caller may see, for its photos.
+pub async fn visible_event(
+    state: &AppState,
+    caller: &Caller,
+    event_id: i64,
+) -> AppResult<events::Event> {
+    let event = events::by_id(&state.db, event_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("事件", "event"))?;
+    if !may_see_person(state, caller, event.person_id).await? {
+        return Err(AppError::not_found("事件", "event"));
+    }
+    Ok(event)
+}

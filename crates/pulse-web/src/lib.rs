@@ -37,6 +37,9 @@ pub struct WebConfig {
     pub demo: bool,
     /// Where people open Pulse; links in messages start with it ("" = relative).
     pub public_url: String,
+    /// Where uploaded photos live (`<data dir>/files` for `pulse serve`);
+    /// `None` keeps them in memory (tests).
+    pub files_dir: Option<std::path::PathBuf>,
 }
 
 /// An org tree and the org version it was read at.
@@ -45,6 +48,7 @@ type CachedTree = (i64, Arc<pulse_store::org::Tree>);
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    pub files: pulse_store::files::Files,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<Metrics>,
     /// The org tree as last read, with the org version it was read at.
@@ -53,8 +57,16 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db, config: WebConfig) -> AppState {
+        let files = config
+            .files_dir
+            .as_deref()
+            .and_then(|d| pulse_store::files::Files::local(d).ok())
+            .unwrap_or_else(|| {
+                pulse_store::files::Files::with(Arc::new(object_store::memory::InMemory::new()))
+            });
         AppState {
             db,
+            files,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             org_cache: Arc::default(),

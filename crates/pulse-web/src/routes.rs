@@ -192,6 +192,36 @@ pub fn table() -> Vec<Route> {
             get(api::feedback::list_events),
         ),
         r(
+            "POST",
+            "/api/v1/events/{id}/photos",
+            Access::ANYONE,
+            post(api::feedback::upload_photo),
+        ),
+        r(
+            "GET",
+            "/api/v1/events/{id}/photos",
+            Access::ANYONE,
+            get(api::feedback::list_photos),
+        ),
+        r(
+            "GET",
+            "/photos/{id}",
+            Access::ANYONE,
+            get(api::feedback::photo),
+        ),
+        r(
+            "GET",
+            "/feedback/events/{id}/photos",
+            Access::ANYONE,
+            get(pages::feedback::photos_page),
+        ),
+        r(
+            "POST",
+            "/feedback/events/{id}/photos",
+            Access::ANYONE,
+            post(pages::feedback::photos_upload),
+        ),
+        r(
             "GET",
             "/api/v1/feedback-tags",
             Access::ANYONE,

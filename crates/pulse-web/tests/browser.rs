@@ -228,6 +228,7 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
             secure_cookies: false,
             demo: true,
             public_url: String::new(),
+            files_dir: None,
         },
     );
     let server = tokio::spawn(pulse_web::serve(state, listener, std::future::pending()));

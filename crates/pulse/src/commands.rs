@@ -56,12 +56,16 @@ async fn serve(db: Db, cfg: &Config, demo: bool) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    // Photos live beside the database; an unwritable folder stops the start here.
+    let files_dir = cfg.data_dir.join("files");
+    pulse_store::files::Files::local(&files_dir)?;
     let state = AppState::new(
         db.clone(),
         WebConfig {
             secure_cookies: cfg.secure_cookies,
             demo,
             public_url: cfg.public_url.clone(),
+            files_dir: Some(files_dir),
         },
     );
     tracing::info!(listen = %cfg.listen, engine = ?db.engine(), "Pulse is serving");

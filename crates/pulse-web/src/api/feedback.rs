@@ -426,3 +426,62 @@ pub async fn leaderboard(
         feedback_flow::leaderboard(&state, &caller, p.unit.as_deref()).await?,
     ))
 }
+
+/// Attach a photo to your work order: the body is the JPEG or PNG itself
+/// (type judged by content, at most 10 MB); the EXIF capture time is kept.
+#[utoipa::path(post, path = "/api/v1/events/{id}/photos", tag = "events",
+    request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    responses((status = 201, body = Object), (status = 404, body = super::ErrorBody), (status = 413, body = super::ErrorBody), (status = 422, body = super::ErrorBody)))]
+pub async fn upload_photo(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+    body: axum::body::Body,
+) -> AppResult<(StatusCode, Json<pulse_store::events::Photo>)> {
+    let bytes = feedback_flow::read_photo(body).await?;
+    let photo = feedback_flow::add_photo(&state, &caller, id, bytes).await?;
+    Ok((StatusCode::CREATED, Json(photo)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhotoList {
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<pulse_store::events::Photo>,
+}
+
+/// A work order's photos (metadata; the image is at `/photos/{id}`).
+#[utoipa::path(get, path = "/api/v1/events/{id}/photos", tag = "events", responses((status = 200, body = PhotoList), (status = 404, body = super::ErrorBody)))]
+pub async fn list_photos(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+) -> AppResult<Json<PhotoList>> {
+    feedback_flow::visible_event(&state, &caller, id).await?;
+    Ok(Json(PhotoList {
+        items: pulse_store::events::photos(&state.db, id).await?,
+    }))
+}
+
+/// The image itself, for people who may see the work order.
+pub async fn photo(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let p = pulse_store::events::photo(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("照片", "photo"))?;
+    feedback_flow::visible_event(&state, &caller, p.event_id).await?;
+    let bytes = state.files.get(&p.object_key).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, p.content_type),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, max-age=86400".to_string(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -810,3 +810,106 @@ pub async fn fulfil(
     tx.commit().await?;
     Ok(Redirect::to("/rewards/fulfil").into_response())
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "feedback_photos.html")]
+struct PhotosPage {
+    tr: Tr,
+    nav: Nav,
+    event: EventRow,
+    mine: bool,
+    photos: Vec<(i64, String, String)>,
+    error: Option<String>,
+}
+
+async fn render_photos(
+    state: &AppState,
+    caller: &Caller,
+    ctx: PageCtx,
+    id: i64,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let event = feedback_flow::visible_event(state, caller, id).await?;
+    let photos = pulse_store::events::photos(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let taken = p.taken_at.map(fmt_ms).unwrap_or_default();
+            (
+                p.id,
+                taken,
+                format!("{:.1} MB", p.bytes as f64 / 1_048_576.0),
+            )
+        })
+        .collect();
+    let failed = error.is_some();
+    let mut res = PhotosPage {
+        mine: event.person_id == caller.person_id,
+        event: event_row(&event, ctx.tr),
+        photos,
+        error,
+        tr: ctx.tr,
+        nav: ctx.nav,
+    }
+    .into_response();
+    if failed {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+/// A work order's photos with the camera upload (P3).
+pub async fn photos_page(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+    render_photos(&state, &caller, ctx, id, None).await
+}
+
+/// The upload form posts multipart with `_csrf` in the query.
+pub async fn photos_upload(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    req: axum::extract::Request,
+) -> AppResult<Response> {
+    use axum::extract::FromRequest;
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+    let too_large = || {
+        AppError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "photo_too_large",
+            "照片最大 10 MB",
+            "photos are at most 10 MB",
+        )
+    };
+    let mut mp = axum::extract::Multipart::from_request(req, &())
+        .await
+        .map_err(|e| {
+            AppError::bad_request(format!("上传格式错误：{e}"), format!("bad upload: {e}"))
+        })?;
+    let mut bytes = None;
+    while let Some(field) = mp.next_field().await.map_err(|_| too_large())? {
+        if field.name() == Some("photo") {
+            bytes = Some(field.bytes().await.map_err(|_| too_large())?.to_vec());
+        }
+    }
+    let result = match bytes {
+        Some(b) => feedback_flow::add_photo(&state, &caller, id, b)
+            .await
+            .map(|_| ()),
+        None => Err(AppError::bad_request("请选择照片", "choose a photo")),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/feedback/events/{id}/photos")).into_response()),
+        Err(e) if e.status.is_client_error() && e.status != axum::http::StatusCode::NOT_FOUND => {
+            let msg = e.message(ctx.lang()).to_string();
+            render_photos(&state, &caller, ctx, id, Some(msg)).await
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -728,3 +728,81 @@ async fn a_visit_to_an_a_class_customer_moves_the_penetration_kpi() {
         "100 % against a 60 % target, capped at 150 %"
     );
 }
+
+#[tokio::test]
+async fn work_order_photos_are_checked_by_content_and_keep_their_capture_time() {
+    let app = app().await;
+    let e3 = app.login("engineer").await;
+    let wo = e3
+        .post_json(
+            "/api/v1/events",
+            &json!({"type": "work_order", "reported_at": "2026-11-28T08:00:00+08:00", "arrived_at": "2026-11-28T09:30:00+08:00", "parts_planned": 2, "parts_used": 2}),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let upload = |c: &crate::support::Client, event: i64, bytes: Vec<u8>| {
+        let c = c.clone();
+        async move {
+            c.send(
+                axum::http::Method::POST,
+                &format!("/api/v1/events/{event}/photos"),
+                Some("image/jpeg"),
+                bytes,
+                true,
+            )
+            .await
+        }
+    };
+    let jpeg = pulse_domain::photos::jpeg_with_capture_time("2026:11:28 09:41:07");
+    let r = upload(&e3, wo, jpeg.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let photo = r.json();
+    let expected = chrono::DateTime::parse_from_rfc3339("2026-11-28T09:41:07+08:00").unwrap();
+    assert_eq!(photo["taken_at"], expected.timestamp_millis());
+    assert_eq!(photo["content_type"], "image/jpeg");
+    let id = photo["id"].as_i64().unwrap();
+    let img = e3.get(&format!("/photos/{id}")).await;
+    assert_eq!(img.status, StatusCode::OK);
+    assert_eq!(img.headers["content-type"], "image/jpeg");
+    assert_eq!(img.body, jpeg, "the stored bytes come back unchanged");
+
+    // A PDF named photo.jpg, 50 MB, someone else's order, a visit: refused, nothing stored.
+    let pdf = upload(&e3, wo, b"%PDF-1.7 this is a contract".to_vec()).await;
+    assert_eq!(pdf.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(pdf.error_code(), "photo_type");
+    let mut huge = jpeg.clone();
+    huge.resize(50 * 1024 * 1024, 0);
+    let big = upload(&e3, wo, huge).await;
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(big.error_code(), "photo_too_large");
+    let e1 = app.login("employee").await;
+    assert_eq!(
+        upload(&e1, wo, jpeg.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let visit = visit(&e1).await;
+    assert_eq!(
+        upload(&e1, visit, jpeg.clone()).await.error_code(),
+        "photos_on_work_orders"
+    );
+    assert_eq!(count(&app, "event_photos").await, 1);
+
+    // The director of the region sees it; a rep of another team does not.
+    let d1 = app.login("director").await;
+    let list = d1.get(&format!("/api/v1/events/{wo}/photos")).await.json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        e1.get(&format!("/photos/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let page = e3
+        .get(&format!("/feedback/events/{wo}/photos"))
+        .await
+        .text();
+    assert!(
+        page.contains("拍摄于 2026-11-28 09:41") && page.contains("capture=\"environment\""),
+        "{page}"
+    );
+}

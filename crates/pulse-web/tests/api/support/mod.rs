@@ -158,6 +158,7 @@ impl TestApp {
                 secure_cookies: false,
                 demo: false,
                 public_url: String::new(),
+                files_dir: None,
             },
         );
         TestApp {
