@@ -27,6 +27,8 @@ pub enum ImportKind {
     Goals,
     /// The CRM's customer list (X3).
     Customers,
+    /// Customer evaluations and project deliveries (P4).
+    Events,
 }
 
 impl ImportKind {
@@ -36,6 +38,7 @@ impl ImportKind {
             ImportKind::OrgUnits => "org_units",
             ImportKind::Goals => "goals",
             ImportKind::Customers => "customers",
+            ImportKind::Events => "events",
         }
     }
 
@@ -45,6 +48,7 @@ impl ImportKind {
             "org_units" | "org-units" | "units" => Some(ImportKind::OrgUnits),
             "goals" => Some(ImportKind::Goals),
             "customers" => Some(ImportKind::Customers),
+            "events" => Some(ImportKind::Events),
             _ => None,
         }
     }
@@ -55,6 +59,7 @@ impl ImportKind {
             ImportKind::OrgUnits => UNIT_COLUMNS,
             ImportKind::Goals => crate::goal_imports::GOAL_COLUMNS,
             ImportKind::Customers => crate::customers::CUSTOMER_COLUMNS,
+            ImportKind::Events => crate::event_imports::EVENT_COLUMNS,
         }
     }
 }
@@ -224,6 +229,9 @@ pub async fn run(
                 }
                 ImportKind::Customers => {
                     crate::customers::import(db, &table, &map, dry_run, &mut report).await?
+                }
+                ImportKind::Events => {
+                    crate::event_imports::import(db, &table, &map, dry_run, &mut report).await?
                 }
                 ImportKind::Goals => {
                     let period = crate::goals::period_at(db, crate::today())

@@ -14,6 +14,7 @@ pub mod bulk;
 pub mod customers;
 pub mod dialect;
 mod error;
+pub mod event_imports;
 pub mod events;
 pub mod feedback;
 pub mod files;

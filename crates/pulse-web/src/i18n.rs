@@ -617,6 +617,11 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("import.kind.goals", "目标与权重", "Targets and weights"),
     ("import.kind.customers", "CRM 客户", "CRM customers"),
     (
+        "import.kind.events",
+        "客户评价与项目交付",
+        "Customer evaluations and deliveries",
+    ),
+    (
         "import.export_goals",
         "导出当前目标与权重",
         "Export current targets and weights",

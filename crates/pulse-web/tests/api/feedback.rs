@@ -806,3 +806,89 @@ async fn work_order_photos_are_checked_by_content_and_keep_their_capture_time() 
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn evaluations_and_deliveries_import_from_a_sheet_all_or_nothing() {
+    let app = app().await;
+    let hr = app.login("hrbp").await;
+    let header: &[&str] = &[
+        "类型",
+        "工号",
+        "客户编码",
+        "日期",
+        "评分",
+        "承诺交付日期",
+        "实际交付日期",
+        "备注",
+    ];
+    let bad = crate::support::xlsx(&[
+        header,
+        &[
+            "客户评价",
+            "E1",
+            "CRM-001",
+            "2026-11-20",
+            "5",
+            "",
+            "",
+            "装机培训细致",
+        ],
+        &["客户评价", "E9", "CRM-001", "2026-11-20", "4", "", "", ""],
+        &["客户评价", "E1", "CRM-001", "2026-11-20", "9", "", "", ""],
+        &["项目交付", "E1", "CRM-002", "", "", "2026-11-01", "", ""],
+        &["会议", "E1", "", "", "", "", "", ""],
+    ]);
+    let r = hr.upload("/api/v1/imports/events?dry_run=false", bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let rows: Vec<i64> = r.json()["report"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["row"].as_i64().unwrap())
+        .collect();
+    assert_eq!(rows, vec![3, 4, 5, 6], "{rows:?}");
+    assert_eq!(count(&app, "events").await, 0, "nothing half-imported");
+    let good = crate::support::xlsx(&[
+        header,
+        &[
+            "客户评价",
+            "E1",
+            "CRM-001",
+            "2026-11-20",
+            "5",
+            "",
+            "",
+            "装机培训细致",
+        ],
+        &[
+            "项目交付",
+            "E1",
+            "CRM-002",
+            "",
+            "",
+            "2026-11-01",
+            "2026-11-03",
+            "晚两天",
+        ],
+    ]);
+    let r = hr
+        .upload("/api/v1/imports/events?dry_run=false", good)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(count(&app, "events").await, 2);
+    let e1 = app.login("employee").await;
+    let mine = e1.get("/api/v1/events").await.json();
+    let delivery = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "delivery")
+        .unwrap()
+        .clone();
+    assert_eq!(delivery["source"], "import");
+    assert_eq!(
+        delivery["payload"]["delivered_at"].as_i64().unwrap()
+            - delivery["payload"]["due_at"].as_i64().unwrap(),
+        2 * 86_400_000
+    );
+}
