@@ -122,6 +122,17 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("common.page", "页", "page"),
     ("common.save", "保存", "Save"),
     ("common.edit", "修改", "Edit"),
+    (
+        "feedback.give",
+        "给团队成员反馈",
+        "Give feedback to someone",
+    ),
+    ("feedback.give_body", "反馈内容", "Feedback"),
+    (
+        "feedback.from_manager",
+        "主管给我的反馈",
+        "Feedback from my manager",
+    ),
     ("feedback.photos", "工单照片", "Work-order photos"),
     ("feedback.no_photos", "还没有照片。", "No photos yet."),
     ("feedback.taken_at", "拍摄于", "taken"),

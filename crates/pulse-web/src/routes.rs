@@ -354,6 +354,12 @@ pub fn table() -> Vec<Route> {
             get(pages::feedback::team),
         ),
         r(
+            "POST",
+            "/feedback/give",
+            Access::roles(EXPORTERS),
+            post(pages::feedback::give),
+        ),
+        r(
             "GET",
             "/feedback/setup",
             Access::roles(HR),

@@ -118,6 +118,8 @@ struct HomePage {
     events: Vec<EventRow>,
     cards: Vec<CardRow>,
     board: feedback_flow::Leaderboard,
+    /// The manager's own feedback to me (F4): (from, when, text).
+    notes: Vec<(String, String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -162,7 +164,13 @@ pub async fn home(
         .find(|u| u.kind == "region")
         .map_or(caller.org_unit_code.clone(), |u| u.code.clone());
     let board = feedback_flow::leaderboard(&state, &caller, Some(&unit_code)).await?;
+    let notes = feedback::messages_to(&state.db, caller.person_id, 5)
+        .await?
+        .into_iter()
+        .map(|m| (m.from_name, fmt_ms(m.created_at), m.body))
+        .collect();
     Ok(HomePage {
+        notes,
         message,
         balance: points::balance(&state.db, caller.person_id).await?,
         to_write,
@@ -536,18 +544,46 @@ struct TeamPage {
     cards: Vec<CardRow>,
     events: Vec<EventRow>,
     board: feedback_flow::Leaderboard,
+    reports: Vec<(String, String)>,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct TeamQuery {
+    ok: Option<String>,
 }
 
 /// The manager's view: the team's latest cards (reply from here) and events.
 pub async fn team(
     State(state): State<AppState>,
     Me(caller): Me,
+    Query(q): Query<TeamQuery>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+    let message = q.ok.map(|_| ctx.tr.t("feedback.saved").to_string());
+    render_team(&state, &caller, ctx, message, None).await
+}
+
+async fn render_team(
+    state: &AppState,
+    caller: &Caller,
+    ctx: PageCtx,
+    message: Option<String>,
+    error: Option<String>,
+) -> AppResult<Response> {
     let tr = ctx.tr;
-    let board = feedback_flow::leaderboard(&state, &caller, None).await?;
+    let reports = pulse_store::people::reports(&state.db, caller.person_id)
+        .await?
+        .into_iter()
+        .map(|p| (p.employee_no, p.name))
+        .collect();
+    let board = feedback_flow::leaderboard(state, caller, None).await?;
     Ok(TeamPage {
+        reports,
+        message,
+        error,
         cards: feedback::team_cards(&state.db, caller.person_id, 30)
             .await?
             .iter()
@@ -909,6 +945,26 @@ pub async fn photos_upload(
         Err(e) if e.status.is_client_error() && e.status != axum::http::StatusCode::NOT_FOUND => {
             let msg = e.message(ctx.lang()).to_string();
             render_photos(&state, &caller, ctx, id, Some(msg)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A manager's own feedback to one of their people (F4).
+pub async fn give(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    body: String,
+) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    let to = field(&pairs, "employee_no");
+    match feedback_flow::give_feedback(&state, &caller, &to, &field(&pairs, "body")).await {
+        Ok(_) => Ok(Redirect::to("/feedback/team?ok=1").into_response()),
+        Err(e) if e.status.is_client_error() => {
+            let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+            let msg = e.message(ctx.lang()).to_string();
+            render_team(&state, &caller, ctx, None, Some(msg)).await
         }
         Err(e) => Err(e),
     }

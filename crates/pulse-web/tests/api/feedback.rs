@@ -892,3 +892,50 @@ async fn evaluations_and_deliveries_import_from_a_sheet_all_or_nothing() {
         2 * 86_400_000
     );
 }
+
+#[tokio::test]
+async fn a_manager_gives_their_own_feedback_from_the_team_page() {
+    let app = app().await;
+    let m1 = app.login("manager").await;
+    let team = m1.get("/feedback/team").await.text();
+    assert!(
+        team.contains("易销售（E1）"),
+        "the manager's people are offered"
+    );
+    let r = m1
+        .post_form(
+            "/feedback/give",
+            &[
+                ("employee_no", "E1"),
+                ("body", "本周拜访节奏很好，继续保持"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let empty = m1
+        .post_form(
+            "/feedback/give",
+            &[("employee_no", "E1"), ("body", " ")],
+            true,
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(empty.text().contains("1–500"));
+    let e1 = app.login("employee").await;
+    let home = e1.get("/feedback").await.text();
+    assert!(
+        home.contains("主管给我的反馈") && home.contains("本周拜访节奏很好"),
+        "{home}"
+    );
+    // Someone outside the manager's scope cannot be reached.
+    let r = m1
+        .post_form(
+            "/feedback/give",
+            &[("employee_no", "E4"), ("body", "x")],
+            true,
+        )
+        .await;
+    assert!(r.text().contains("role=\"alert\""), "{}", r.text());
+    assert_eq!(count(&app, "feedback_messages").await, 1);
+}

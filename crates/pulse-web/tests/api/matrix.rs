@@ -66,6 +66,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/feedback/cards/{id}/reply", "MDHA"),
     ("POST", "/feedback/cards/{id}/ack", "EMDHCA"),
     ("GET", "/feedback/team", "MDHA"),
+    ("POST", "/feedback/give", "MDHA"),
     ("GET", "/feedback/setup", "HA"),
     ("POST", "/feedback/setup/{name}", "HA"),
     ("GET", "/rewards", "EMDHCA"),
