@@ -26,9 +26,28 @@ pub const STAGES: &[&str] = &[
     "输单",
 ];
 
-/// Kinds that are about a customer and so must name one.
+/// Kinds that are about a known CRM customer and so must name one. A visit
+/// may not: reps visit prospects before the CRM knows them (新客户开拓).
 pub fn needs_customer(kind: &str) -> bool {
-    matches!(kind, "visit" | "snapshot" | "evaluation")
+    matches!(kind, "snapshot" | "evaluation")
+}
+
+/// The code for a kind as systems and people spell it (`customer_visit`,
+/// `work-order`, `客户拜访` …); unknown spellings are returned as given.
+pub fn normalize_kind(kind: &str) -> String {
+    let k = kind.trim().to_lowercase().replace('-', "_");
+    let code = match k.as_str() {
+        "customer_visit" | "客户拜访" | "拜访" => "visit",
+        "opportunity_snapshot" | "opportunity" | "商机进展快照" | "商机快照" => {
+            "snapshot"
+        }
+        "service_work_order" | "workorder" | "服务工单" | "工单" => "work_order",
+        "ticket" | "客服工单" => "service_ticket",
+        "customer_evaluation" | "客户评价" => "evaluation",
+        "project_delivery" | "项目交付" => "delivery",
+        _ => return k,
+    };
+    code.to_string()
 }
 
 /// Kinds a feedback card can be written for (F1: the card follows a visit;
@@ -251,6 +270,9 @@ mod tests {
     fn kinds_and_their_fields_are_checked() {
         let code = |k: &str, v: Value| check(k, &obj(v)).err().map(|p| p.code);
         assert_eq!(code("visit", json!({})), None);
+        assert_eq!(normalize_kind("Customer-Visit"), "visit");
+        assert_eq!(normalize_kind("服务工单"), "work_order");
+        assert!(!needs_customer("visit") && needs_customer("snapshot"));
         assert_eq!(code("meeting", json!({})), Some("invalid_event_type"));
         assert_eq!(
             code(

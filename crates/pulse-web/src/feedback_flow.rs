@@ -39,7 +39,10 @@ impl EventInput {
         let mut payload = Map::new();
         for (k, val) in obj {
             match k.as_str() {
-                "type" | "kind" => input.kind = val.as_str().unwrap_or_default().trim().to_string(),
+                "type" | "kind" => {
+                    input.kind =
+                        pulse_domain::events::normalize_kind(val.as_str().unwrap_or_default())
+                }
                 "employee_no" => input.employee_no = val.as_str().map(|s| s.trim().to_string()),
                 "customer_id" | "customer" | "customer_external_id" => {
                     input.customer = Some(val.clone()).filter(|v| !v.is_null());

@@ -88,7 +88,10 @@ async fn bad_events_are_refused_and_nothing_is_stored() {
     let cases = [
         (json!({"customer": "CRM-001"}), "type_required"),
         (json!({"type": "meeting"}), "invalid_event_type"),
-        (json!({"type": "visit"}), "customer_required"),
+        (
+            json!({"type": "snapshot", "stage": "需求确认", "next_step": "约科主任"}),
+            "customer_required",
+        ),
         (
             json!({"type": "visit", "customer": "不存在的医院"}),
             "unknown_customer",
@@ -125,6 +128,15 @@ async fn bad_events_are_refused_and_nothing_is_stored() {
         assert_eq!(r.error_code(), code, "{body}");
     }
     assert_eq!(count(&app, "events").await, 0);
+    // A prospect the CRM does not know yet, spelled the way a system might.
+    let r = e1
+        .post_json(
+            "/api/v1/events",
+            &json!({"type": "customer_visit", "note": "新客户首次拜访"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["type"], "visit");
 }
 
 #[tokio::test]
