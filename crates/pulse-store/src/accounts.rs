@@ -53,8 +53,6 @@ impl Caller {
 
 #[derive(sqlx::FromRow)]
 struct CallerRow {
-    #[sqlx(default)]
-    csrf_token: Option<String>,
     account_id: i64,
     person_id: i64,
     login: String,
@@ -143,22 +141,57 @@ pub async fn create_session(db: &Db, account_id: i64) -> Result<String, StoreErr
     Ok(secret)
 }
 
+/// The caller behind a session cookie, grants included, in ONE query: this
+/// runs on every request, so the grants come along as joined rows.
 pub async fn caller_by_session(db: &Db, secret: &str) -> Result<Option<Caller>, StoreError> {
     const SQL: &str = "SELECT s.csrf_token, a.id AS account_id, p.id AS person_id, a.login, p.employee_no, p.name, p.org_unit_id, \
-         u.code AS org_unit_code, u.name AS org_unit_name \
+         u.code AS org_unit_code, u.name AS org_unit_name, g.role AS grant_role, g.scope AS grant_scope, g.anchor_unit AS grant_anchor \
          FROM sessions s JOIN accounts a ON a.id = s.account_id JOIN people p ON p.id = a.person_id \
-         JOIN org_units u ON u.id = p.org_unit_id \
-         WHERE s.id_digest = $1 AND s.expires_at > $2 AND a.disabled_at IS NULL AND p.status = 'active'";
-    let found: Option<CallerRow> = on_db!(db, pool => {
-        sqlx::query_as::<_, CallerRow>(SQL).bind(digest_secret(secret)).bind(now_ms()).fetch_optional(pool).await?
+         JOIN org_units u ON u.id = p.org_unit_id LEFT JOIN role_grants g ON g.account_id = a.id \
+         WHERE s.id_digest = $1 AND s.expires_at > $2 AND a.disabled_at IS NULL AND p.status = 'active' \
+         ORDER BY g.role";
+    let rows: Vec<SessionRow> = on_db!(db, pool => {
+        sqlx::query_as::<_, SessionRow>(SQL).bind(digest_secret(secret)).bind(now_ms()).fetch_all(pool).await?
     });
-    match found {
-        Some(mut row) => {
-            let csrf = row.csrf_token.take();
-            Ok(Some(finish_caller(db, row, csrf, None).await?))
-        }
-        None => Ok(None),
-    }
+    let grants: Vec<Grant> = rows
+        .iter()
+        .filter_map(|r| {
+            Some(Grant {
+                role: Role::parse(r.grant_role.as_deref()?).ok()?,
+                scope: ScopeKind::parse(r.grant_scope.as_deref()?).ok()?,
+                anchor_unit: r.grant_anchor,
+            })
+        })
+        .collect();
+    Ok(rows.into_iter().next().map(|r| Caller {
+        account_id: r.account_id,
+        person_id: r.person_id,
+        login: r.login,
+        employee_no: r.employee_no,
+        name: r.name,
+        org_unit_id: r.org_unit_id,
+        org_unit_code: r.org_unit_code,
+        org_unit_name: r.org_unit_name,
+        grants,
+        csrf_token: r.csrf_token,
+        token_scopes: None,
+    }))
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    csrf_token: Option<String>,
+    account_id: i64,
+    person_id: i64,
+    login: String,
+    employee_no: String,
+    name: String,
+    org_unit_id: i64,
+    org_unit_code: String,
+    org_unit_name: String,
+    grant_role: Option<String>,
+    grant_scope: Option<String>,
+    grant_anchor: Option<i64>,
 }
 
 pub async fn delete_session(db: &Db, secret: &str) -> Result<(), StoreError> {
