@@ -16,19 +16,12 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::AppState;
+use crate::access::form_value as field;
 use crate::access::{Me, form_pairs};
 use crate::error::{AppError, AppResult};
 use crate::feedback_flow::{self, EventInput};
 use crate::i18n::Tr;
 use crate::pages::{Nav, PageCtx, fmt_ms};
-
-fn field(pairs: &[(String, String)], k: &str) -> String {
-    pairs
-        .iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_default()
-}
 
 pub struct EventRow {
     pub id: i64,

@@ -13,6 +13,7 @@ use pulse_store::{adjustments, goals, people};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::access::form_value as field;
 use crate::access::{Me, form_pairs};
 use crate::error::{AppError, AppResult};
 use crate::goals_flow::{self, GoalDto, RuleDto};
@@ -775,14 +776,6 @@ pub async fn setup(
 ) -> AppResult<Response> {
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "setup").await;
     render_setup(&state, ctx, None, None).await
-}
-
-fn field(pairs: &[(String, String)], k: &str) -> String {
-    pairs
-        .iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_default()
 }
 
 async fn setup_outcome(
