@@ -117,25 +117,7 @@ pub async fn insert(
         }
         // A few rows: one INSERT is one round trip, COPY is three.
         Tx::Postgres(t) if rows.len() * columns.len() <= 1_000 => {
-            let mut sql = format!("INSERT INTO {table} ({cols}) VALUES ");
-            // NULL is written literally: a typed NULL parameter would not
-            // fit a text column.
-            let mut k = 0;
-            for (i, row) in rows.iter().enumerate() {
-                sql.push_str(if i > 0 { ",(" } else { "(" });
-                for (j, c) in row.iter().enumerate() {
-                    if j > 0 {
-                        sql.push(',');
-                    }
-                    if *c == Cell::Null {
-                        sql.push_str("NULL");
-                    } else {
-                        k += 1;
-                        sql.push_str(&format!("${k}"));
-                    }
-                }
-                sql.push(')');
-            }
+            let sql = pg_values(table, &cols, rows, "");
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for c in rows.iter().flatten() {
                 q = match c {
@@ -173,6 +155,91 @@ pub async fn insert(
             Ok(copy.finish().await?)
         }
     }
+}
+
+/// One multi-row INSERT with numbered slots for PostgreSQL. NULL is written
+/// literally: a typed NULL parameter would not fit a text column.
+fn pg_values(table: &str, cols: &str, rows: &[Vec<Cell>], tail: &str) -> String {
+    let mut sql = format!("INSERT INTO {table} ({cols}) VALUES ");
+    let mut k = 0;
+    for (i, row) in rows.iter().enumerate() {
+        sql.push_str(if i > 0 { ",(" } else { "(" });
+        for (j, c) in row.iter().enumerate() {
+            if j > 0 {
+                sql.push(',');
+            }
+            if *c == Cell::Null {
+                sql.push_str("NULL");
+            } else {
+                k += 1;
+                sql.push_str(&format!("${k}"));
+            }
+        }
+        sql.push(')');
+    }
+    sql.push_str(tail);
+    sql
+}
+
+/// Inserts a few rows (at most 1,000 cells) in one statement and returns
+/// two integer columns of each inserted row, e.g. `["id", "event_id"]`:
+/// the order of RETURNING rows is not promised, so callers match on a key.
+/// `on_conflict` (SQL from code, may be empty) goes before RETURNING.
+pub async fn insert_returning(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Cell>],
+    on_conflict: &str,
+    returning: [&str; 2],
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    check_ident(table)?;
+    for c in columns.iter().chain(returning.iter()) {
+        check_ident(c)?;
+    }
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    if rows.len() * columns.len() > 1_000 || rows.iter().any(|r| r.len() != columns.len()) {
+        return Err(StoreError::Config(format!(
+            "insert_returning into {table}: at most 1,000 cells, one per column"
+        )));
+    }
+    let cols = columns.join(", ");
+    let tail = format!(
+        " {on_conflict} RETURNING {}, {}",
+        returning[0], returning[1]
+    );
+    Ok(match tx {
+        Tx::Sqlite(t, _) => {
+            let row = format!("({})", vec!["?"; columns.len()].join(","));
+            let sql = format!(
+                "INSERT INTO {table} ({cols}) VALUES {}{tail}",
+                vec![row.as_str(); rows.len()].join(",")
+            );
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            for c in rows.iter().flatten() {
+                q = match c {
+                    Cell::Int(v) => q.bind(*v),
+                    Cell::Text(s) => q.bind(s.as_str()),
+                    Cell::Null => q.bind(None::<i64>),
+                };
+            }
+            q.fetch_all(&mut **t).await?
+        }
+        Tx::Postgres(t) => {
+            let sql = pg_values(table, &cols, rows, &tail);
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            for c in rows.iter().flatten() {
+                q = match c {
+                    Cell::Int(v) => q.bind(*v),
+                    Cell::Text(s) => q.bind(s.as_str()),
+                    Cell::Null => q,
+                };
+            }
+            q.fetch_all(&mut **t).await?
+        }
+    })
 }
 
 /// After rows were loaded with explicit ids: PostgreSQL's identity sequence

@@ -134,6 +134,23 @@ impl Db {
         Ok(Db::Sqlite(pool))
     }
 
+    /// Names the database this pool writes to (the SQLite file, or the
+    /// PostgreSQL server and database), for per-database coordination.
+    pub fn key(&self) -> String {
+        match self {
+            Db::Sqlite(p) => format!("sqlite:{}", p.connect_options().get_filename().display()),
+            Db::Postgres(p) => {
+                let o = p.connect_options();
+                format!(
+                    "postgres://{}:{}/{}",
+                    o.get_host(),
+                    o.get_port(),
+                    o.get_database().unwrap_or_default()
+                )
+            }
+        }
+    }
+
     pub fn engine(&self) -> Engine {
         match self {
             Db::Sqlite(_) => Engine::Sqlite,

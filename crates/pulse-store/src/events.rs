@@ -131,21 +131,48 @@ pub async fn remember_answer(
     status: u16,
     body: &str,
 ) -> Result<(), StoreError> {
-    let r: Result<(), StoreError> = on_tx!(tx, conn => {
-        sqlx::query(
-            "INSERT INTO idempotency_keys (scope, key, request_hash, status, response_json, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(idem.scope).bind(idem.key).bind(idem.hash).bind(i64::from(status)).bind(body).bind(now_ms())
-        .execute(conn).await.map(|_| ()).map_err(StoreError::from)
-    });
+    use crate::bulk::Cell;
+    remember_answers(
+        tx,
+        &[vec![
+            Cell::from(idem.scope),
+            Cell::from(idem.key),
+            Cell::from(idem.hash),
+            Cell::Int(i64::from(status)),
+            Cell::from(body),
+            Cell::Int(now_ms()),
+        ]],
+    )
+    .await
+}
+
+/// [`remember_answer`] for several requests at once; `rows` hold scope,
+/// key, request hash, status, answer and time.
+pub(crate) async fn remember_answers(
+    tx: &mut Tx,
+    rows: &[Vec<crate::bulk::Cell>],
+) -> Result<(), StoreError> {
+    let r = crate::bulk::insert(
+        tx,
+        "idempotency_keys",
+        &[
+            "scope",
+            "key",
+            "request_hash",
+            "status",
+            "response_json",
+            "created_at",
+        ],
+        rows,
+    )
+    .await;
     match r {
         Err(StoreError::Conflict(_)) => Err(StoreError::Conflict(pulse_domain::Problem::new(
             IDEMPOTENCY_RACE,
             "同一个 Idempotency-Key 的请求已处理",
             "a request with this Idempotency-Key was handled meanwhile",
         ))),
-        other => other,
+        other => other.map(|_| ()),
     }
 }
 

@@ -121,15 +121,8 @@ pub async fn submit(
             "cards are written for customer visits and work orders",
         ));
     }
-    let duplicate = || {
-        refuse(
-            "card_exists",
-            "这次拜访已经写过反馈卡（每次拜访一张）",
-            "this visit already has its card (one per visit)",
-        )
-    };
     if event.card_id.is_some() {
-        return Err(duplicate());
+        return Err(card_exists());
     }
     // The library and the window in one round trip: this runs for every card.
     let rows: Vec<(i64, String, Option<String>)> = on_db!(db, pool => {
@@ -153,73 +146,221 @@ pub async fn submit(
     } else {
         0
     };
-    let mut tx = db.begin().await?;
-    // The insert comes first: it takes SQLite's write lock, and the unique
-    // event_id turns a racing second card into a clear refusal.
-    let inserted: Result<(i64,), StoreError> = on_tx!(&mut tx, conn => {
-        sqlx::query_as(
-            "INSERT INTO feedback_cards (event_id, author_id, observation, points_awarded, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(event_id).bind(author_id).bind(&observation).bind(earned).bind(now)
-        .fetch_one(conn).await.map_err(StoreError::from)
-    });
-    let id = match inserted {
-        Ok((id,)) => id,
-        Err(StoreError::Conflict(_)) => return Err(duplicate()),
-        Err(e) => return Err(e),
-    };
-    let mut rows = Vec::with_capacity(ratings.len());
+    let mut tag_ids = Vec::with_capacity(ratings.len());
     for t in ratings {
         let tag_id = library
             .iter()
             .find(|l| l.1 == t.tag.trim())
             .map(|l| l.0)
             .ok_or_else(|| refuse("tag_unknown", "标签不在标签库中", "unknown tag"))?;
-        rows.push(vec![
-            crate::bulk::Cell::Int(id),
-            crate::bulk::Cell::Int(tag_id),
-            crate::bulk::Cell::Int(t.rating),
-        ]);
+        tag_ids.push((tag_id, t.rating));
     }
-    crate::bulk::insert(
+    let write = CardWrite {
+        event_id,
+        author_id,
+        observation,
+        earned,
+        ratings: tag_ids,
+        idem: idem.map(|k| (k.scope.to_string(), k.key.to_string(), k.hash.to_string())),
+        now,
+    };
+    match card_group(db) {
+        Some(group) => {
+            let db = db.clone();
+            group.submit(write, move |jobs| write_cards(db, jobs)).await
+        }
+        None => write_cards(db.clone(), vec![write])
+            .await
+            .pop()
+            .unwrap_or_else(|| Err(StoreError::Config("card write gave no answer".into()))),
+    }
+}
+
+fn card_exists() -> StoreError {
+    refuse(
+        "card_exists",
+        "这次拜访已经写过反馈卡（每次拜访一张）",
+        "this visit already has its card (one per visit)",
+    )
+}
+
+/// A checked card waiting to be written.
+struct CardWrite {
+    event_id: i64,
+    author_id: i64,
+    observation: String,
+    earned: i64,
+    /// (tag id, rating)
+    ratings: Vec<(i64, i64)>,
+    /// Idempotency scope, key and request hash.
+    idem: Option<(String, String, String)>,
+    now: i64,
+}
+
+type CardGroup = std::sync::Arc<crate::group_commit::Group<CardWrite, CardOutcome>>;
+
+static CARD_GROUPS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, CardGroup>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// Concurrent cards of one database are written in shared transactions
+/// (the card benchmark: 64 reps at once). An in-memory SQLite database has
+/// no name to share a group by, so its cards are written one by one.
+fn card_group(db: &Db) -> Option<CardGroup> {
+    let key = db.key();
+    if key == "sqlite:" || key.ends_with(":memory:") {
+        return None;
+    }
+    let mut map = CARD_GROUPS.lock().ok()?;
+    Some(
+        map.entry(key)
+            .or_insert_with(|| std::sync::Arc::new(crate::group_commit::Group::new(100)))
+            .clone(),
+    )
+}
+
+/// Writes a batch of cards in one transaction; when that fails (a racing
+/// second card for a visit, an idempotency key used meanwhile), each card
+/// is written alone so every request gets its own answer.
+async fn write_cards(db: Db, jobs: Vec<CardWrite>) -> Vec<Result<CardOutcome, StoreError>> {
+    if jobs.len() > 1
+        && let Ok(done) = write_batch(&db, &jobs).await
+    {
+        return done.into_iter().map(Ok).collect();
+    }
+    let mut out = Vec::with_capacity(jobs.len());
+    for job in &jobs {
+        out.push(
+            write_batch(&db, std::slice::from_ref(job))
+                .await
+                .map(|mut v| v.remove(0)),
+        );
+    }
+    out
+}
+
+async fn write_batch(db: &Db, jobs: &[CardWrite]) -> Result<Vec<CardOutcome>, StoreError> {
+    use crate::bulk::{self, Cell};
+    let mut tx = db.begin().await?;
+    let rows: Vec<Vec<Cell>> = jobs
+        .iter()
+        .map(|j| {
+            vec![
+                Cell::Int(j.event_id),
+                Cell::Int(j.author_id),
+                Cell::Text(j.observation.clone()),
+                Cell::Int(j.earned),
+                Cell::Int(j.now),
+            ]
+        })
+        .collect();
+    let inserted = bulk::insert_returning(
+        &mut tx,
+        "feedback_cards",
+        &[
+            "event_id",
+            "author_id",
+            "observation",
+            "points_awarded",
+            "created_at",
+        ],
+        &rows,
+        "",
+        ["event_id", "id"],
+    )
+    .await
+    .map_err(|e| match e {
+        // The unique event_id turns a racing second card into a refusal.
+        StoreError::Conflict(_) => card_exists(),
+        e => e,
+    })?;
+    let ids: std::collections::HashMap<i64, i64> = inserted.into_iter().collect();
+    let card_id = |j: &CardWrite| {
+        ids.get(&j.event_id).copied().ok_or_else(|| {
+            StoreError::Config(format!("card for event {} not returned", j.event_id))
+        })
+    };
+    let mut ratings = Vec::new();
+    for j in jobs {
+        let id = card_id(j)?;
+        for (tag, rating) in &j.ratings {
+            ratings.push(vec![Cell::Int(id), Cell::Int(*tag), Cell::Int(*rating)]);
+        }
+    }
+    bulk::insert(
         &mut tx,
         "feedback_ratings",
         &["card_id", "tag_id", "rating"],
-        &rows,
+        &ratings,
     )
     .await?;
-    let balance = if earned > 0 {
-        points::change(
-            &mut tx,
-            author_id,
-            earned,
-            "feedback_card",
-            Some(&format!("card:{id}")),
-        )
-        .await?
-    } else {
-        0
-    };
-    let balance = if earned > 0 {
-        balance
-    } else {
-        let row: Option<(i64,)> = on_tx!(&mut tx, conn => {
-            sqlx::query_as("SELECT balance FROM point_balances WHERE person_id = $1").bind(author_id).fetch_optional(conn).await?
-        });
-        row.map_or(0, |r| r.0)
-    };
-    let outcome = CardOutcome {
-        id,
-        points_awarded: earned,
-        balance,
-    };
-    if let Some(k) = idem {
-        let body = serde_json::to_string(&outcome).unwrap_or_default();
-        events::remember_answer(&mut tx, &k, 201, &body).await?;
+    // One balance write per author (an author may have several cards here;
+    // PostgreSQL refuses to upsert one row twice in a statement).
+    let mut earned: std::collections::BTreeMap<i64, i64> = Default::default();
+    for j in jobs {
+        *earned.entry(j.author_id).or_default() += j.earned;
     }
+    let rows: Vec<Vec<Cell>> = earned
+        .iter()
+        .map(|(p, d)| vec![Cell::Int(*p), Cell::Int(*d)])
+        .collect();
+    let balances = points::add_to_balances(&mut tx, &rows).await?;
+    // Ledger rows in card order: each shows the balance after its own point.
+    let mut after: std::collections::HashMap<i64, i64> = balances.iter().copied().collect();
+    let mut ledger = Vec::new();
+    let mut outcomes = vec![None; jobs.len()];
+    for (i, j) in jobs.iter().enumerate().rev() {
+        let id = card_id(j)?;
+        let balance = after.get(&j.author_id).copied().unwrap_or(0);
+        if j.earned > 0 {
+            ledger.push(vec![
+                Cell::Int(j.author_id),
+                Cell::Int(j.earned),
+                Cell::Int(balance),
+                Cell::Text("feedback_card".into()),
+                Cell::Text(format!("card:{id}")),
+                Cell::Int(j.now),
+            ]);
+            after.insert(j.author_id, balance - j.earned);
+        }
+        outcomes[i] = Some(CardOutcome {
+            id,
+            points_awarded: j.earned,
+            balance,
+        });
+    }
+    ledger.reverse();
+    bulk::insert(
+        &mut tx,
+        "points_ledger",
+        &[
+            "person_id",
+            "delta",
+            "balance_after",
+            "reason",
+            "source_key",
+            "created_at",
+        ],
+        &ledger,
+    )
+    .await?;
+    let outcomes: Vec<CardOutcome> = outcomes.into_iter().flatten().collect();
+    let mut answers = Vec::new();
+    for (j, o) in jobs.iter().zip(&outcomes) {
+        if let Some((scope, key, hash)) = &j.idem {
+            answers.push(vec![
+                Cell::Text(scope.clone()),
+                Cell::Text(key.clone()),
+                Cell::Text(hash.clone()),
+                Cell::Int(201),
+                Cell::Text(serde_json::to_string(o).unwrap_or_default()),
+                Cell::Int(j.now),
+            ]);
+        }
+    }
+    events::remember_answers(&mut tx, &answers).await?;
     tx.commit().await?;
-    Ok(outcome)
+    Ok(outcomes)
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

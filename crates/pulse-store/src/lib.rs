@@ -20,6 +20,7 @@ pub mod feedback;
 pub mod files;
 pub mod goal_imports;
 pub mod goals;
+pub mod group_commit;
 pub mod imports;
 pub mod inbox;
 pub mod jobs;

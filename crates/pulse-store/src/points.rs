@@ -56,6 +56,30 @@ pub async fn change(
     Ok(balance)
 }
 
+/// Adds non-negative amounts to several balances in one statement
+/// (`rows`: person id, amount; one row per person) and returns each
+/// person's new balance. The caller appends the ledger rows.
+pub(crate) async fn add_to_balances(
+    tx: &mut Tx,
+    rows: &[Vec<crate::bulk::Cell>],
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    if rows
+        .iter()
+        .any(|r| matches!(r.get(1), Some(crate::bulk::Cell::Int(d)) if *d < 0))
+    {
+        return Err(StoreError::Config("add_to_balances only adds".into()));
+    }
+    crate::bulk::insert_returning(
+        tx,
+        "point_balances",
+        &["person_id", "balance"],
+        rows,
+        "ON CONFLICT (person_id) DO UPDATE SET balance = point_balances.balance + excluded.balance",
+        ["person_id", "balance"],
+    )
+    .await
+}
+
 pub async fn balance(db: &Db, person_id: i64) -> Result<i64, StoreError> {
     let row: Option<(i64,)> = on_db!(db, pool => {
         sqlx::query_as("SELECT balance FROM point_balances WHERE person_id = $1").bind(person_id).fetch_optional(pool).await?

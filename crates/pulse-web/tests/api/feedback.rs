@@ -411,6 +411,104 @@ async fn give_points(app: &TestApp, employee_no: &str, n: i64) {
     tx.commit().await.unwrap();
 }
 
+/// Concurrent cards are written in shared transactions (group commit);
+/// each request must still get its own answer, racing second cards for one
+/// visit their refusal, and the ledger one row per point in balance order.
+#[tokio::test]
+async fn concurrent_cards_each_get_their_own_answer() {
+    let app = app().await;
+    let e1 = app.login("employee").await;
+    let mut visits = Vec::new();
+    for _ in 0..16 {
+        visits.push(visit(&e1).await);
+    }
+    let mut handles = Vec::new();
+    for (i, &v) in visits.iter().enumerate() {
+        // Every fourth visit gets two racing cards, one retried with a key.
+        let copies = if i % 4 == 0 { 2 } else { 1 };
+        for k in 0..copies {
+            let c = e1.clone();
+            let body = card(v);
+            handles.push(tokio::spawn(async move {
+                let key = format!("card-{v}-{k}");
+                let r = c
+                    .post_json_with("/api/v1/feedback", &body, &[("Idempotency-Key", &key)])
+                    .await;
+                (v, r)
+            }));
+        }
+    }
+    let mut created: std::collections::HashMap<i64, Vec<i64>> = Default::default();
+    let mut refused = 0;
+    let mut balances = Vec::new();
+    for h in handles {
+        let (v, r) = h.await.unwrap();
+        match r.status {
+            StatusCode::CREATED => {
+                let j = r.json();
+                assert_eq!(j["points_awarded"], 1);
+                balances.push(j["balance"].as_i64().unwrap());
+                created
+                    .entry(v)
+                    .or_default()
+                    .push(j["id"].as_i64().unwrap());
+            }
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                assert_eq!(r.error_code(), "card_exists", "{}", r.text());
+                refused += 1;
+            }
+            other => panic!("unexpected {other}: {}", r.text()),
+        }
+    }
+    assert_eq!(created.len(), 16, "every visit has its card");
+    assert!(created.values().all(|ids| ids.len() == 1));
+    assert_eq!(refused, 4, "each racing second card is refused");
+    balances.sort();
+    assert_eq!(
+        balances,
+        (1..=16).collect::<Vec<i64>>(),
+        "each answer shows its own balance"
+    );
+    for (v, ids) in &created {
+        let card = e1.get(&format!("/api/v1/feedback/{}", ids[0])).await.json();
+        assert_eq!(
+            card["event_id"], *v,
+            "the id answered is the card of that visit"
+        );
+        assert_eq!(card["ratings"].as_array().unwrap().len(), 3);
+    }
+    let me = e1.get("/api/v1/me/points").await.json();
+    assert_eq!(me["balance"], 16);
+    let mut after: Vec<i64> = me["ledger"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["balance_after"].as_i64().unwrap())
+        .collect();
+    after.sort();
+    assert_eq!(after, (1..=16).collect::<Vec<i64>>());
+    assert_eq!(count(&app, "feedback_ratings").await, 48);
+    // A retried request with its key gets the first answer.
+    let (v, ids) = created.iter().next().unwrap();
+    let k0 = format!("card-{v}-0");
+    let k1 = format!("card-{v}-1");
+    let a = e1
+        .post_json_with("/api/v1/feedback", &card(*v), &[("Idempotency-Key", &k0)])
+        .await;
+    let b = e1
+        .post_json_with("/api/v1/feedback", &card(*v), &[("Idempotency-Key", &k1)])
+        .await;
+    assert!(
+        [&a, &b]
+            .iter()
+            .any(|r| r.status == StatusCode::CREATED && r.json()["id"] == ids[0]),
+        "{} / {}",
+        a.text(),
+        b.text()
+    );
+    assert_eq!(count(&app, "feedback_cards").await, 16);
+}
+
 #[tokio::test]
 async fn fifty_concurrent_redemptions_never_overdraw() {
     let app = app().await;
