@@ -50,6 +50,7 @@ pub async fn save_tag(
         .bind(name).bind(description.trim()).bind(i64::from(active)).bind(now_ms())
         .fetch_one(conn).await?
     });
+    forget_card_rules();
     Ok(id)
 }
 
@@ -80,6 +81,7 @@ pub async fn set_window_hours(tx: &mut Tx, hours: i64) -> Result<(), StoreError>
         )
         .bind(hours.to_string()).bind(now_ms()).execute(conn).await?;
     });
+    forget_card_rules();
     Ok(())
 }
 
@@ -124,20 +126,8 @@ pub async fn submit(
     if event.card_id.is_some() {
         return Err(card_exists());
     }
-    // The library and the window in one round trip: this runs for every card.
-    let rows: Vec<(i64, String, Option<String>)> = on_db!(db, pool => {
-        sqlx::query_as(
-            "SELECT id, name, (SELECT value FROM app_settings WHERE name = 'feedback_window_hours') \
-             FROM feedback_tags WHERE active = 1 ORDER BY sort_order, id",
-        )
-        .fetch_all(pool).await?
-    });
-    let window = rows
-        .first()
-        .and_then(|r| r.2.as_deref())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_WINDOW_HOURS);
-    let library: Vec<(i64, String)> = rows.into_iter().map(|r| (r.0, r.1)).collect();
+    let rules_now = card_rules(db).await?;
+    let (library, window) = (&rules_now.library, rules_now.window_hours);
     let names: Vec<&str> = library.iter().map(|t| t.1.as_str()).collect();
     let observation = rules::check_card(ratings, observation, &names)?;
     let now = now_ms();
@@ -147,6 +137,7 @@ pub async fn submit(
         0
     };
     let mut tag_ids = Vec::with_capacity(ratings.len());
+    let library = library.as_slice();
     for t in ratings {
         let tag_id = library
             .iter()
@@ -184,6 +175,61 @@ fn card_exists() -> StoreError {
     )
 }
 
+/// The active tag library (id, name) and the points window.
+struct CardRules {
+    library: Vec<(i64, String)>,
+    window_hours: i64,
+}
+
+type CachedRules = (std::time::Instant, std::sync::Arc<CardRules>);
+
+static CARD_RULES: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, CachedRules>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// Every card checks against the library and the window; they change a few
+/// times a year, so each instance keeps them for two seconds (another
+/// instance sees an HR change that much later; this one at once).
+const RULES_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
+async fn card_rules(db: &Db) -> Result<std::sync::Arc<CardRules>, StoreError> {
+    let key = db.key();
+    if let Ok(map) = CARD_RULES.lock()
+        && let Some((at, r)) = map.get(&key)
+        && at.elapsed() < RULES_FOR
+    {
+        return Ok(r.clone());
+    }
+    // The library and the window in one round trip.
+    let rows: Vec<(i64, String, Option<String>)> = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT id, name, (SELECT value FROM app_settings WHERE name = 'feedback_window_hours') \
+             FROM feedback_tags WHERE active = 1 ORDER BY sort_order, id",
+        )
+        .fetch_all(pool).await?
+    });
+    let window_hours = rows
+        .first()
+        .and_then(|r| r.2.as_deref())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_WINDOW_HOURS);
+    let r = std::sync::Arc::new(CardRules {
+        library: rows.into_iter().map(|r| (r.0, r.1)).collect(),
+        window_hours,
+    });
+    if let Ok(mut map) = CARD_RULES.lock() {
+        map.insert(key, (std::time::Instant::now(), r.clone()));
+    }
+    Ok(r)
+}
+
+/// Called by every change to the library or the window.
+fn forget_card_rules() {
+    if let Ok(mut map) = CARD_RULES.lock() {
+        map.clear();
+    }
+}
+
 /// A checked card waiting to be written.
 struct CardWrite {
     event_id: i64,
@@ -214,7 +260,13 @@ fn card_group(db: &Db) -> Option<CardGroup> {
     let mut map = CARD_GROUPS.lock().ok()?;
     Some(
         map.entry(key)
-            .or_insert_with(|| std::sync::Arc::new(crate::group_commit::Group::new(100)))
+            .or_insert_with(|| {
+                let writers = match db.engine() {
+                    crate::Engine::Sqlite => 1,
+                    crate::Engine::Postgres => 4,
+                };
+                std::sync::Arc::new(crate::group_commit::Group::new(100, writers))
+            })
             .clone(),
     )
 }

@@ -6,7 +6,7 @@
 //!
 //! The turn is held by a spawned task until every waiter has its answer, so
 //! a request dropped mid-write (client gone) neither loses the others'
-//! results nor lets a second writer start early.
+//! results nor lets more batches be written at once than allowed.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -19,21 +19,24 @@ type Waiter<J, R> = (J, oneshot::Sender<Result<R, StoreError>>);
 
 pub struct Group<J, R> {
     queue: Mutex<Vec<Waiter<J, R>>>,
-    turn: Arc<tokio::sync::Mutex<()>>,
+    turns: Arc<tokio::sync::Semaphore>,
     max_batch: usize,
 }
 
 impl<J: Send + 'static, R: Send + 'static> Group<J, R> {
-    pub fn new(max_batch: usize) -> Group<J, R> {
+    /// `writers` batches may be written at once: 1 for SQLite (one writer
+    /// anyway), more for PostgreSQL, where one batch can be written while
+    /// another waits for its commit to reach the disk.
+    pub fn new(max_batch: usize, writers: usize) -> Group<J, R> {
         Group {
             queue: Mutex::new(Vec::new()),
-            turn: Arc::new(tokio::sync::Mutex::new(())),
+            turns: Arc::new(tokio::sync::Semaphore::new(writers.max(1))),
             max_batch: max_batch.max(1),
         }
     }
 
     /// Queues `job` and returns its result. `write` gets the jobs of one
-    /// batch (this one among them) and returns one result per job, in order.
+    /// batch and returns one result per job, in order.
     pub async fn submit<F, Fut>(&self, job: J, write: F) -> Result<R, StoreError>
     where
         F: FnOnce(Vec<J>) -> Fut,
@@ -41,29 +44,35 @@ impl<J: Send + 'static, R: Send + 'static> Group<J, R> {
     {
         let (tx, mut rx) = oneshot::channel();
         self.lock_queue().push((job, tx));
-        let turn = self.turn.clone().lock_owned().await;
+        let Ok(turn) = self.turns.clone().acquire_owned().await else {
+            return Err(lost());
+        };
         match rx.try_recv() {
             Ok(done) => return done,
             Err(oneshot::error::TryRecvError::Closed) => return Err(lost()),
             Err(oneshot::error::TryRecvError::Empty) => {}
         }
-        // Ours is still queued (a leader drains under the turn and answers
-        // before letting go of it), so this batch contains it.
+        // Whatever is queued now is written by us. Our own job is among it,
+        // or another writer took it and answers when its batch is done.
         let batch: Vec<Waiter<J, R>> = {
             let mut q = self.lock_queue();
             let n = q.len().min(self.max_batch);
             q.drain(..n).collect()
         };
-        let (jobs, waiters): (Vec<J>, Vec<_>) = batch.into_iter().unzip();
-        let writing = write(jobs);
-        tokio::spawn(async move {
-            let results = writing.await;
-            let mut results = results.into_iter();
-            for w in waiters {
-                let _ = w.send(results.next().unwrap_or_else(|| Err(lost())));
-            }
+        if batch.is_empty() {
             drop(turn);
-        });
+        } else {
+            let (jobs, waiters): (Vec<J>, Vec<_>) = batch.into_iter().unzip();
+            let writing = write(jobs);
+            tokio::spawn(async move {
+                let results = writing.await;
+                let mut results = results.into_iter();
+                for w in waiters {
+                    let _ = w.send(results.next().unwrap_or_else(|| Err(lost())));
+                }
+                drop(turn);
+            });
+        }
         rx.await.unwrap_or_else(|_| Err(lost()))
     }
 
@@ -84,7 +93,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_jobs_share_batches_and_each_gets_its_own_answer() {
-        let group = Arc::new(Group::<u32, u32>::new(16));
+        let group = Arc::new(Group::<u32, u32>::new(16, 2));
         let batches = Arc::new(Mutex::new(Vec::new()));
         let mut handles = Vec::new();
         for i in 0..64u32 {
@@ -113,7 +122,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_short_answer_list_fails_the_unanswered_jobs_only() {
-        let group = Group::<u32, u32>::new(4);
+        let group = Group::<u32, u32>::new(4, 1);
         let r = group.submit(1, |_jobs| async { Vec::new() }).await;
         assert!(r.is_err());
         let r = group

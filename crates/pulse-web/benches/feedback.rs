@@ -125,7 +125,7 @@ async fn run(engine: &str, db: Db, weeks: i64, quick: bool) {
     .expect("bare table");
 
     let clients = 64;
-    let per = if quick { 10 } else { 40 };
+    let per = if quick { 10 } else { 120 };
     // 64 sales reps, each with `per` fresh visits to write cards for.
     let reps: Vec<String> = plan
         .people
