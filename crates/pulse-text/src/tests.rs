@@ -20,7 +20,10 @@ fn domain_terms_stay_whole_and_stop_words_go() {
         ["客户", "价格异议", "竞品报价"]
     );
     assert_eq!(a.terms("备件到货慢被投诉"), ["备件", "到货", "投诉"]);
-    assert_eq!(a.terms("设备需通过 gmp 认证"), ["设备", "GMP", "认证"]);
+    assert_eq!(
+        a.terms("设备需通过 gmp 认证"),
+        ["设备", "通过", "GMP", "认证"]
+    );
     assert!(a.terms("，。！？ 123 的 了").is_empty());
 }
 
