@@ -6,6 +6,7 @@
 pub mod channels;
 pub mod crm;
 pub mod delivery;
+pub mod digests;
 pub mod reminders;
 pub mod scheduler;
 pub mod weight_rules;

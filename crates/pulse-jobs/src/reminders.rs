@@ -13,7 +13,7 @@ pub struct Links {
 }
 
 impl Links {
-    fn to(&self, path: &str) -> String {
+    pub fn to(&self, path: &str) -> String {
         format!("{}{path}", self.public_url.trim_end_matches('/'))
     }
 }

@@ -11,6 +11,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
+pub mod digest;
+
 use jieba_rs::Jieba;
 use serde::Serialize;
 
@@ -227,13 +229,13 @@ impl Default for TrendRule {
 }
 
 impl TrendRule {
-    /// Flagged when the term had mentions last week, reaches the minimum
-    /// this week and rose by at least `rise_pct` (exact integer arithmetic:
-    /// 5 → 7 is +40 % and flags). A term new this week has no rise to
-    /// measure; it is reported as new, not flagged.
+    /// Flagged when the term reaches the minimum this week and rose by at
+    /// least `rise_pct` over last week (exact integer arithmetic: 5 → 7 is
+    /// +40 % and flags). A term with no mentions last week that reaches the
+    /// minimum is flagged as new: from nothing to five is the rise a
+    /// manager must see, and the minimum still keeps 0 → 2 quiet.
     pub fn flags(&self, count: u32, previous: u32) -> bool {
-        previous > 0
-            && count >= self.min_count
+        count >= self.min_count
             && u64::from(count) * 100 >= u64::from(previous) * (100 + u64::from(self.rise_pct))
     }
 }
@@ -246,7 +248,7 @@ pub struct Trend {
     /// Rounded to a whole percent; `None` when the term had no mentions last week.
     pub change_pct: Option<i64>,
     pub flagged: bool,
-    /// No mentions last week, at least the minimum this week.
+    /// No mentions last week, at least the minimum this week (also flagged).
     pub new: bool,
 }
 
@@ -285,21 +287,20 @@ pub fn trends(this_week: &Counts, last_week: &Counts, rule: &TrendRule) -> Vec<T
     out
 }
 
-/// The red line of the digest, e.g. 本周‘价格异议’提及频次上升40%.
+/// The red line of the digest, e.g. 本周‘价格异议’提及频次上升40%
+/// (a new term: 本周新出现‘价格异议’，提及6次).
 pub fn flag_text_zh(t: &Trend) -> String {
-    format!(
-        "本周‘{}’提及频次上升{}%",
-        t.term,
-        t.change_pct.unwrap_or_default()
-    )
+    match t.change_pct {
+        Some(p) => format!("本周‘{}’提及频次上升{}%", t.term, p),
+        None => format!("本周新出现‘{}’，提及{}次", t.term, t.count),
+    }
 }
 
 pub fn flag_text_en(t: &Trend) -> String {
-    format!(
-        "Mentions of ‘{}’ rose {}% this week",
-        t.term,
-        t.change_pct.unwrap_or_default()
-    )
+    match t.change_pct {
+        Some(p) => format!("Mentions of ‘{}’ rose {}% this week", t.term, p),
+        None => format!("‘{}’ is new this week: {} mentions", t.term, t.count),
+    }
 }
 
 #[cfg(test)]

@@ -54,7 +54,7 @@ fn full_width_and_case_fold_to_one_term() {
 fn corpus() -> (Vec<String>, Vec<String>) {
     let mut last = Vec::new();
     let mut this = Vec::new();
-    let mut add = |v: &mut Vec<String>, text: &str, n: usize| {
+    let add = |v: &mut Vec<String>, text: &str, n: usize| {
         for _ in 0..n {
             v.push(text.to_string());
         }
@@ -70,7 +70,7 @@ fn corpus() -> (Vec<String>, Vec<String>) {
     // 招投标 1 → 2: +100 % but under the minimum count.
     add(&mut last, "招投标文件", 1);
     add(&mut this, "招投标文件", 2);
-    // 备件 0 → 6: new, no rise to measure.
+    // 备件 0 → 6: new, no percentage to give.
     add(&mut this, "备件到货慢", 6);
     // 样机 5 → 6: +20 %.
     add(&mut last, "样机稳定", 5);
@@ -102,19 +102,22 @@ fn the_hand_built_corpus_gives_the_known_counts_and_flags() {
     assert!(!get("交付周期").flagged);
     let bid = get("招投标");
     assert_eq!((bid.change_pct, bid.flagged), (Some(100), false));
+    // New with no history and at the minimum: flagged as new.
     let parts = get("备件");
     assert_eq!(
         (parts.change_pct, parts.flagged, parts.new),
-        (None, false, true)
+        (None, true, true)
     );
+    assert_eq!(flag_text_zh(&parts), "本周新出现‘备件’，提及6次");
     assert!(!get("样机").flagged);
-    assert_eq!(
-        t.iter()
-            .filter(|x| x.flagged)
-            .map(|x| x.term.as_str())
-            .collect::<Vec<_>>(),
-        ["价格异议"]
-    );
+    let mut flagged: Vec<&str> = t
+        .iter()
+        .filter(|x| x.flagged)
+        .map(|x| x.term.as_str())
+        .collect();
+    flagged.sort();
+    // 到货 comes with 备件 ("备件到货慢"): new as well.
+    assert_eq!(flagged, ["价格异议", "到货", "备件"]);
     // Most mentioned first.
     assert_eq!(t[0].term, "交付周期");
 }
@@ -160,15 +163,65 @@ fn counts_group_by_any_key() {
     assert!(!by[&("华东", 46)].contains_key("价格异议"));
 }
 
+#[test]
+fn the_digest_body_counts_tags_flags_terms_and_links_cards() {
+    let a = analyzer();
+    let (last, this) = corpus();
+    let r = |t: &str, v: i64| vec![(t.to_string(), v)];
+    let good = r("沟通质量", 4);
+    let poor = r("沟通质量", 2);
+    let this_terms: Vec<Vec<String>> = this.iter().map(|o| a.terms(o)).collect();
+    let last_terms: Vec<Vec<String>> = last.iter().map(|o| a.terms(o)).collect();
+    let this_cards: Vec<digest::CardText> = this_terms
+        .iter()
+        .enumerate()
+        .map(|(i, o)| digest::CardText {
+            id: 100 + i as i64,
+            terms: o,
+            ratings: if i % 2 == 0 { &good } else { &poor },
+        })
+        .collect();
+    let last_cards: Vec<digest::CardText> = last_terms
+        .iter()
+        .enumerate()
+        .map(|(i, o)| digest::CardText {
+            id: i as i64,
+            terms: o,
+            ratings: &good,
+        })
+        .collect();
+    let body = digest::build(&this_cards, &last_cards, &TrendRule::default(), 3);
+    assert_eq!(body.cards, this.len() as u32);
+    assert_eq!(body.tags.len(), 1);
+    assert_eq!(body.tags[0].count, this.len() as u32);
+    assert_eq!(body.tags[0].previous_avg, Some(4.0));
+    assert_eq!(body.flags.len(), 3, "价格异议 rose 40 %, 备件 and 到货 are new");
+    assert!(
+        body.flags
+            .iter()
+            .any(|f| f.text == "本周‘价格异议’提及频次上升40%")
+    );
+    // Top 3 by count, plus the flagged term even when it is not among them.
+    let price = body.terms.iter().find(|t| t.term == "价格异议").unwrap();
+    assert_eq!(price.card_ids.len(), 7);
+    assert!(price.card_ids.iter().all(|id| {
+        this_cards
+            .iter()
+            .any(|c| c.id == *id && c.terms.contains(&"价格异议".to_string()))
+    }));
+    assert!(body.terms.len() <= 6);
+}
+
 proptest! {
-    /// The flag is exactly "≥ minimum and ≥ +threshold over a non-zero
-    /// last week", compared in exact arithmetic.
+    /// The flag is exactly "≥ minimum, and new or ≥ +threshold over last
+    /// week", compared in exact arithmetic.
     #[test]
     fn flags_match_the_rule(count in 0u32..500, previous in 0u32..500, min in 1u32..20, rise in 1u32..200) {
         let rule = TrendRule { min_count: min, rise_pct: rise };
-        let expected = previous > 0
-            && count >= min
-            && (f64::from(count) - f64::from(previous)) / f64::from(previous) * 100.0 >= f64::from(rise) - 1e-9;
+        let expected = count >= min
+            && (previous == 0
+                || (f64::from(count) - f64::from(previous)) / f64::from(previous) * 100.0
+                    >= f64::from(rise) - 1e-9);
         prop_assert_eq!(rule.flags(count, previous), expected);
     }
 

@@ -5,11 +5,13 @@ pub mod access;
 mod account_flow;
 pub mod api;
 mod auth_flow;
+pub mod charts;
 pub mod error;
 mod feedback_flow;
 mod goals_flow;
 pub mod i18n;
 mod idempotency;
+mod insights_flow;
 mod metrics;
 mod notify_flow;
 mod openapi;
@@ -51,6 +53,8 @@ pub struct AppState {
     pub files: pulse_store::files::Files,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<Metrics>,
+    /// Chinese segmentation for digests, shared with the digest job.
+    pub text: Arc<pulse_jobs::digests::TextEngine>,
     /// The org tree as last read, with the org version it was read at.
     org_cache: Arc<std::sync::RwLock<Option<CachedTree>>>,
 }
@@ -69,6 +73,7 @@ impl AppState {
             files,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
+            text: Arc::default(),
             org_cache: Arc::default(),
         }
     }

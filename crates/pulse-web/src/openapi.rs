@@ -19,6 +19,7 @@ use crate::api;
         api::goals::approve, api::goals::reject, api::goals::list_rules, api::goals::create_rule, api::goals::update_rule,
         api::goals::check, api::goals::preview, api::goals::put_region_metrics, api::goals::check_in, api::goals::periods, api::goals::close_period,
         api::goals::metrics, api::goals::save_metric, api::goals::save_template, api::goals::apply_template, api::goals::set_approver, api::goals::archive, api::goals::create_unit_goal, api::goals::edit_unit_goal,
+        api::insights::latest, api::insights::list, api::insights::generate, api::insights::one, api::insights::settings, api::insights::save_settings, api::insights::terms, api::insights::add_term, api::insights::remove_term, api::insights::radar, api::insights::models, api::insights::save_dimension, api::insights::delete_dimension,
         api::feedback::create_event, api::feedback::list_events, api::feedback::upload_photo, api::feedback::list_photos, api::feedback::tags, api::feedback::save_tag, api::feedback::create_card, api::feedback::card, api::feedback::reply, api::feedback::ack, api::feedback::give, api::feedback::my_points, api::feedback::rewards, api::feedback::save_reward, api::feedback::redeem, api::feedback::fulfil, api::feedback::leaderboard,
         api::customers::list, api::customers::push, api::customers::sources, api::customers::save_source, api::customers::pull,
         api::imports::create, api::imports::get, api::imports::errors_xlsx,

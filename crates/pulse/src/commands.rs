@@ -88,6 +88,14 @@ async fn serve(db: Db, cfg: &Config, demo: bool) -> anyhow::Result<()> {
         ),
         pulse_jobs::weight_rules::job(cfg.rules_every_minutes * 60_000),
         pulse_jobs::crm::job(cfg.crm_pull_every_minutes * 60_000),
+        // Checks every 15 minutes whether this week's digest time has come (D2).
+        pulse_jobs::digests::job(
+            state.text.clone(),
+            pulse_jobs::reminders::Links {
+                public_url: cfg.public_url.clone(),
+            },
+            15 * 60_000,
+        ),
     ];
     let scheduler = tokio::spawn(pulse_jobs::scheduler::run(
         db.clone(),

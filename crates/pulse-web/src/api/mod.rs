@@ -8,6 +8,7 @@ pub mod feedback;
 pub mod goals;
 pub mod imports;
 pub mod inbox;
+pub mod insights;
 pub mod notify;
 pub mod org;
 pub mod people;

@@ -8,6 +8,7 @@ pub mod feedback;
 pub mod goals;
 pub mod import;
 pub mod inbox;
+pub mod insights;
 pub mod notify;
 pub mod people;
 

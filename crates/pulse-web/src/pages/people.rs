@@ -133,6 +133,8 @@ struct PersonPage {
     can_edit: bool,
     message: Option<String>,
     error: Option<String>,
+    radar: Option<crate::insights_flow::Radar>,
+    radar_svg: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -174,7 +176,31 @@ async fn person_with(
     } else {
         Vec::new()
     };
+    // The radar (R2); a failure to compute it must not hide the person page.
+    let radar = crate::insights_flow::radar(state, caller, employee_no, true)
+        .await
+        .ok()
+        .filter(|r| !r.dimensions.is_empty());
+    let radar_svg = radar.as_ref().map_or_else(String::new, |r| {
+        let axes: Vec<crate::charts::Axis> = r
+            .dimensions
+            .iter()
+            .map(|d| crate::charts::Axis {
+                label: &d.name,
+                value: d.value,
+                peer: d.peer_median,
+            })
+            .collect();
+        crate::charts::radar(
+            "radar",
+            &format!("{} · {}", ctx.tr.t("radar.title"), person.name),
+            &axes,
+            (ctx.tr.t("radar.me"), ctx.tr.t("radar.peers")),
+        )
+    });
     let page = PersonPage {
+        radar,
+        radar_svg,
         org_path: tree.path_names(person.org_unit_id),
         chain: chain_of(state, &person).await?,
         reports: people::reports(&state.db, person.id).await?,

@@ -1,0 +1,244 @@
+//! The weekly digest and the capability radar as the API and the pages share
+//! them (D1, D2, R1, R2): whose digest a caller reads, building one on
+//! demand, and a person's radar against the peer median.
+
+use pulse_domain::Problem;
+use pulse_domain::competency::{self as rules, Metric, Normalisation};
+use pulse_domain::roles::Role;
+use pulse_jobs::digests::{self as jobs_digests, Delivery};
+use pulse_store::accounts::Caller;
+use pulse_store::{competency, digests, people};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::AppState;
+use crate::error::{AppError, AppResult};
+
+fn links(state: &AppState) -> pulse_jobs::reminders::Links {
+    pulse_jobs::reminders::Links {
+        public_url: state.config.public_url.clone(),
+    }
+}
+
+/// A stored digest as the API returns it: the body plus id and manager.
+pub fn digest_json(d: &digests::StoredDigest, manager: Option<(&str, &str)>) -> Value {
+    let mut v: Value = serde_json::from_str(&d.body_json).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("id".into(), d.id.into());
+        o.insert("generated_at".into(), d.generated_at.into());
+        if let Some((no, name)) = manager {
+            o.insert(
+                "manager".into(),
+                serde_json::json!({"employee_no": no, "name": name}),
+            );
+        }
+    }
+    v
+}
+
+fn no_team() -> AppError {
+    AppError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "no_digest",
+        "你没有下属，没有团队周报",
+        "you have no reports, so there is no team digest",
+    )
+}
+
+/// The caller's latest digest; when none was stored yet, last complete
+/// week's is built now (a new manager need not wait for Monday).
+pub async fn latest(state: &AppState, caller: &Caller) -> AppResult<digests::StoredDigest> {
+    if let Some(d) = digests::latest(&state.db, caller.person_id).await? {
+        return Ok(d);
+    }
+    generate(state, caller, None).await
+}
+
+/// Builds (or rebuilds) the caller's digest of the week starting `monday`
+/// (default: last complete week). Stored, not sent.
+pub async fn generate(
+    state: &AppState,
+    caller: &Caller,
+    monday: Option<chrono::NaiveDate>,
+) -> AppResult<digests::StoredDigest> {
+    let week = match monday {
+        Some(d) => jobs_digests::monday_of(d),
+        None => jobs_digests::last_complete_week(pulse_store::today()),
+    };
+    if week > pulse_store::today() {
+        return Err(AppError::invalid(Problem::new(
+            "week_in_future",
+            "这一周还没开始",
+            "that week has not started yet",
+        )));
+    }
+    let made = jobs_digests::generate(
+        &state.db,
+        &state.text,
+        week,
+        Some(caller.person_id),
+        Delivery::Store,
+        &links(state),
+    )
+    .await?;
+    let Some((_, id, _)) = made.first() else {
+        return Err(no_team());
+    };
+    digests::by_id(&state.db, *id)
+        .await?
+        .ok_or_else(|| AppError::not_found("周报", "digest"))
+}
+
+/// A digest the caller may read: their own, or any for HR and admins.
+pub async fn visible(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> AppResult<digests::StoredDigest> {
+    let d = digests::by_id(&state.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("周报", "digest"))?;
+    if d.manager_id != caller.person_id
+        && !caller.has_role(Role::Hrbp)
+        && !caller.has_role(Role::Admin)
+    {
+        return Err(AppError::not_found("周报", "digest"));
+    }
+    Ok(d)
+}
+
+/// One axis of the radar with the numbers behind it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RadarAxis {
+    pub name: String,
+    /// 0–100; null when the person has no data for it.
+    pub value: Option<f64>,
+    /// Median of the peers' values on the same scale.
+    pub peer_median: Option<f64>,
+    pub metric: String,
+    pub metric_label: String,
+    /// The person's raw figure and its unit (e.g. 4.2 分, 86 分钟).
+    pub raw: Option<f64>,
+    pub raw_peer_median: Option<f64>,
+    pub unit: String,
+    pub normalisation: String,
+    pub target: Option<f64>,
+    pub higher_is_better: bool,
+    /// Peers with data for this axis.
+    pub peers_with_data: usize,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Radar {
+    pub employee_no: String,
+    pub name: String,
+    pub job_family: String,
+    pub level: String,
+    /// The peer group: same job family and level, active.
+    pub peer_count: usize,
+    pub from: String,
+    pub to: String,
+    pub dimensions: Vec<RadarAxis>,
+}
+
+fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+/// The radar over the last 90 days. Logs the view (H3) unless `log` is false.
+pub async fn radar(
+    state: &AppState,
+    caller: &Caller,
+    employee_no: &str,
+    log: bool,
+) -> AppResult<Radar> {
+    let person = people::get_visible(&state.db, &caller.viewer(), employee_no)
+        .await?
+        .ok_or_else(|| AppError::not_found("员工", "person"))?;
+    let today = pulse_store::today();
+    let from_day = today - chrono::Days::new(90);
+    let (from, to) = (jobs_digests::day_ms(from_day), pulse_store::now_ms());
+    let dims = competency::dimensions(&state.db, Some(&person.job_family)).await?;
+    let metrics: Vec<Metric> = dims.iter().map(|d| d.metric.clone()).collect();
+    let figures = competency::peer_figures(
+        &state.db,
+        &person.job_family,
+        &person.level,
+        &metrics,
+        from,
+        to,
+    )
+    .await?;
+    let mine = figures.get(&person.id);
+    let mut axes = Vec::with_capacity(dims.len());
+    for d in &dims {
+        let code = d.metric.code();
+        let higher = d.metric.higher_is_better();
+        let peers: Vec<f64> = figures
+            .values()
+            .filter_map(|m| m.get(&code).copied())
+            .collect();
+        let raw = mine.and_then(|m| m.get(&code).copied());
+        let peer_scaled: Vec<f64> = peers
+            .iter()
+            .filter_map(|v| rules::normalise(&d.normalisation, Some(*v), &peers, higher))
+            .collect();
+        axes.push(RadarAxis {
+            name: d.name.clone(),
+            value: rules::normalise(&d.normalisation, raw, &peers, higher).map(round1),
+            peer_median: rules::median(&peer_scaled).map(round1),
+            metric: code,
+            metric_label: d.metric.label(true),
+            raw: raw.map(round1),
+            raw_peer_median: rules::median(&peers).map(round1),
+            unit: d.metric.unit().to_string(),
+            normalisation: d.normalisation.kind().to_string(),
+            target: match d.normalisation {
+                Normalisation::Target { target } => Some(target),
+                Normalisation::Percentile => None,
+            },
+            higher_is_better: higher,
+            peers_with_data: peers.len(),
+        });
+    }
+    if log {
+        competency::log_view(&state.db, person.id, caller.person_id).await?;
+    }
+    Ok(Radar {
+        employee_no: person.employee_no,
+        name: person.name,
+        job_family: person.job_family,
+        level: person.level,
+        peer_count: figures.len(),
+        from: from_day.to_string(),
+        to: today.to_string(),
+        dimensions: axes,
+    })
+}
+
+/// Saves a dimension from its parts as a form or JSON gives them.
+pub async fn save_dimension(
+    state: &AppState,
+    job_family: &str,
+    name: &str,
+    metric: &str,
+    normalisation: &str,
+    target: Option<f64>,
+) -> AppResult<i64> {
+    let metric = Metric::parse(metric).map_err(AppError::invalid)?;
+    if let Metric::FeedbackTag(tag) = &metric {
+        let known = pulse_store::feedback::tags(&state.db, false).await?;
+        if !known.iter().any(|t| &t.name == tag) {
+            return Err(AppError::invalid(Problem::new(
+                "unknown_tag",
+                format!("标签库中没有“{tag}”"),
+                format!("no tag “{tag}” in the library"),
+            )));
+        }
+    }
+    let normalisation = Normalisation::parse(normalisation, target).map_err(AppError::invalid)?;
+    let mut tx = state.db.begin().await?;
+    let id = competency::save_dimension(&mut tx, job_family, name, &metric, &normalisation).await?;
+    tx.commit().await?;
+    Ok(id)
+}
