@@ -434,7 +434,9 @@ pub async fn seed(
                         continue;
                     }
                     let observation =
-                        if price_story && rng.random_bool(0.45) || rng.random_bool(0.03) {
+                        // A rare background mention everywhere, so the rise
+                        // in 华东 is news and no other region's digest flags it.
+                        if price_story && rng.random_bool(0.55) || rng.random_bool(0.005) {
                             PRICE_PHRASES[rng.random_range(0..PRICE_PHRASES.len())]
                         } else {
                             PHRASES[rng.random_range(0..PHRASES.len())]

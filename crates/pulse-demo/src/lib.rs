@@ -7,6 +7,7 @@
 //! Later features add their history (events, feedback, reviews) in their own
 //! modules, anchored on the demo accounts listed in [`DEMO_ACCOUNTS`].
 
+pub mod competency;
 mod feedback;
 mod goals;
 mod inbox;
@@ -179,6 +180,8 @@ pub async fn build_with(
     feedback::seed(db, &plan, seed, today, volume).await?;
     feedback::story(db, &plan).await?;
     db.after_bulk_load().await?;
+    competency::seed_models(db).await?;
+    competency::first_digests(db, today).await?;
     progress.advance(1);
     progress.finish();
     // The reminder job's first pass, so the overdue to-dos show their nudges

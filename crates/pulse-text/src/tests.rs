@@ -195,7 +195,11 @@ fn the_digest_body_counts_tags_flags_terms_and_links_cards() {
     assert_eq!(body.tags.len(), 1);
     assert_eq!(body.tags[0].count, this.len() as u32);
     assert_eq!(body.tags[0].previous_avg, Some(4.0));
-    assert_eq!(body.flags.len(), 3, "价格异议 rose 40 %, 备件 and 到货 are new");
+    assert_eq!(
+        body.flags.len(),
+        3,
+        "价格异议 rose 40 %, 备件 and 到货 are new"
+    );
     assert!(
         body.flags
             .iter()

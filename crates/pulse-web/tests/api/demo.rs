@@ -468,3 +468,148 @@ async fn demo_feedback_story() {
         "before {hd_before}, 华南 {hn_recent}"
     );
 }
+
+/// Issue 6's story: 价格异议 is flagged in the digests of the managers whose
+/// line includes 华东 and in no other; radars differ between strong and
+/// weak performers.
+#[tokio::test]
+async fn demo_digest_and_radar_story() {
+    let app = TestApp::empty().await;
+    pulse_demo::build_with(
+        &app.db,
+        pulse_demo::DEFAULT_SEED,
+        &pulse_demo::Volume { weeks: 4 },
+        &pulse_demo::NoProgress,
+    )
+    .await
+    .expect("demo");
+    let manager = demo_login(&app, "manager").await;
+    let d = manager.get("/api/v1/digests/latest").await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.text());
+    let d = d.json();
+    let price = d["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["term"] == "价格异议")
+        .expect("价格异议 in the 华东 team's digest");
+    assert_eq!(price["flagged"], true, "{price}");
+    assert!(
+        d["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["term"] == "价格异议"),
+        "{}",
+        d["flags"]
+    );
+    // The digest is in the manager's inbox, as Monday's job would leave it.
+    let inbox = manager.get("/api/v1/inbox?state=open").await.json();
+    assert!(
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["kind"] == "weekly_digest")
+    );
+    // Every stored digest: flagged exactly when the line reaches into 华东.
+    let rows: Vec<(i64, String)> = match &app.db {
+        pulse_store::Db::Sqlite(p) => sqlx::query_as("SELECT manager_id, body_json FROM digests")
+            .fetch_all(p)
+            .await
+            .unwrap(),
+        pulse_store::Db::Postgres(p) => sqlx::query_as("SELECT manager_id, body_json FROM digests")
+            .fetch_all(p)
+            .await
+            .unwrap(),
+    };
+    let units: Vec<(i64, String)> = match &app.db {
+        pulse_store::Db::Sqlite(p) => sqlx::query_as(
+            "SELECT p.id, u.code FROM people p JOIN org_units u ON u.id = p.org_unit_id",
+        )
+        .fetch_all(p)
+        .await
+        .unwrap(),
+        pulse_store::Db::Postgres(p) => sqlx::query_as(
+            "SELECT p.id, u.code FROM people p JOIN org_units u ON u.id = p.org_unit_id",
+        )
+        .fetch_all(p)
+        .await
+        .unwrap(),
+    };
+    let unit: std::collections::HashMap<i64, String> = units.into_iter().collect();
+    let lines = pulse_jobs::digests::reporting_lines(
+        &pulse_store::digests::reporting_lines(&app.db)
+            .await
+            .unwrap(),
+    );
+    assert!(rows.len() > 100, "one digest per manager: {}", rows.len());
+    let mut flagged_east = 0;
+    for (m, body) in &rows {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        let flagged = v["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["term"] == "价格异议");
+        let east = lines[m].iter().any(|p| {
+            unit.get(p)
+                .is_some_and(|c| c == "HD" || c.starts_with("HD-"))
+        });
+        if flagged {
+            assert!(east, "价格异议 flagged outside 华东 for manager {m}");
+            flagged_east += 1;
+        }
+    }
+    assert!(
+        flagged_east >= 3,
+        "华东 team lead(s), region manager, director"
+    );
+    // Radars: strong and weak sales reps of one peer group differ visibly.
+    let hr = demo_login(&app, "hrbp").await;
+    let employee = demo_login(&app, "employee").await;
+    let mine = employee.get("/api/v1/me").await.json();
+    let no = mine["employee_no"].as_str().unwrap().to_string();
+    let r = employee
+        .get(&format!("/api/v1/people/{no}/radar"))
+        .await
+        .json();
+    let names: Vec<&str> = r["dimensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "沟通质量",
+            "需求洞察深度",
+            "重点客户渗透",
+            "医疗政策解读",
+            "客户关系韧性"
+        ]
+    );
+    let sql = "SELECT employee_no FROM people WHERE job_family = '销售代表' AND level = 'P4' ORDER BY id LIMIT 40";
+    let peers: Vec<(String,)> = match &app.db {
+        pulse_store::Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+        pulse_store::Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+    };
+    let mut averages = Vec::new();
+    for (no,) in &peers {
+        let r = hr.get(&format!("/api/v1/people/{no}/radar")).await.json();
+        let vals: Vec<f64> = r["dimensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|d| d["value"].as_f64())
+            .collect();
+        if vals.len() >= 3 {
+            averages.push(vals.iter().sum::<f64>() / vals.len() as f64);
+        }
+    }
+    averages.sort_by(f64::total_cmp);
+    assert!(averages.len() >= 10, "{averages:?}");
+    let spread = averages[averages.len() - 1] - averages[0];
+    assert!(spread > 30.0, "strong and weak radars differ: {averages:?}");
+}

@@ -10,6 +10,7 @@ mod feedback;
 mod goals;
 mod imports;
 mod inbox;
+mod insights;
 mod matrix;
 mod notify;
 mod security;
