@@ -1,0 +1,189 @@
+//! Digest and radar benchmark (issue 6) on the demo's data (52 weeks by
+//! default; `PULSE_BENCH_WEEKS` to shrink): one manager's digest, every
+//! manager's digests, segmentation throughput and one person's radar, each
+//! beside the same run's baseline of just reading the cards of the two
+//! weeks a digest compares. SQLite always; PostgreSQL too when
+//! `PULSE_TEST_DATABASE_URL` is set.
+//!
+//! Run: `cargo bench -p pulse-web --bench insights`.
+
+use std::time::{Duration, Instant};
+
+use pulse_jobs::digests::{self, Delivery, TextEngine};
+use pulse_store::Db;
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Median duration of `n` runs of `f`.
+async fn median<F, Fut>(n: usize, mut f: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut all = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        f().await;
+        all.push(t.elapsed());
+    }
+    all.sort();
+    all[n / 2]
+}
+
+async fn run(engine: &str, db: Db, weeks: i64) {
+    let t = Instant::now();
+    let plan = pulse_demo::build_with(
+        &db,
+        pulse_demo::DEFAULT_SEED,
+        &pulse_demo::Volume { weeks },
+        &pulse_demo::NoProgress,
+    )
+    .await
+    .expect("demo");
+    println!("[{engine}] demo with {weeks} weeks: {:.1} s", t.elapsed().as_secs_f64());
+    let week = digests::last_complete_week(pulse_store::today());
+    let (from, to) = (
+        digests::day_ms(week - chrono::Days::new(7)),
+        digests::day_ms(week + chrono::Days::new(7)),
+    );
+    let links = pulse_jobs::reminders::Links::default();
+    let engine_text = TextEngine::default();
+    let analyzer = engine_text.analyzer(&db).await.expect("analyzer");
+
+    // Baseline: read the two weeks' cards (what every digest must do anyway).
+    let mut n_cards = 0;
+    let base_all = median(5, || async {
+        n_cards = pulse_store::digests::cards_between(&db, from, to).await.expect("cards").len();
+    })
+    .await;
+    let lines = digests::reporting_lines(&pulse_store::digests::reporting_lines(&db).await.expect("lines"));
+    let manager = pulse_store::people::by_employee_no(&db, &plan.by_login("manager").expect("manager").employee_no)
+        .await
+        .expect("q")
+        .expect("manager");
+    let team = lines[&manager.id].clone();
+    let base_one = median(21, || async {
+        pulse_store::digests::cards_of(&db, &team, from, to).await.expect("cards");
+    })
+    .await;
+
+    let one = median(21, || async {
+        digests::generate(&db, &engine_text, week, Some(manager.id), Delivery::Store, &links)
+            .await
+            .expect("digest");
+    })
+    .await;
+    let mut made = 0;
+    let all = median(3, || async {
+        made = digests::generate(&db, &engine_text, week, None, Delivery::Store, &links)
+            .await
+            .expect("digests")
+            .len();
+    })
+    .await;
+    println!(
+        "[{engine}] one manager's digest ({} people): {:.1} ms (baseline: reading their cards {:.1} ms = {:.1}×)",
+        team.len(),
+        ms(one),
+        ms(base_one),
+        ms(one) / ms(base_one).max(1e-6)
+    );
+    println!(
+        "[{engine}] all {made} managers' digests ({n_cards} cards): {:.0} ms (baseline: reading the cards {:.0} ms = {:.1}×)",
+        ms(all),
+        ms(base_all),
+        ms(all) / ms(base_all).max(1e-6)
+    );
+
+    // Segmentation throughput over a year of observations.
+    let cards = pulse_store::digests::cards_between(&db, 0, i64::MAX).await.expect("cards");
+    let bytes: usize = cards.iter().map(|c| c.observation.len()).sum();
+    let t = Instant::now();
+    let mut terms = 0;
+    for c in &cards {
+        terms += analyzer.terms(&c.observation).len();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "[{engine}] segmentation: {} cards, {:.1} MB, {terms} terms in {:.2} s = {:.1} MB/s",
+        cards.len(),
+        bytes as f64 / 1e6,
+        secs,
+        bytes as f64 / 1e6 / secs
+    );
+
+    // One person's radar over HTTP (session, peers' figures, normalisation, view log).
+    let state = pulse_web::AppState::new(db.clone(), pulse_web::WebConfig::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(pulse_web::serve(state, listener, std::future::pending()));
+    let http = reqwest::Client::builder().no_proxy().build().expect("client");
+    let r = http
+        .post(format!("http://{addr}/api/v1/session"))
+        .json(&serde_json::json!({"login": "hrbp", "password": pulse_demo::DEMO_PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("cookie")
+        .to_string();
+    let employee = plan.by_login("employee").expect("employee").employee_no.clone();
+    let engineer = plan
+        .people
+        .iter()
+        .find(|p| p.job_family == "服务工程师")
+        .expect("engineer")
+        .employee_no
+        .clone();
+    for (label, no) in [("sales rep", employee), ("service engineer", engineer)] {
+        let radar = median(21, || async {
+            let r = http
+                .get(format!("http://{addr}/api/v1/people/{no}/radar"))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .expect("radar");
+            assert!(r.status().is_success());
+        })
+        .await;
+        let me = median(21, || async {
+            let r = http
+                .get(format!("http://{addr}/api/v1/me"))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .expect("me");
+            assert!(r.status().is_success());
+        })
+        .await;
+        println!(
+            "[{engine}] radar of a {label} over HTTP: {:.1} ms (baseline: GET /api/v1/me {:.1} ms)",
+            ms(radar),
+            ms(me)
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let weeks: i64 = std::env::var("PULSE_BENCH_WEEKS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(52);
+    let dir = tempfile::tempdir().expect("tmp");
+    let sqlite = Db::connect(None, dir.path()).await.expect("sqlite");
+    sqlite.migrate().await.expect("migrate");
+    run("SQLite", sqlite, weeks).await;
+    if std::env::var("PULSE_TEST_DATABASE_URL").is_ok() {
+        let (pg, _keep) = pulse_store::testing::fresh_db().await;
+        run("PostgreSQL", pg, weeks).await;
+    } else {
+        println!("PostgreSQL not measured: set PULSE_TEST_DATABASE_URL");
+    }
+}
