@@ -350,6 +350,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "Add or change a dimension",
     ),
     ("radar.title", "能力雷达图", "Capability radar"),
+    ("radar.mine", "我的能力雷达图", "My capability radar"),
     ("radar.me", "本人", "This person"),
     ("radar.peers", "同级中位数", "Peer median"),
     ("radar.peer_group", "同级人数", "Peers"),
