@@ -42,7 +42,10 @@ async fn run(engine: &str, db: Db, weeks: i64) {
     )
     .await
     .expect("demo");
-    println!("[{engine}] demo with {weeks} weeks: {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "[{engine}] demo with {weeks} weeks: {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let week = digests::last_complete_week(pulse_store::today());
     let (from, to) = (
         digests::day_ms(week - chrono::Days::new(7)),
@@ -55,24 +58,43 @@ async fn run(engine: &str, db: Db, weeks: i64) {
     // Baseline: read the two weeks' cards (what every digest must do anyway).
     let mut n_cards = 0;
     let base_all = median(5, || async {
-        n_cards = pulse_store::digests::cards_between(&db, from, to).await.expect("cards").len();
+        n_cards = pulse_store::digests::cards_between(&db, from, to)
+            .await
+            .expect("cards")
+            .len();
     })
     .await;
-    let lines = digests::reporting_lines(&pulse_store::digests::reporting_lines(&db).await.expect("lines"));
-    let manager = pulse_store::people::by_employee_no(&db, &plan.by_login("manager").expect("manager").employee_no)
-        .await
-        .expect("q")
-        .expect("manager");
+    let lines = digests::reporting_lines(
+        &pulse_store::digests::reporting_lines(&db)
+            .await
+            .expect("lines"),
+    );
+    let manager = pulse_store::people::by_employee_no(
+        &db,
+        &plan.by_login("manager").expect("manager").employee_no,
+    )
+    .await
+    .expect("q")
+    .expect("manager");
     let team = lines[&manager.id].clone();
     let base_one = median(21, || async {
-        pulse_store::digests::cards_of(&db, &team, from, to).await.expect("cards");
+        pulse_store::digests::cards_of(&db, &team, from, to)
+            .await
+            .expect("cards");
     })
     .await;
 
     let one = median(21, || async {
-        digests::generate(&db, &engine_text, week, Some(manager.id), Delivery::Store, &links)
-            .await
-            .expect("digest");
+        digests::generate(
+            &db,
+            &engine_text,
+            week,
+            Some(manager.id),
+            Delivery::Store,
+            &links,
+        )
+        .await
+        .expect("digest");
     })
     .await;
     let mut made = 0;
@@ -98,7 +120,9 @@ async fn run(engine: &str, db: Db, weeks: i64) {
     );
 
     // Segmentation throughput over a year of observations.
-    let cards = pulse_store::digests::cards_between(&db, 0, i64::MAX).await.expect("cards");
+    let cards = pulse_store::digests::cards_between(&db, 0, i64::MAX)
+        .await
+        .expect("cards");
     let bytes: usize = cards.iter().map(|c| c.observation.len()).sum();
     let t = Instant::now();
     let mut terms = 0;
@@ -116,10 +140,15 @@ async fn run(engine: &str, db: Db, weeks: i64) {
 
     // One person's radar over HTTP (session, peers' figures, normalisation, view log).
     let state = pulse_web::AppState::new(db.clone(), pulse_web::WebConfig::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(pulse_web::serve(state, listener, std::future::pending()));
-    let http = reqwest::Client::builder().no_proxy().build().expect("client");
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
     let r = http
         .post(format!("http://{addr}/api/v1/session"))
         .json(&serde_json::json!({"login": "hrbp", "password": pulse_demo::DEMO_PASSWORD}))
@@ -133,7 +162,11 @@ async fn run(engine: &str, db: Db, weeks: i64) {
         .and_then(|v| v.split(';').next())
         .expect("cookie")
         .to_string();
-    let employee = plan.by_login("employee").expect("employee").employee_no.clone();
+    let employee = plan
+        .by_login("employee")
+        .expect("employee")
+        .employee_no
+        .clone();
     let engineer = plan
         .people
         .iter()

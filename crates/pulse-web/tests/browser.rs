@@ -561,6 +561,49 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         .screenshot(&out.join("phone-team-feedback.png"))
         .await
         .expect("screenshot");
+
+    // The weekly digest on the phone (D1, D2): five cards this week mention
+    // 价格异议; the manager opens the digest and sees it flagged in red.
+    let rep = app.login("employee").await;
+    for _ in 0..5 {
+        let v = rep
+            .post_json(
+                "/api/v1/events",
+                &serde_json::json!({"type": "visit", "customer": "CRM-001"}),
+            )
+            .await;
+        let r = rep
+            .post_json(
+                "/api/v1/feedback",
+                &serde_json::json!({"event_id": v.json()["id"], "observation": "客户有价格异议",
+                    "tags": [{"tag": "沟通质量", "rating": 3}, {"tag": "需求洞察深度", "rating": 3}, {"tag": "方案匹配度", "rating": 4}]}),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 201, "{}", r.text());
+    }
+    let lead = app.login("manager").await;
+    let r = lead
+        .post_json(
+            "/api/v1/digests",
+            &serde_json::json!({"week_start": pulse_store::today().to_string()}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.text());
+    phone.goto(format!("{base}/digests")).await.expect("digest");
+    let digest = wait_for_text(&phone, "价格异议").await;
+    assert!(digest.contains("本周新出现‘价格异议’，提及5次"), "{digest}");
+    let flag = phone.find(By::Css(".flag-red")).await.expect("red flag");
+    let colour = flag.css_value("color").await.expect("colour");
+    assert!(colour.contains("207, 34, 46"), "flag colour {colour}");
+    phone
+        .find(By::Css(".chart-box svg[role=img]"))
+        .await
+        .expect("word cloud");
+    assert_fits_phone(&phone, "weekly digest").await;
+    phone
+        .screenshot(&out.join("phone-digest.png"))
+        .await
+        .expect("screenshot");
     phone.quit().await.expect("quit");
 
     // Desktop (1366×900): sign in as HRBP, walk the org tree down to a team.

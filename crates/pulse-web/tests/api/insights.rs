@@ -311,3 +311,83 @@ async fn the_radar_ranks_peers_and_logs_each_view() {
     assert!(page.contains("能力雷达图"));
     assert!(page.contains("class=\"mine\""));
 }
+
+#[tokio::test]
+async fn the_monday_job_sends_each_digest_once_with_flags_in_the_warning_colour() {
+    use chrono::{Datelike, TimeZone};
+    let app = app().await;
+    let e1 = app.login("employee").await;
+    for _ in 0..5 {
+        card(&e1, "客户有价格异议", [4, 4, 4]).await;
+    }
+    // M1 reads messages in WeChat Work.
+    let admin = app.login("admin").await;
+    let r = admin
+        .put_json(
+            "/api/v1/notify-channels/企业应用",
+            &json!({"kind": "wecom_app", "webhook_url": "http://127.0.0.1:9", "secret": "s", "corpid": "ww1", "agentid": 1000002, "enabled": true}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let sql = "UPDATE people SET wecom_userid = 'mazhuguan' WHERE employee_no = 'M1'";
+    match &app.db {
+        pulse_store::Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        pulse_store::Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+    }
+    .unwrap();
+    // Next Monday, China time: this week is then the last complete one.
+    let today = pulse_store::today();
+    let next_monday =
+        today + chrono::Days::new(7 - u64::from(today.weekday().num_days_from_monday()));
+    let at = |h: u32| {
+        chrono::FixedOffset::east_opt(8 * 3600)
+            .unwrap()
+            .from_local_datetime(&next_monday.and_hms_opt(h, 0, 0).unwrap())
+            .unwrap()
+            .timestamp_millis()
+    };
+    let job = pulse_jobs::digests::job(std::sync::Arc::default(), Default::default(), 15 * 60_000);
+    let ran = pulse_jobs::scheduler::tick(&app.db, std::slice::from_ref(&job), "t", at(7))
+        .await
+        .unwrap();
+    assert!(ran[0].1.contains("等待"), "{ran:?}");
+    let m = app.login("manager").await;
+    let inbox = |c: Client| async move {
+        c.get("/api/v1/inbox?state=open").await.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["kind"] == "weekly_digest")
+            .count()
+    };
+    assert_eq!(inbox(m.clone()).await, 0, "nothing before 08:00");
+    let ran = pulse_jobs::scheduler::tick(&app.db, std::slice::from_ref(&job), "t", at(9))
+        .await
+        .unwrap();
+    assert!(ran[0].1.contains("份有预警"), "{ran:?}");
+    assert_eq!(inbox(m.clone()).await, 1);
+    let queued = pulse_store::outbox::list(&app.db, "pending", 50)
+        .await
+        .unwrap();
+    let msg = queued
+        .iter()
+        .find(|q| q.recipient == "mazhuguan")
+        .expect("the digest queued for M1's WeChat Work");
+    assert_eq!(msg.channel, "wecom_app");
+    assert!(
+        msg.body
+            .contains("<font color=\"warning\">本周新出现‘价格异议’，提及5次</font>"),
+        "{}",
+        msg.body
+    );
+    assert!(msg.body.contains("/digests/"));
+    // Later ticks the same week send nothing again.
+    pulse_jobs::scheduler::tick(&app.db, std::slice::from_ref(&job), "t", at(11))
+        .await
+        .unwrap();
+    assert_eq!(inbox(m).await, 1);
+    let again = pulse_store::outbox::list(&app.db, "pending", 50)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), queued.len());
+}
