@@ -16,20 +16,21 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Median duration of `n` runs of `f`.
-async fn median<F, Fut>(n: usize, mut f: F) -> Duration
+/// Median duration of `n` runs of `f`, and the last run's result.
+async fn median<T, F, Fut>(n: usize, mut f: F) -> (Duration, T)
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = ()>,
+    Fut: std::future::Future<Output = T>,
 {
     let mut all = Vec::with_capacity(n);
+    let mut last = None;
     for _ in 0..n {
         let t = Instant::now();
-        f().await;
+        last = Some(f().await);
         all.push(t.elapsed());
     }
     all.sort();
-    all[n / 2]
+    (all[n / 2], last.expect("at least one run"))
 }
 
 async fn run(engine: &str, db: Db, weeks: i64) {
@@ -56,12 +57,11 @@ async fn run(engine: &str, db: Db, weeks: i64) {
     let analyzer = engine_text.analyzer(&db).await.expect("analyzer");
 
     // Baseline: read the two weeks' cards (what every digest must do anyway).
-    let mut n_cards = 0;
-    let base_all = median(5, || async {
-        n_cards = pulse_store::digests::cards_between(&db, from, to)
+    let (base_all, n_cards) = median(5, || async {
+        pulse_store::digests::cards_between(&db, from, to)
             .await
             .expect("cards")
-            .len();
+            .len()
     })
     .await;
     let lines = digests::reporting_lines(
@@ -77,14 +77,14 @@ async fn run(engine: &str, db: Db, weeks: i64) {
     .expect("q")
     .expect("manager");
     let team = lines[&manager.id].clone();
-    let base_one = median(21, || async {
+    let (base_one, _) = median(21, || async {
         pulse_store::digests::cards_of(&db, &team, from, to)
             .await
             .expect("cards");
     })
     .await;
 
-    let one = median(21, || async {
+    let (one, _) = median(21, || async {
         digests::generate(
             &db,
             &engine_text,
@@ -97,12 +97,11 @@ async fn run(engine: &str, db: Db, weeks: i64) {
         .expect("digest");
     })
     .await;
-    let mut made = 0;
-    let all = median(3, || async {
-        made = digests::generate(&db, &engine_text, week, None, Delivery::Store, &links)
+    let (all, made) = median(3, || async {
+        digests::generate(&db, &engine_text, week, None, Delivery::Store, &links)
             .await
             .expect("digests")
-            .len();
+            .len()
     })
     .await;
     println!(
@@ -175,7 +174,7 @@ async fn run(engine: &str, db: Db, weeks: i64) {
         .employee_no
         .clone();
     for (label, no) in [("sales rep", employee), ("service engineer", engineer)] {
-        let radar = median(21, || async {
+        let (radar, _) = median(21, || async {
             let r = http
                 .get(format!("http://{addr}/api/v1/people/{no}/radar"))
                 .header("cookie", &cookie)
@@ -185,7 +184,7 @@ async fn run(engine: &str, db: Db, weeks: i64) {
             assert!(r.status().is_success());
         })
         .await;
-        let me = median(21, || async {
+        let (me, _) = median(21, || async {
             let r = http
                 .get(format!("http://{addr}/api/v1/me"))
                 .header("cookie", &cookie)
