@@ -103,7 +103,8 @@ pub fn markdown_to_text(md: &str) -> String {
     out
 }
 
-fn escape(s: &str) -> String {
+/// Escapes text for HTML and XML (SVG) content and attribute values.
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -120,7 +120,7 @@ pub async fn peer_figures(
     if metrics.iter().any(|m| matches!(m, Metric::FeedbackTag(_))) {
         let rows: Vec<(i64, String, i64, i64)> = on_db!(db, pool => {
             sqlx::query_as(
-                "SELECT f.author_id, t.name, SUM(r.rating), COUNT(*) FROM feedback_cards f \
+                "SELECT f.author_id, t.name, CAST(SUM(r.rating) AS BIGINT), COUNT(*) FROM feedback_cards f \
                  JOIN people p ON p.id = f.author_id JOIN feedback_ratings r ON r.card_id = f.id \
                  JOIN feedback_tags t ON t.id = r.tag_id \
                  WHERE p.job_family = $1 AND p.level = $2 AND f.created_at >= $3 AND f.created_at < $4 \

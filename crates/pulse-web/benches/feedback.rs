@@ -9,54 +9,12 @@
 //! `PULSE_BENCH_QUICK=1` shrinks the load phase.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use pulse_store::Db;
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-/// `clients` tasks each send `per_client` requests made by `make`; returns (req/s, p50, p99).
-async fn load<F, Fut>(clients: usize, per_client: usize, make: F) -> (f64, Duration, Duration)
-where
-    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
-{
-    let make = Arc::new(make);
-    let started = Instant::now();
-    let mut handles = Vec::new();
-    for c in 0..clients {
-        let make = make.clone();
-        handles.push(tokio::spawn(async move {
-            let mut lat = Vec::with_capacity(per_client);
-            for i in 0..per_client {
-                let t = Instant::now();
-                assert!(make(c, i).await, "request failed");
-                lat.push(t.elapsed());
-            }
-            lat
-        }));
-    }
-    let mut all = Vec::new();
-    for h in handles {
-        all.extend(h.await.expect("client"));
-    }
-    let secs = started.elapsed().as_secs_f64();
-    all.sort();
-    (
-        all.len() as f64 / secs,
-        percentile(&all, 0.5),
-        percentile(&all, 0.99),
-    )
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
+mod common;
+use common::{load, login_cookie, ms};
 
 /// A bare endpoint: one INSERT of a card-sized row, nothing else.
 fn bare_router(db: Db) -> axum::Router {
@@ -186,21 +144,7 @@ async fn run(engine: &str, db: Db, weeks: i64, quick: bool) {
 
     let mut cookies = Vec::new();
     for login in &reps {
-        let r = http
-            .post(format!("http://{addr}/api/v1/session"))
-            .json(&serde_json::json!({"login": login, "password": pulse_demo::DEMO_PASSWORD}))
-            .send()
-            .await
-            .expect("login");
-        assert!(r.status().is_success(), "login {login}");
-        cookies.push(
-            r.headers()
-                .get("set-cookie")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(';').next())
-                .expect("cookie")
-                .to_string(),
-        );
+        cookies.push(login_cookie(&http, addr, login, pulse_demo::DEMO_PASSWORD).await);
     }
 
     let h = http.clone();

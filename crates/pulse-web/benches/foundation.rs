@@ -9,8 +9,11 @@
 //!
 //! Run: `cargo bench -p pulse-web` (release build). `PULSE_BENCH_QUICK=1` shrinks the load phase.
 
+mod common;
+use common::load;
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use pulse_sheets::{Cell, XlsxTable};
 use pulse_store::imports::{self, ImportKind};
@@ -124,47 +127,6 @@ async fn org_only_db(dir: &std::path::Path, plan: &pulse_demo::DemoOrg) -> Db {
         .expect("units");
     tx.commit().await.expect("commit");
     db
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-/// `clients` tasks each send `per_client` requests made by `make`; returns (req/s, p50, p99).
-async fn load<F, Fut>(clients: usize, per_client: usize, make: F) -> (f64, Duration, Duration)
-where
-    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
-{
-    let make = Arc::new(make);
-    let started = Instant::now();
-    let mut handles = Vec::new();
-    for c in 0..clients {
-        let make = make.clone();
-        handles.push(tokio::spawn(async move {
-            let mut lat = Vec::with_capacity(per_client);
-            for i in 0..per_client {
-                let t = Instant::now();
-                assert!(make(c, i).await, "request failed");
-                lat.push(t.elapsed());
-            }
-            lat
-        }));
-    }
-    let mut all = Vec::new();
-    for h in handles {
-        all.extend(h.await.expect("client"));
-    }
-    let secs = started.elapsed().as_secs_f64();
-    all.sort();
-    (
-        all.len() as f64 / secs,
-        percentile(&all, 0.5),
-        percentile(&all, 0.99),
-    )
 }
 
 /// Child mode: dry-run one file and report this process's own peak memory,
@@ -342,25 +304,7 @@ async fn main() {
     let t = Instant::now();
     let mut cookies = Vec::new();
     for login in &logins {
-        let r = http
-            .post(format!("http://{addr}/api/v1/session"))
-            .json(&serde_json::json!({"login": login, "password": "demo"}))
-            .send()
-            .await
-            .expect("login");
-        let status = r.status();
-        assert!(status.is_success(), "login {login}: {status}");
-        cookies.push(
-            r.headers()
-                .get("set-cookie")
-                .expect("cookie")
-                .to_str()
-                .expect("ascii")
-                .split(';')
-                .next()
-                .expect("pair")
-                .to_string(),
-        );
+        cookies.push(common::login_cookie(&http, addr, login, "demo").await);
     }
     let login_each = t.elapsed() / logins.len() as u32;
     let cookies = Arc::new(cookies);

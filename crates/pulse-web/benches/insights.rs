@@ -12,9 +12,8 @@ use std::time::{Duration, Instant};
 use pulse_jobs::digests::{self, Delivery, TextEngine};
 use pulse_store::Db;
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
+mod common;
+use common::{login_cookie, ms};
 
 /// Median duration of `n` runs of `f`, and the last run's result.
 async fn median<T, F, Fut>(n: usize, mut f: F) -> (Duration, T)
@@ -148,19 +147,7 @@ async fn run(engine: &str, db: Db, weeks: i64) {
         .no_proxy()
         .build()
         .expect("client");
-    let r = http
-        .post(format!("http://{addr}/api/v1/session"))
-        .json(&serde_json::json!({"login": "hrbp", "password": pulse_demo::DEMO_PASSWORD}))
-        .send()
-        .await
-        .expect("login");
-    let cookie = r
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .expect("cookie")
-        .to_string();
+    let cookie = login_cookie(&http, addr, "hrbp", pulse_demo::DEMO_PASSWORD).await;
     let employee = plan
         .by_login("employee")
         .expect("employee")

@@ -11,20 +11,7 @@
 use std::fmt::Write;
 
 /// Escapes text for SVG content and attributes.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub use pulse_domain::delivery::escape as esc;
 
 /// Width of `s` in px at font size `px`.
 pub fn text_width(s: &str, px: f64) -> f64 {
