@@ -301,6 +301,11 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "Alert rule (rise / minimum mentions this week)",
     ),
     ("digest.history", "往期周报", "Earlier digests"),
+    (
+        "digest.term_trend",
+        "近 8 周每周提及次数",
+        "Mentions per week, last 8 weeks",
+    ),
     ("digest.generated", "生成于", "Generated"),
     (
         "digest.none",

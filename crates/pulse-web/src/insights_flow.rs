@@ -107,6 +107,47 @@ pub async fn visible(
     Ok(d)
 }
 
+/// Mentions of `term` (cards of the manager's line) in each of the
+/// `weeks` weeks ending with the one starting `last_monday`, oldest first.
+pub async fn term_history(
+    state: &AppState,
+    manager_id: i64,
+    term: &str,
+    last_monday: chrono::NaiveDate,
+    weeks: u64,
+) -> AppResult<Vec<(String, u32)>> {
+    let lines = jobs_digests::reporting_lines(&digests::reporting_lines(&state.db).await?);
+    let people = lines.get(&manager_id).cloned().unwrap_or_default();
+    let first = last_monday - chrono::Days::new(7 * (weeks.max(1) - 1));
+    let end = last_monday + chrono::Days::new(7);
+    let cards = digests::cards_of(
+        &state.db,
+        &people,
+        jobs_digests::day_ms(first),
+        jobs_digests::day_ms(end),
+    )
+    .await?;
+    let analyzer = state.text.analyzer(&state.db).await?;
+    let term = pulse_text::normalize(term);
+    let mut out: Vec<(String, u32)> = (0..weeks.max(1))
+        .map(|i| {
+            (
+                jobs_digests::week_label(first + chrono::Days::new(7 * i)),
+                0,
+            )
+        })
+        .collect();
+    for c in cards {
+        if analyzer.terms(&c.observation).contains(&term) {
+            let week = ((c.created_at - jobs_digests::day_ms(first)) / (7 * 86_400_000)) as usize;
+            if let Some(slot) = out.get_mut(week) {
+                slot.1 += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// One axis of the radar with the numbers behind it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RadarAxis {

@@ -227,6 +227,7 @@ struct TermCardsPage {
     id: i64,
     term: String,
     cards: Vec<TermCard>,
+    trend: String,
 }
 
 /// The cards of the digest's week that mention a term.
@@ -258,12 +259,30 @@ pub async fn term_cards_page(
             });
         }
     }
+    let monday = s(&v, "week_start")
+        .parse()
+        .unwrap_or_else(|_| pulse_jobs::digests::last_complete_week(pulse_store::today()));
+    let history = insights_flow::term_history(&state, d.manager_id, &term, monday, 8).await?;
+    let labels: Vec<String> = history
+        .iter()
+        .map(|h| h.0.split('-').next_back().unwrap_or("").to_string())
+        .collect();
+    let trend = charts::lines(
+        "trend",
+        &format!("{}：{}", ctx.tr.t("digest.term_trend"), term),
+        &labels,
+        &[(
+            term.as_str(),
+            history.iter().map(|h| Some(f64::from(h.1))).collect(),
+        )],
+    );
     Ok(TermCardsPage {
         tr: ctx.tr,
         nav: ctx.nav,
         id,
         term,
         cards,
+        trend,
     }
     .into_response())
 }

@@ -102,6 +102,8 @@ async fn a_manager_digest_counts_tags_and_terms_and_links_the_cards() {
         .await
         .text();
     assert_eq!(cards.matches("客户有价格异议").count(), 5);
+    assert!(cards.contains("近 8 周每周提及次数"), "the term's trend line");
+    assert!(cards.contains("<path d=\"M"));
     // A stricter minimum: regenerated, not flagged any more.
     let hr = app.login("hrbp").await;
     let r = hr
