@@ -241,6 +241,22 @@ pub async fn list(
     }))
 }
 
+/// The latest week's digests that carry flags: (digest id, week start,
+/// manager employee no, manager name, flags), most flags first (HR's view).
+pub async fn flagged_latest(
+    db: &Db,
+    limit: i64,
+) -> Result<Vec<(i64, String, String, String, i64)>, StoreError> {
+    Ok(on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT d.id, d.week_start, p.employee_no, p.name, d.flagged FROM digests d JOIN people p ON p.id = d.manager_id \
+             WHERE d.flagged > 0 AND d.week_start = (SELECT MAX(week_start) FROM digests) \
+             ORDER BY d.flagged DESC, p.employee_no LIMIT $1",
+        )
+        .bind(limit).fetch_all(pool).await?
+    }))
+}
+
 /// A named app setting (None when never set).
 pub async fn setting(db: &Db, name: &str) -> Result<Option<String>, StoreError> {
     let row: Option<(String,)> = on_db!(db, pool => {

@@ -314,6 +314,11 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("digest.no_cards", "这周没有反馈卡", "No cards this week"),
     ("digest.setup_title", "周报与词库", "Digest and dictionary"),
+    (
+        "digest.flagged_latest",
+        "最新一周有预警的团队周报",
+        "Latest week's digests with alerts",
+    ),
     ("digest.rise_pct", "上升阈值（%）", "Rise threshold (%)"),
     (
         "digest.min_count",

@@ -296,6 +296,7 @@ struct SetupPage {
     custom_domain: Vec<String>,
     custom_stop: Vec<String>,
     shipped_domain: String,
+    flagged: Vec<(i64, String, String, String, i64)>,
     message: Option<String>,
     error: Option<String>,
 }
@@ -312,6 +313,7 @@ async fn render_setup(
         custom_domain,
         custom_stop,
         shipped_domain: pulse_text::DEFAULT_DOMAIN_TERMS.join("、"),
+        flagged: digests::flagged_latest(&state.db, 50).await?,
         message,
         error,
         tr: ctx.tr,

@@ -102,10 +102,16 @@ async fn a_manager_digest_counts_tags_and_terms_and_links_the_cards() {
         .await
         .text();
     assert_eq!(cards.matches("客户有价格异议").count(), 5);
-    assert!(cards.contains("近 8 周每周提及次数"), "the term's trend line");
+    assert!(
+        cards.contains("近 8 周每周提及次数"),
+        "the term's trend line"
+    );
     assert!(cards.contains("<path d=\"M"));
-    // A stricter minimum: regenerated, not flagged any more.
+    // HR sees which managers' digests carry alerts.
     let hr = app.login("hrbp").await;
+    let setup = hr.get("/digests/setup").await.text();
+    assert!(setup.contains("最新一周有预警的团队周报") && setup.contains("马主管"), "{setup}");
+    // A stricter minimum: regenerated, not flagged any more.
     let r = hr
         .put_json(
             "/api/v1/digest-settings",
