@@ -62,6 +62,9 @@ pub const DEFAULT_STOP_WORDS: &[&str] = &[
     "非常", "很", "更", "再", "比", "不", "没有", "没", "已", "并", "等", "但是", "因为", "所以",
     "如果", "然后", "目前", "今天", "本周", "上周", "下周", "一直", "还是", "提出", "提到", "进行",
     "表示", "觉得", "认为", "情况", "问题", "方面", "时候", "这次", "部分", "继续", "希望", "关注",
+    // In sales and service observations nearly every card names the
+    // customer; these carry no topic and only add noise to the trends.
+    "客户", "要求", "询问", "认可", "集中",
 ];
 
 /// The segmentation dictionary loaded once per process.

@@ -110,7 +110,10 @@ async fn a_manager_digest_counts_tags_and_terms_and_links_the_cards() {
     // HR sees which managers' digests carry alerts.
     let hr = app.login("hrbp").await;
     let setup = hr.get("/digests/setup").await.text();
-    assert!(setup.contains("最新一周有预警的团队周报") && setup.contains("马主管"), "{setup}");
+    assert!(
+        setup.contains("最新一周有预警的团队周报") && setup.contains("马主管"),
+        "{setup}"
+    );
     // A stricter minimum: regenerated, not flagged any more.
     let r = hr
         .put_json(
