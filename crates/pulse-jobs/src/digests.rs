@@ -332,14 +332,16 @@ async fn deliver(
         },
     )
     .await?;
-    notify::to_person(
-        tx,
-        manager,
-        &key,
-        &subject,
-        &markdown(d, &links.to(&format!("/digests/{id}"))),
-    )
-    .await?;
+    // The team's configured channel (its group robot, or the nearest one up
+    // the tree); a manager whose team has none gets it in their own channel.
+    let text = markdown(d, &links.to(&format!("/digests/{id}")));
+    let sent_to_team = match pulse_store::people::unit_of(tx, manager).await? {
+        Some(unit) => notify::to_unit(tx, unit, &key, &subject, &text).await?,
+        None => false,
+    };
+    if !sent_to_team {
+        notify::to_person(tx, manager, &key, &subject, &text).await?;
+    }
     Ok(())
 }
 

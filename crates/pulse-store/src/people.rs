@@ -515,3 +515,11 @@ pub async fn ids_by_employee_no(tx: &mut Tx) -> Result<HashMap<String, i64>, Sto
     });
     Ok(rows.into_iter().collect())
 }
+
+/// The org unit a person belongs to (None for an unknown id).
+pub async fn unit_of(tx: &mut crate::Tx, person_id: i64) -> Result<Option<i64>, StoreError> {
+    let row: Option<(i64,)> = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT org_unit_id FROM people WHERE id = $1").bind(person_id).fetch_optional(conn).await?
+    });
+    Ok(row.map(|r| r.0))
+}

@@ -401,4 +401,41 @@ async fn the_monday_job_sends_each_digest_once_with_flags_in_the_warning_colour(
         .await
         .unwrap();
     assert_eq!(again.len(), queued.len());
+    // A team with a group robot gets its digest there instead.
+    let r = admin
+        .put_json(
+            "/api/v1/notify-channels/上海销售一组群",
+            &json!({"kind": "wecom_robot", "webhook_url": "http://127.0.0.1:9/cgi-bin/webhook/send?key=k", "enabled": true}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let r = admin
+        .put_json(
+            "/api/v1/org-units/T1/channel",
+            &json!({"channel": "上海销售一组群"}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let m1 = pulse_store::people::by_employee_no(&app.db, "M1")
+        .await
+        .unwrap()
+        .unwrap();
+    pulse_jobs::digests::generate(
+        &app.db,
+        &pulse_jobs::digests::TextEngine::default(),
+        pulse_jobs::digests::monday_of(today),
+        Some(m1.id),
+        pulse_jobs::digests::Delivery::Send,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let robot = pulse_store::outbox::list(&app.db, "pending", 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|q| q.channel == "wecom_robot")
+        .expect("the digest in the team's group");
+    assert_eq!(robot.target, "上海销售一组群");
+    assert!(robot.body.contains("团队周报"));
 }
