@@ -98,6 +98,47 @@ pub async fn view_counts(db: &Db, person_id: i64) -> Result<(i64, i64), StoreErr
     }))
 }
 
+type Figures = HashMap<i64, HashMap<String, f64>>;
+type CachedFigures = (std::time::Instant, std::sync::Arc<Figures>);
+
+static FIGURES: std::sync::LazyLock<std::sync::Mutex<HashMap<String, CachedFigures>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// How long a peer group's figures are reused. A radar covers 90 days, so
+/// a few minutes' lag is invisible, while computing a group of 400 reps
+/// takes 50–100 ms: the first view of a group pays, the next ones do not.
+const FIGURES_FOR: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// [`peer_figures`] through a per-instance cache keyed by database, group,
+/// metrics and the window's start.
+pub async fn peer_figures_cached(
+    db: &Db,
+    job_family: &str,
+    level: &str,
+    metrics: &[Metric],
+    from: i64,
+    to: i64,
+) -> Result<std::sync::Arc<Figures>, StoreError> {
+    let codes: Vec<String> = metrics.iter().map(Metric::code).collect();
+    let key = format!(
+        "{}|{job_family}|{level}|{from}|{}",
+        db.key(),
+        codes.join(",")
+    );
+    if let Ok(map) = FIGURES.lock()
+        && let Some((at, f)) = map.get(&key)
+        && at.elapsed() < FIGURES_FOR
+    {
+        return Ok(f.clone());
+    }
+    let f = std::sync::Arc::new(peer_figures(db, job_family, level, metrics, from, to).await?);
+    if let Ok(mut map) = FIGURES.lock() {
+        map.retain(|_, (at, _)| at.elapsed() < FIGURES_FOR);
+        map.insert(key, (std::time::Instant::now(), f.clone()));
+    }
+    Ok(f)
+}
+
 /// Raw figures of every active person of a peer group (job family and
 /// level) over `[from, to)`: person id → metric code → value. A person
 /// without data for a metric has no entry for it.

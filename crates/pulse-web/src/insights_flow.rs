@@ -201,7 +201,7 @@ pub async fn radar(
     let (from, to) = (jobs_digests::day_ms(from_day), pulse_store::now_ms());
     let dims = competency::dimensions(&state.db, Some(&person.job_family)).await?;
     let metrics: Vec<Metric> = dims.iter().map(|d| d.metric.clone()).collect();
-    let figures = competency::peer_figures(
+    let figures = competency::peer_figures_cached(
         &state.db,
         &person.job_family,
         &person.level,
