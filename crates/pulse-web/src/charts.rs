@@ -259,20 +259,36 @@ pub fn heatmap(
         .min(120.0)
         + 6.0;
     let cell_w = ((360.0 - label_w) / cols.len().max(1) as f64).max(8.0);
-    let cell_h = 22.0;
-    let h = 24.0 + cell_h * rows.len() as f64;
+    let cell_h = 24.0;
+    let head = 34.0;
+    let h = head + cell_h * rows.len() as f64;
     let w = label_w + cell_w * cols.len() as f64;
     let mut s = open(w.max(360.0), h, title, id);
     for (j, c) in cols.iter().enumerate() {
-        let _ = write!(
-            s,
-            "<text x=\"{}\" y=\"14\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
-            fmt1(label_w + cell_w * (j as f64 + 0.5)),
-            esc(c)
-        );
+        let x = fmt1(label_w + cell_w * (j as f64 + 0.5));
+        // A label wider than its column goes on two lines.
+        let chars: Vec<char> = c.chars().collect();
+        let lines: Vec<String> = if text_width(c, 11.0) > cell_w - 2.0 && chars.len() > 1 {
+            let half = chars.len().div_ceil(2);
+            vec![
+                chars[..half].iter().collect(),
+                chars[half..].iter().collect(),
+            ]
+        } else {
+            vec![c.clone()]
+        };
+        let top = if lines.len() == 2 { 13.0 } else { 24.0 };
+        for (k, line) in lines.iter().enumerate() {
+            let _ = write!(
+                s,
+                "<text x=\"{x}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
+                top + 12.0 * k as f64,
+                esc(line)
+            );
+        }
     }
     for (i, r) in rows.iter().enumerate() {
-        let y = 20.0 + cell_h * i as f64;
+        let y = head + cell_h * i as f64;
         let _ = write!(
             s,
             "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\" dominant-baseline=\"middle\">{}</text>",
@@ -299,16 +315,22 @@ pub fn heatmap(
                 None => ("#f6f8fa".to_string(), "–".to_string()),
             };
             let x = label_w + cell_w * j as f64;
+            let dark = v.is_some_and(|v| max > 0.0 && v / max > 0.55);
             let _ = write!(
                 s,
-                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{fill}\"><title>{} · {}: {}</title></rect>",
+                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{fill}\"><title>{} · {}: {}</title></rect>\
+                 <text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" dominant-baseline=\"middle\" fill=\"{}\">{}</text>",
                 fmt1(x + 1.0),
                 fmt1(y + 1.0),
                 fmt1(cell_w - 2.0),
                 cell_h - 2.0,
                 esc(r),
                 esc(cols.get(j).map_or("", String::as_str)),
-                text
+                text,
+                fmt1(x + cell_w / 2.0),
+                fmt1(y + cell_h / 2.0),
+                if dark { "#ffffff" } else { "#24292f" },
+                v.map_or("–".to_string(), |v| format!("{v:.0}"))
             );
         }
     }
@@ -454,6 +476,27 @@ mod tests {
             1.0,
         );
         assert!(h.contains("华东"));
+        // Five long column labels at 360 px: each goes on two lines.
+        let cols: Vec<String> = [
+            "沟通质量",
+            "需求洞察深度",
+            "重点客户渗透",
+            "医疗政策解读",
+            "客户关系韧性",
+        ]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+        let h = heatmap(
+            "h2",
+            "团队能力热力图",
+            &["易销售".into()],
+            &cols,
+            &[vec![Some(72.0); 5]],
+            100.0,
+        );
+        assert!(h.contains(">需求洞<") && h.contains(">察深度<"), "{h}");
+        assert!(h.contains(">72<"), "values are written in the cells");
     }
 
     #[test]

@@ -302,6 +302,16 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("digest.history", "往期周报", "Earlier digests"),
     (
+        "digest.team_heatmap",
+        "团队能力热力图",
+        "Team capability heatmap",
+    ),
+    (
+        "digest.team_heatmap_hint",
+        "每格为同级百分位或目标达成度（0–100）",
+        "Each cell is the percentile among peers or share of target (0–100)",
+    ),
+    (
         "digest.term_trend",
         "近 8 周每周提及次数",
         "Mentions per week, last 8 weeks",

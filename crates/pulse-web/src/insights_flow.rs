@@ -257,6 +257,49 @@ pub async fn radar(
     })
 }
 
+/// A manager's direct reports of their main job family (the most common
+/// one with a competency model) on every dimension: the team heatmap.
+pub struct TeamGrid {
+    pub job_family: String,
+    pub dimensions: Vec<String>,
+    /// (name, employee no, one value per dimension)
+    pub rows: Vec<(String, String, Vec<Option<f64>>)>,
+}
+
+pub async fn team_grid(state: &AppState, caller: &Caller) -> AppResult<Option<TeamGrid>> {
+    let reports = people::reports(&state.db, caller.person_id).await?;
+    let mut families: Vec<(String, usize)> = Vec::new();
+    for p in &reports {
+        match families.iter_mut().find(|f| f.0 == p.job_family) {
+            Some(f) => f.1 += 1,
+            None => families.push((p.job_family.clone(), 1)),
+        }
+    }
+    families.sort_by_key(|f| std::cmp::Reverse(f.1));
+    for (family, _) in families {
+        let dims = competency::dimensions(&state.db, Some(&family)).await?;
+        if dims.is_empty() {
+            continue;
+        }
+        let mut rows = Vec::new();
+        for p in reports.iter().filter(|p| p.job_family == family) {
+            // Not logged as a radar view: the heatmap is the manager's overview.
+            let r = radar(state, caller, &p.employee_no, false).await?;
+            rows.push((
+                p.name.clone(),
+                p.employee_no.clone(),
+                r.dimensions.iter().map(|d| d.value).collect(),
+            ));
+        }
+        return Ok(Some(TeamGrid {
+            job_family: family,
+            dimensions: dims.into_iter().map(|d| d.name).collect(),
+            rows,
+        }));
+    }
+    Ok(None)
+}
+
 /// Saves a dimension from its parts as a form or JSON gives them.
 pub async fn save_dimension(
     state: &AppState,

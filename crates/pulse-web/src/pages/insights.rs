@@ -55,6 +55,8 @@ struct DigestPage {
     rise_pct: u64,
     generated: String,
     history: Vec<(i64, String, i64, i64)>,
+    /// The caller's own team on every competency dimension (own digest only).
+    team_heatmap: String,
 }
 
 fn s(v: &Value, k: &str) -> String {
@@ -69,6 +71,7 @@ fn render(
     d: &digests::StoredDigest,
     ctx: PageCtx,
     history: Vec<(i64, String, i64, i64)>,
+    team_heatmap: String,
 ) -> Response {
     let v: Value = serde_json::from_str(&d.body_json).unwrap_or(Value::Null);
     let en = ctx.tr.is_en();
@@ -149,6 +152,7 @@ fn render(
         rise_pct: n(&v["rule"], "rise_pct"),
         generated: fmt_ms(d.generated_at),
         history,
+        team_heatmap,
         tr: ctx.tr,
         nav: ctx.nav,
     }
@@ -184,7 +188,22 @@ pub async fn latest_page(
     match insights_flow::latest(&state, &caller).await {
         Ok(d) => {
             let history = digests::list(&state.db, caller.person_id, 12).await?;
-            Ok(render(&d, ctx, history))
+            let heatmap = match insights_flow::team_grid(&state, &caller).await? {
+                Some(g) => {
+                    let rows: Vec<String> = g.rows.iter().map(|r| r.0.clone()).collect();
+                    let values: Vec<Vec<Option<f64>>> = g.rows.into_iter().map(|r| r.2).collect();
+                    charts::heatmap(
+                        "team",
+                        &format!("{} · {}", ctx.tr.t("digest.team_heatmap"), g.job_family),
+                        &rows,
+                        &g.dimensions,
+                        &values,
+                        100.0,
+                    )
+                }
+                None => String::new(),
+            };
+            Ok(render(&d, ctx, history, heatmap))
         }
         Err(e) if e.code == "no_digest" => Ok(NoDigestPage {
             tr: ctx.tr,
@@ -204,7 +223,7 @@ pub async fn digest_page(
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "digests").await;
     let d = insights_flow::visible(&state, &caller, id).await?;
     let history = digests::list(&state.db, d.manager_id, 12).await?;
-    Ok(render(&d, ctx, history))
+    Ok(render(&d, ctx, history, String::new()))
 }
 
 #[derive(Debug, Deserialize)]

@@ -321,6 +321,25 @@ async fn the_radar_ranks_peers_and_logs_each_view() {
     let page = e1.get("/people/E1").await.text();
     assert!(page.contains("能力雷达图"));
     assert!(page.contains("class=\"mine\""));
+    // The manager's digest page shows the team on every dimension.
+    let m = app.login("manager").await;
+    let page = m.get("/digests").await.text();
+    assert!(page.contains("团队能力热力图"), "{page}");
+    assert!(page.contains("易销售") && page.contains("尔销售"));
+    let views_after: (i64,) = match &app.db {
+        pulse_store::Db::Sqlite(p) => sqlx::query_as("SELECT COUNT(*) FROM radar_views")
+            .fetch_one(p)
+            .await
+            .unwrap(),
+        pulse_store::Db::Postgres(p) => sqlx::query_as("SELECT COUNT(*) FROM radar_views")
+            .fetch_one(p)
+            .await
+            .unwrap(),
+    };
+    assert_eq!(
+        views_after.0, 3,
+        "the heatmap is not logged as radar views (E1's page view is)"
+    );
 }
 
 #[tokio::test]
