@@ -4,32 +4,12 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::support::{Client, TestApp, seed_feedback};
+use crate::support::{Client, TestApp, count, seed_feedback};
 
 async fn app() -> TestApp {
     let app = TestApp::new().await;
     seed_feedback(&app.db).await;
     app
-}
-
-async fn count(app: &TestApp, table: &str) -> i64 {
-    let sql = format!("SELECT COUNT(*) FROM {table}");
-    match &app.db {
-        pulse_store::Db::Sqlite(p) => {
-            sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql))
-                .fetch_one(p)
-                .await
-                .unwrap()
-                .0
-        }
-        pulse_store::Db::Postgres(p) => {
-            sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql))
-                .fetch_one(p)
-                .await
-                .unwrap()
-                .0
-        }
-    }
 }
 
 async fn visit(c: &Client) -> i64 {

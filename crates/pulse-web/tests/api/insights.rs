@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::support::{Client, TestApp, seed_feedback};
+use crate::support::{Client, TestApp, count, seed_feedback};
 
 async fn app() -> TestApp {
     let app = TestApp::new().await;
@@ -304,17 +304,8 @@ async fn the_radar_ranks_peers_and_logs_each_view() {
     let e4 = hr.get("/api/v1/people/E4/radar").await.json();
     assert!(e4["dimensions"][0]["value"].is_null(), "no cards, no value");
     // The employee's own view and HR's are logged; a stranger sees nothing.
-    let views: (i64,) = match &app.db {
-        pulse_store::Db::Sqlite(p) => sqlx::query_as("SELECT COUNT(*) FROM radar_views")
-            .fetch_one(p)
-            .await
-            .unwrap(),
-        pulse_store::Db::Postgres(p) => sqlx::query_as("SELECT COUNT(*) FROM radar_views")
-            .fetch_one(p)
-            .await
-            .unwrap(),
-    };
-    assert_eq!(views.0, 2);
+    let views = count(&app, "radar_views").await;
+    assert_eq!(views, 2);
     let r = e1.get("/api/v1/people/E2/radar").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // The person page draws it.
@@ -326,18 +317,9 @@ async fn the_radar_ranks_peers_and_logs_each_view() {
     let page = m.get("/digests").await.text();
     assert!(page.contains("团队能力热力图"), "{page}");
     assert!(page.contains("易销售") && page.contains("尔销售"));
-    let views_after: (i64,) = match &app.db {
-        pulse_store::Db::Sqlite(p) => sqlx::query_as("SELECT COUNT(*) FROM radar_views")
-            .fetch_one(p)
-            .await
-            .unwrap(),
-        pulse_store::Db::Postgres(p) => sqlx::query_as("SELECT COUNT(*) FROM radar_views")
-            .fetch_one(p)
-            .await
-            .unwrap(),
-    };
+    let views_after = count(&app, "radar_views").await;
     assert_eq!(
-        views_after.0, 3,
+        views_after, 3,
         "the heatmap is not logged as radar views (E1's page view is)"
     );
 }

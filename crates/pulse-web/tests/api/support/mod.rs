@@ -594,3 +594,24 @@ pub async fn seed_feedback(db: &Db) {
         .await
         .unwrap();
 }
+
+/// Rows in a table, on either engine.
+pub async fn count(app: &TestApp, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    match &app.db {
+        pulse_store::Db::Sqlite(p) => {
+            sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql))
+                .fetch_one(p)
+                .await
+                .unwrap()
+                .0
+        }
+        pulse_store::Db::Postgres(p) => {
+            sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql))
+                .fetch_one(p)
+                .await
+                .unwrap()
+                .0
+        }
+    }
+}
