@@ -98,6 +98,13 @@ pub async fn view_counts(db: &Db, person_id: i64) -> Result<(i64, i64), StoreErr
     }))
 }
 
+/// The radar's window: the 90 days up to `today` (China time), from its
+/// first midnight, as (first day, from ms).
+pub fn radar_window(today: chrono::NaiveDate) -> (chrono::NaiveDate, i64) {
+    let first = today - chrono::Days::new(90);
+    (first, crate::day_start_ms(first))
+}
+
 type Figures = HashMap<i64, HashMap<String, f64>>;
 type CachedFigures = (std::time::Instant, std::sync::Arc<Figures>);
 
@@ -109,6 +116,22 @@ static FIGURES: std::sync::LazyLock<std::sync::Mutex<HashMap<String, CachedFigur
 /// takes 50–100 ms: the first view of a group pays, the next ones do not.
 const FIGURES_FOR: std::time::Duration = std::time::Duration::from_secs(600);
 
+/// Empties the cache (benchmarks measure a group's first view after warming).
+pub fn forget_peer_figures() {
+    if let Ok(mut map) = FIGURES.lock() {
+        map.clear();
+    }
+}
+
+fn figures_key(db: &Db, job_family: &str, level: &str, metrics: &[Metric], from: i64) -> String {
+    let codes: Vec<String> = metrics.iter().map(Metric::code).collect();
+    format!(
+        "{}|{job_family}|{level}|{from}|{}",
+        db.key(),
+        codes.join(",")
+    )
+}
+
 /// [`peer_figures`] through a per-instance cache keyed by database, group,
 /// metrics and the window's start.
 pub async fn peer_figures_cached(
@@ -119,24 +142,60 @@ pub async fn peer_figures_cached(
     from: i64,
     to: i64,
 ) -> Result<std::sync::Arc<Figures>, StoreError> {
-    let codes: Vec<String> = metrics.iter().map(Metric::code).collect();
-    let key = format!(
-        "{}|{job_family}|{level}|{from}|{}",
-        db.key(),
-        codes.join(",")
-    );
+    let key = figures_key(db, job_family, level, metrics, from);
     if let Ok(map) = FIGURES.lock()
         && let Some((at, f)) = map.get(&key)
         && at.elapsed() < FIGURES_FOR
     {
         return Ok(f.clone());
     }
+    refresh_figures(db, key, job_family, level, metrics, from, to).await
+}
+
+async fn refresh_figures(
+    db: &Db,
+    key: String,
+    job_family: &str,
+    level: &str,
+    metrics: &[Metric],
+    from: i64,
+    to: i64,
+) -> Result<std::sync::Arc<Figures>, StoreError> {
     let f = std::sync::Arc::new(peer_figures(db, job_family, level, metrics, from, to).await?);
     if let Ok(mut map) = FIGURES.lock() {
         map.retain(|_, (at, _)| at.elapsed() < FIGURES_FOR);
         map.insert(key, (std::time::Instant::now(), f.clone()));
     }
     Ok(f)
+}
+
+/// Recomputes every peer group that has a model (each job family with
+/// dimensions × each level of its active people) into the cache, so no
+/// viewer pays for a group's first radar. `pulse serve` runs this at start
+/// and every few minutes on each instance. Returns the groups computed.
+pub async fn warm_peer_figures(db: &Db, today: chrono::NaiveDate) -> Result<usize, StoreError> {
+    let (_, from) = radar_window(today);
+    let to = crate::now_ms();
+    let dims = dimensions(db, None).await?;
+    let groups: Vec<(String, String)> = on_db!(db, pool => {
+        sqlx::query_as("SELECT DISTINCT job_family, level FROM people WHERE status = 'active' ORDER BY job_family, level")
+            .fetch_all(pool).await?
+    });
+    let mut n = 0;
+    for (family, level) in groups {
+        let metrics: Vec<Metric> = dims
+            .iter()
+            .filter(|d| d.job_family == family)
+            .map(|d| d.metric.clone())
+            .collect();
+        if metrics.is_empty() {
+            continue;
+        }
+        let key = figures_key(db, &family, &level, &metrics, from);
+        refresh_figures(db, key, &family, &level, &metrics, from, to).await?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// Raw figures of every active person of a peer group (job family and

@@ -136,6 +136,17 @@ async fn run(engine: &str, db: Db, weeks: i64) {
         bytes as f64 / 1e6 / secs
     );
 
+    // What `pulse serve` does at start and every 9 minutes per instance.
+    let t = Instant::now();
+    let groups = pulse_store::competency::warm_peer_figures(&db, pulse_store::today())
+        .await
+        .expect("warm");
+    println!(
+        "[{engine}] warming every peer group's radar figures: {groups} groups in {:.0} ms",
+        ms(t.elapsed())
+    );
+    pulse_store::competency::forget_peer_figures();
+
     // One person's radar over HTTP (session, peers' figures, normalisation, view log).
     let state = pulse_web::AppState::new(db.clone(), pulse_web::WebConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -197,8 +197,8 @@ pub async fn radar(
         .await?
         .ok_or_else(|| AppError::not_found("员工", "person"))?;
     let today = pulse_store::today();
-    let from_day = today - chrono::Days::new(90);
-    let (from, to) = (jobs_digests::day_ms(from_day), pulse_store::now_ms());
+    let (from_day, from) = competency::radar_window(today);
+    let to = pulse_store::now_ms();
     let dims = competency::dimensions(&state.db, Some(&person.job_family)).await?;
     let metrics: Vec<Metric> = dims.iter().map(|d| d.metric.clone()).collect();
     let figures = competency::peer_figures_cached(

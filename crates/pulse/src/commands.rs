@@ -77,6 +77,23 @@ async fn serve(db: Db, cfg: &Config, demo: bool) -> anyhow::Result<()> {
         pulse_jobs::delivery::Policy::default(),
         stopped,
     ));
+    // Each instance keeps the radar's peer-group figures warm (R2): computed at
+    // start and every 9 minutes, so no viewer waits for a group's first radar.
+    let warm_db = db.clone();
+    let mut warm_stop = stop_worker.subscribe();
+    let warmer = tokio::spawn(async move {
+        loop {
+            if let Err(e) =
+                pulse_store::competency::warm_peer_figures(&warm_db, pulse_store::today()).await
+            {
+                tracing::warn!(error = %e, "warming the radar figures failed");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_secs(9 * 60)) => {}
+                _ = warm_stop.changed() => break,
+            }
+        }
+    });
     // Every instance runs the scheduler; the job_runs lease lets one of them run each job.
     let jobs = vec![
         pulse_jobs::reminders::job(
@@ -107,6 +124,7 @@ async fn serve(db: Db, cfg: &Config, demo: bool) -> anyhow::Result<()> {
     let _ = stop_worker.send(true);
     let _ = worker.await;
     let _ = scheduler.await;
+    let _ = warmer.await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

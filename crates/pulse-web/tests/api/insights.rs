@@ -308,6 +308,14 @@ async fn the_radar_ranks_peers_and_logs_each_view() {
     assert_eq!(views, 2);
     let r = e1.get("/api/v1/people/E2/radar").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Warming computes the one group with a model (销售代表 P3; 服务工程师
+    // has none here), and the radar reads the same figures afterwards.
+    let warmed = pulse_store::competency::warm_peer_figures(&app.db, pulse_store::today())
+        .await
+        .unwrap();
+    assert_eq!(warmed, 1);
+    let again = e1.get("/api/v1/people/E1/radar").await.json();
+    assert_eq!(again["dimensions"].as_array().unwrap(), dims);
     // The person page draws it.
     let page = e1.get("/people/E1").await.text();
     assert!(page.contains("能力雷达图"));
@@ -319,8 +327,8 @@ async fn the_radar_ranks_peers_and_logs_each_view() {
     assert!(page.contains("易销售") && page.contains("尔销售"));
     let views_after = count(&app, "radar_views").await;
     assert_eq!(
-        views_after, 3,
-        "the heatmap is not logged as radar views (E1's page view is)"
+        views_after, 4,
+        "the heatmap is not logged as radar views (E1's API and page views are)"
     );
 }
 
