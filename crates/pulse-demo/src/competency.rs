@@ -99,8 +99,5 @@ pub async fn first_digests(db: &Db, today: chrono::NaiveDate) -> Result<usize, S
         &Default::default(),
     )
     .await?;
-    let mut tx = db.begin().await?;
-    pulse_store::digests::set_setting(&mut tx, "digest_sent_week", &week.to_string()).await?;
-    tx.commit().await?;
     Ok(made.len())
 }

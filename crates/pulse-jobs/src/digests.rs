@@ -136,17 +136,6 @@ pub async fn save_settings(db: &Db, s: &Settings) -> Result<(), StoreError> {
     tx.commit().await
 }
 
-fn cst() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
-}
-
-/// Milliseconds at China-time midnight of a day.
-pub fn day_ms(d: NaiveDate) -> i64 {
-    d.and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(cst()).single())
-        .map_or(0, |t| t.timestamp_millis())
-}
-
 /// Monday of the week containing `d`.
 pub fn monday_of(d: NaiveDate) -> NaiveDate {
     d - chrono::Days::new(u64::from(d.weekday().num_days_from_monday()))
@@ -202,6 +191,9 @@ pub struct Digest {
     pub body: body::Body,
 }
 
+/// The setting naming the last week whose digests went out to everyone.
+pub const SENT_WEEK: &str = "digest_sent_week";
+
 /// Where a freshly built digest goes besides the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
@@ -237,7 +229,11 @@ pub async fn generate(
     }
     let prev = monday - chrono::Days::new(7);
     let next = monday + chrono::Days::new(7);
-    let (from, split, to) = (day_ms(prev), day_ms(monday), day_ms(next));
+    let (from, split, to) = (
+        pulse_store::day_start_ms(prev),
+        pulse_store::day_start_ms(monday),
+        pulse_store::day_start_ms(next),
+    );
     let cards: Vec<DigestCard> = match only {
         Some(m) => digests::cards_of(db, &lines[&m], from, to).await?,
         None => digests::cards_between(db, from, to).await?,
@@ -306,6 +302,10 @@ pub async fn generate(
             deliver(&mut tx, *m, id, d, links).await?;
         }
         out.push((*m, id, d.body.flags.len()));
+    }
+    if delivery == Delivery::Send && only.is_none() {
+        // Recorded with the messages: a crash cannot send a week twice.
+        digests::set_setting(&mut tx, SENT_WEEK, &monday.to_string()).await?;
     }
     tx.commit().await?;
     Ok(out)
@@ -394,25 +394,17 @@ pub fn job(
         let links = links.clone();
         async move {
             let s = settings(&db).await?;
-            let local = chrono::DateTime::from_timestamp_millis(now)
-                .unwrap_or_default()
-                .with_timezone(&cst());
-            let monday = monday_of(local.date_naive());
+            let monday = monday_of(pulse_store::day_of_ms(now));
             let due = monday + chrono::Days::new(u64::from(s.weekday.clamp(1, 7) - 1));
-            let due_ms = day_ms(due) + i64::from(s.hour) * 3_600_000;
+            let due_ms = pulse_store::day_start_ms(due) + i64::from(s.hour) * 3_600_000;
             let week = monday - chrono::Days::new(7);
             if now < due_ms {
                 return Ok(format!("等待 {} {}:00", due, s.hour));
             }
-            if digests::setting(&db, "digest_sent_week").await?.as_deref()
-                == Some(&week.to_string())
-            {
+            if digests::setting(&db, SENT_WEEK).await?.as_deref() == Some(&week.to_string()) {
                 return Ok(format!("{} 周报已发送", week_label(week)));
             }
             let made = generate(&db, &engine, week, None, Delivery::Send, &links).await?;
-            let mut tx = db.begin().await?;
-            digests::set_setting(&mut tx, "digest_sent_week", &week.to_string()).await?;
-            tx.commit().await?;
             Ok(format!(
                 "{} 周报 {} 份，{} 份有预警",
                 week_label(week),
@@ -453,7 +445,7 @@ mod tests {
             "2026-W47"
         );
         assert_eq!(
-            day_ms(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()),
+            pulse_store::day_start_ms(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()),
             -8 * 3_600_000
         );
     }

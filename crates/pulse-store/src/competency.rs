@@ -87,17 +87,6 @@ pub async fn log_view(db: &Db, person_id: i64, viewer_id: i64) -> Result<(), Sto
     Ok(())
 }
 
-/// (views by the person themself, views by others) of a person's radar.
-pub async fn view_counts(db: &Db, person_id: i64) -> Result<(i64, i64), StoreError> {
-    Ok(on_db!(db, pool => {
-        sqlx::query_as(
-            "SELECT COALESCE(SUM(CASE WHEN viewer_id = person_id THEN 1 ELSE 0 END), 0), \
-             COALESCE(SUM(CASE WHEN viewer_id = person_id THEN 0 ELSE 1 END), 0) FROM radar_views WHERE person_id = $1",
-        )
-        .bind(person_id).fetch_one(pool).await?
-    }))
-}
-
 /// The radar's window: the 90 days up to `today` (China time), from its
 /// first midnight, as (first day, from ms).
 pub fn radar_window(today: chrono::NaiveDate) -> (chrono::NaiveDate, i64) {

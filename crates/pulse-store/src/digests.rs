@@ -171,6 +171,25 @@ pub async fn cards_of(
     Ok(out)
 }
 
+/// (id, author name, written at, observation) of some cards, newest
+/// first, in one query (the cards behind a digest term).
+pub async fn cards_by_ids(
+    db: &Db,
+    ids: &[i64],
+) -> Result<Vec<(i64, String, i64, String)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let sql = format!(
+        "SELECT f.id, p.name, f.created_at, f.observation FROM feedback_cards f JOIN people p ON p.id = f.author_id \
+         WHERE f.id IN ({list}) ORDER BY f.created_at DESC, f.id DESC"
+    );
+    Ok(on_db!(db, pool => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).fetch_all(pool).await?
+    }))
+}
+
 /// (person id, manager id) of every active person: the reporting lines.
 pub async fn reporting_lines(db: &Db) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
     Ok(on_db!(db, pool => {

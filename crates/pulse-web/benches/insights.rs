@@ -48,8 +48,8 @@ async fn run(engine: &str, db: Db, weeks: i64) {
     );
     let week = digests::last_complete_week(pulse_store::today());
     let (from, to) = (
-        digests::day_ms(week - chrono::Days::new(7)),
-        digests::day_ms(week + chrono::Days::new(7)),
+        pulse_store::day_start_ms(week - chrono::Days::new(7)),
+        pulse_store::day_start_ms(week + chrono::Days::new(7)),
     );
     let links = pulse_jobs::reminders::Links::default();
     let engine_text = TextEngine::default();

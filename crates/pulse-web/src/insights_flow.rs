@@ -123,8 +123,8 @@ pub async fn term_history(
     let cards = digests::cards_of(
         &state.db,
         &people,
-        jobs_digests::day_ms(first),
-        jobs_digests::day_ms(end),
+        pulse_store::day_start_ms(first),
+        pulse_store::day_start_ms(end),
     )
     .await?;
     let analyzer = state.text.analyzer(&state.db).await?;
@@ -138,8 +138,13 @@ pub async fn term_history(
         })
         .collect();
     for c in cards {
-        if analyzer.terms(&c.observation).contains(&term) {
-            let week = ((c.created_at - jobs_digests::day_ms(first)) / (7 * 86_400_000)) as usize;
+        // Only a card whose text contains the term can yield it; segmenting
+        // just those keeps a director's eight weeks off the request's time.
+        if pulse_text::normalize(&c.observation).contains(&term)
+            && analyzer.terms(&c.observation).contains(&term)
+        {
+            let week =
+                ((c.created_at - pulse_store::day_start_ms(first)) / (7 * 86_400_000)) as usize;
             if let Some(slot) = out.get_mut(week) {
                 slot.1 += 1;
             }
@@ -158,6 +163,7 @@ pub struct RadarAxis {
     pub peer_median: Option<f64>,
     pub metric: String,
     pub metric_label: String,
+    pub metric_label_en: String,
     /// The person's raw figure and its unit (e.g. 4.2 分, 86 分钟).
     pub raw: Option<f64>,
     pub raw_peer_median: Option<f64>,
@@ -171,6 +177,8 @@ pub struct RadarAxis {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Radar {
+    #[serde(skip)]
+    pub person_id: i64,
     pub employee_no: String,
     pub name: String,
     pub job_family: String,
@@ -196,10 +204,23 @@ pub async fn radar(
     let person = people::get_visible(&state.db, &caller.viewer(), employee_no)
         .await?
         .ok_or_else(|| AppError::not_found("员工", "person"))?;
+    let dims = competency::dimensions(&state.db, Some(&person.job_family)).await?;
+    let r = radar_of(state, person, &dims).await?;
+    if log {
+        competency::log_view(&state.db, r.person_id, caller.person_id).await?;
+    }
+    Ok(r)
+}
+
+/// The radar of a person the caller may see, on their family's dimensions.
+async fn radar_of(
+    state: &AppState,
+    person: people::Person,
+    dims: &[competency::Dimension],
+) -> AppResult<Radar> {
     let today = pulse_store::today();
     let (from_day, from) = competency::radar_window(today);
     let to = pulse_store::now_ms();
-    let dims = competency::dimensions(&state.db, Some(&person.job_family)).await?;
     let metrics: Vec<Metric> = dims.iter().map(|d| d.metric.clone()).collect();
     let figures = competency::peer_figures_cached(
         &state.db,
@@ -212,7 +233,7 @@ pub async fn radar(
     .await?;
     let mine = figures.get(&person.id);
     let mut axes = Vec::with_capacity(dims.len());
-    for d in &dims {
+    for d in dims {
         let code = d.metric.code();
         let higher = d.metric.higher_is_better();
         let peers: Vec<f64> = figures
@@ -230,6 +251,7 @@ pub async fn radar(
             peer_median: rules::median(&peer_scaled).map(round1),
             metric: code,
             metric_label: d.metric.label(true),
+            metric_label_en: d.metric.label(false),
             raw: raw.map(round1),
             raw_peer_median: rules::median(&peers).map(round1),
             unit: d.metric.unit().to_string(),
@@ -242,10 +264,8 @@ pub async fn radar(
             peers_with_data: peers.len(),
         });
     }
-    if log {
-        competency::log_view(&state.db, person.id, caller.person_id).await?;
-    }
     Ok(Radar {
+        person_id: person.id,
         employee_no: person.employee_no,
         name: person.name,
         job_family: person.job_family,
@@ -282,14 +302,12 @@ pub async fn team_grid(state: &AppState, caller: &Caller) -> AppResult<Option<Te
             continue;
         }
         let mut rows = Vec::new();
-        for p in reports.iter().filter(|p| p.job_family == family) {
-            // Not logged as a radar view: the heatmap is the manager's overview.
-            let r = radar(state, caller, &p.employee_no, false).await?;
-            rows.push((
-                p.name.clone(),
-                p.employee_no.clone(),
-                r.dimensions.iter().map(|d| d.value).collect(),
-            ));
+        for p in reports.into_iter().filter(|p| p.job_family == family) {
+            // A manager sees their own reports; the heatmap is their overview,
+            // not logged as radar views.
+            let (name, no) = (p.name.clone(), p.employee_no.clone());
+            let r = radar_of(state, p, &dims).await?;
+            rows.push((name, no, r.dimensions.iter().map(|d| d.value).collect()));
         }
         return Ok(Some(TeamGrid {
             job_family: family,

@@ -130,7 +130,7 @@ fn render(
             href: Some(format!(
                 "/digests/{}/cards?term={}",
                 d.id,
-                urlencoding(&t.term)
+                crate::access::urlencode(&t.term)
             )),
         })
         .collect();
@@ -157,18 +157,6 @@ fn render(
         nav: ctx.nav,
     }
     .into_response()
-}
-
-/// Percent-encodes a query value (terms are Chinese).
-fn urlencoding(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[derive(Template, WebTemplate)]
@@ -267,17 +255,17 @@ pub async fn term_cards_page(
         .and_then(|t| t["card_ids"].as_array())
         .map(|a| a.iter().filter_map(Value::as_i64).collect())
         .unwrap_or_default();
-    let mut cards = Vec::new();
-    for card_id in ids.iter().take(100) {
-        if let Some(c) = pulse_store::feedback::card(&state.db, *card_id).await? {
-            cards.push(TermCard {
-                id: c.id,
-                author: c.author_name,
-                at: fmt_ms(c.created_at),
-                observation: c.observation,
-            });
-        }
-    }
+    let ids: Vec<i64> = ids.into_iter().take(100).collect();
+    let cards: Vec<TermCard> = digests::cards_by_ids(&state.db, &ids)
+        .await?
+        .into_iter()
+        .map(|(id, author, at, observation)| TermCard {
+            id,
+            author,
+            at: fmt_ms(at),
+            observation,
+        })
+        .collect();
     let monday = s(&v, "week_start")
         .parse()
         .unwrap_or_else(|_| pulse_jobs::digests::last_complete_week(pulse_store::today()));
