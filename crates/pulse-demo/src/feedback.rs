@@ -10,7 +10,7 @@
 //! Rows are generated person by person and loaded in large batches
 //! ([`pulse_store::bulk`]) so a year of 2.4 million events fits the build.
 
-use chrono::{Datelike, NaiveDate, TimeZone};
+use chrono::{Datelike, NaiveDate};
 use pulse_store::bulk::{self, Cell};
 use pulse_store::{Db, StoreError, Tx};
 use rand::{RngExt, SeedableRng};
@@ -139,12 +139,7 @@ struct Person {
 }
 
 fn cst_ms(day: NaiveDate, minute_of_day: i64) -> i64 {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
-    let t = day.and_hms_opt(0, 0, 0).expect("midnight");
-    tz.from_local_datetime(&t)
-        .single()
-        .map_or(0, |t| t.timestamp_millis())
-        + minute_of_day * 60_000
+    pulse_store::day_start_ms(day) + minute_of_day * 60_000
 }
 
 struct Batch {
@@ -245,6 +240,12 @@ impl Batch {
     }
 }
 
+/// Where the 华东 价格异议 story starts: midnight (China time) of the Monday
+/// of the last complete week before `today`.
+pub fn price_story_from(today: NaiveDate) -> i64 {
+    pulse_store::day_start_ms(pulse_jobs::digests::last_complete_week(today))
+}
+
 /// What the demo built, for the CLI's summary and the tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Built {
@@ -315,7 +316,11 @@ pub async fn seed(
         })
         .collect();
 
-    let now = pulse_store::now_ms();
+    let now = db.now_ms();
+    // 价格异议 rises in 华东 from the Monday of the last complete week on, so
+    // the digest that week (and any day of this one) flags it against the
+    // week before, whichever weekday and hour the demo is built at.
+    let story_from = price_story_from(today);
     // Monday of this week, and of the first week of the history.
     let this_monday = today - chrono::Days::new(u64::from(today.weekday().num_days_from_monday()));
     let first_monday = this_monday - chrono::Days::new(7 * (volume.weeks.max(1) as u64 - 1));
@@ -354,7 +359,6 @@ pub async fn seed(
                 1.0
             };
             let card_rate = (0.05 + 0.15 * progress) * (1.0 + 0.3 * p.strength);
-            let price_story = p.region == "HD" && w >= weeks - 2;
             let plan: &[(&str, f64)] = match p.job {
                 SALES => &[
                     ("visit", 12.0),
@@ -433,6 +437,7 @@ pub async fn seed(
                     if card_at > now {
                         continue;
                     }
+                    let price_story = p.region == "HD" && card_at >= story_from;
                     let observation =
                         // A rare background mention everywhere, so the rise
                         // in 华东 is news and no other region's digest flags it.
@@ -588,7 +593,7 @@ pub async fn story(db: &Db, org: &DemoOrg) -> Result<(), StoreError> {
     let (Some(first), Some(second)) = (mine.first().copied(), mine.get(1).copied()) else {
         return Ok(());
     };
-    let now = pulse_store::now_ms();
+    let now = db.now_ms();
     let event = |kind: &str, customer: i64, at: i64, payload: serde_json::Value| {
         pulse_store::events::NewEvent {
             kind: kind.into(),
@@ -665,6 +670,9 @@ pub async fn story(db: &Db, org: &DemoOrg) -> Result<(), StoreError> {
         "先别降价：把三年总拥有成本算给设备科看，周三我陪你一起去。",
     )
     .await?;
+    tx.commit().await?;
+    voucher_story(db, org, &emp, now).await?;
+    let mut tx = db.begin().await?;
     for (r, _, name) in pulse_store::points::pending_redemptions(db)
         .await?
         .into_iter()
@@ -674,5 +682,96 @@ pub async fn story(db: &Db, org: &DemoOrg) -> Result<(), StoreError> {
         pulse_store::points::fulfilment_todo(&mut tx, hr.id, &r, &name).await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// A teammate of the demo employee, the one with the most points, has just
+/// redeemed the sales training camp, so HR has a voucher to fulfil whatever
+/// the history held. Short of the cost, they first write the cards of this
+/// morning's visits that earn the missing points, through the app's own calls.
+async fn voucher_story(
+    db: &Db,
+    org: &DemoOrg,
+    emp: &pulse_store::people::Person,
+    now: i64,
+) -> Result<(), StoreError> {
+    let Some(unit) = org.by_login("employee").map(|p| p.unit_code.clone()) else {
+        return Ok(());
+    };
+    let mut best: Option<(i64, pulse_store::people::Person)> = None;
+    for p in org
+        .people
+        .iter()
+        .filter(|p| p.unit_code == unit && p.job_family == SALES && p.login.is_none())
+    {
+        let Some(person) = pulse_store::people::by_employee_no(db, &p.employee_no).await? else {
+            continue;
+        };
+        let balance = pulse_store::points::balance(db, person.id).await?;
+        if best.as_ref().is_none_or(|(b, _)| balance > *b) {
+            best = Some((balance, person));
+        }
+    }
+    let Some((mut balance, mate)) = best else {
+        return Ok(());
+    };
+    let Some(camp) = pulse_store::points::rewards(db, true)
+        .await?
+        .into_iter()
+        .find(|r| r.name == REWARDS[0].0)
+    else {
+        return Ok(());
+    };
+    let customers: Vec<i64> = {
+        let mut tx = db.begin().await?;
+        let owned = pulse_store::customers::ownership(&mut tx).await?;
+        tx.rollback().await?;
+        owned
+            .into_iter()
+            .filter(|c| c.3.as_deref() == Some(mate.employee_no.as_str()))
+            .map(|c| c.0)
+            .collect()
+    };
+    let ratings = [("沟通质量", 5), ("方案匹配度", 4), ("需求洞察深度", 4)].map(|(tag, rating)| {
+        pulse_domain::feedback::TagRating {
+            tag: tag.into(),
+            rating,
+        }
+    });
+    let mut n = 0_i64;
+    while balance < camp.cost && !customers.is_empty() {
+        n += 1;
+        let mut tx = db.begin().await?;
+        let visit = pulse_store::events::record(
+            &mut tx,
+            &pulse_store::events::NewEvent {
+                kind: "visit".into(),
+                person_id: mate.id,
+                customer_id: customers.get(n as usize % customers.len()).copied(),
+                occurred_at: now - (90 + 20 * n) * 60_000,
+                payload: serde_json::json!({"purpose": "产品演示"})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+                source: "demo".into(),
+                created_by: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        let card = pulse_store::feedback::submit(
+            db,
+            mate.id,
+            visit,
+            &ratings,
+            PHRASES[n as usize % PHRASES.len()],
+            None,
+        )
+        .await?;
+        balance = card.balance;
+    }
+    if balance >= camp.cost && mate.id != emp.id {
+        pulse_store::points::redeem(db, mate.id, camp.id, None).await?;
+    }
     Ok(())
 }

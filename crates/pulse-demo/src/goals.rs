@@ -570,7 +570,7 @@ pub async fn after_commit(db: &Db, org: &DemoOrg, built: &Built, seed: u64) -> a
         .iter()
         .filter(|p| p.job_family == SALES && p.login.is_none())
         .collect();
-    let now = pulse_store::now_ms();
+    let now = db.now_ms();
     let mut n = 0;
     for p in sales.iter().step_by(sales.len().max(1) / 36 + 1) {
         let Some(person) = pulse_store::people::by_employee_no(db, &p.employee_no).await? else {

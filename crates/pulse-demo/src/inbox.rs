@@ -2,7 +2,7 @@
 //! in Pulse today: onboarding talks, roster checks, reporting lines, profiles.
 
 use pulse_store::inbox::{self, NewTodo, TodoState};
-use pulse_store::{StoreError, Tx, now_ms};
+use pulse_store::{StoreError, Tx};
 
 use crate::DemoOrg;
 
@@ -137,7 +137,7 @@ pub async fn seed(tx: &mut Tx, org: &DemoOrg) -> Result<usize, StoreError> {
         },
     ];
     let ids = pulse_store::people::ids_by_employee_no(tx).await?;
-    let now = now_ms();
+    let now = tx.now_ms();
     for (i, it) in items.iter().enumerate() {
         let no = &it.owner;
         let person_id = *ids

@@ -55,7 +55,7 @@ pub async fn exists(db: &Db) -> anyhow::Result<bool> {
     Ok(!pulse_store::org::list(db).await?.is_empty())
 }
 
-pub use feedback::{Built as EventsBuilt, Volume};
+pub use feedback::{Built as EventsBuilt, Volume, price_story_from};
 
 /// Weeks of event history `pulse demo` builds: a year.
 pub const FULL_YEAR: Volume = Volume { weeks: 52 };
@@ -170,7 +170,7 @@ pub async fn build_with(
     .await?;
     inbox::seed_preferences(&mut tx, &plan).await?;
     progress.start("目标与权重 goals", 1);
-    let today = pulse_store::today();
+    let today = db.today();
     let built = goals::seed(&mut tx, &plan, seed, today).await?;
     progress.advance(1);
     progress.finish();
@@ -186,12 +186,7 @@ pub async fn build_with(
     progress.finish();
     // The reminder job's first pass, so the overdue to-dos show their nudges
     // and the director sees the escalation as soon as the demo opens.
-    pulse_jobs::reminders::run_once(
-        db,
-        &Default::default(),
-        &Default::default(),
-        pulse_store::now_ms(),
-    )
-    .await?;
+    pulse_jobs::reminders::run_once(db, &Default::default(), &Default::default(), db.now_ms())
+        .await?;
     Ok(plan)
 }

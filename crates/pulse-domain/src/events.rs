@@ -91,7 +91,7 @@ pub fn parse_time_str(s: &str) -> Option<i64> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Some(t.timestamp_millis());
     }
-    let cst = chrono::FixedOffset::east_opt(8 * 3600)?;
+    let cst = crate::china_time::CST;
     for fmt in [
         "%Y-%m-%dT%H:%M:%S",
         "%Y-%m-%dT%H:%M",

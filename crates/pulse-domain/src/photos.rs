@@ -61,7 +61,7 @@ pub fn taken_at(bytes: &[u8]) -> Option<i64> {
     let text = std::str::from_utf8(parts.first()?).ok()?;
     // "2026:11:28 09:41:07"
     let t = chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y:%m:%d %H:%M:%S").ok()?;
-    let cst = chrono::FixedOffset::east_opt(8 * 3600)?;
+    let cst = crate::china_time::CST;
     t.and_local_timezone(cst)
         .single()
         .map(|t| t.timestamp_millis())

@@ -113,7 +113,7 @@ async fn main() {
     };
     let t = Instant::now();
     loop {
-        let round = deliver_once(&db, &registry, &policy, pulse_store::now_ms())
+        let round = deliver_once(&db, &registry, &policy, db.now_ms())
             .await
             .expect("deliver");
         if round.sent + round.retried + round.dead == 0 {

@@ -133,7 +133,7 @@ pub async fn run(db: Db, policy: Policy, mut shutdown: tokio::sync::watch::Recei
             Err(e) => tracing::warn!(error = %e, "cannot read channel settings"),
         }
         let registry = current.as_ref().map(|(_, r)| r.clone()).unwrap_or_default();
-        let idle = match deliver_once(&db, &registry, &policy, pulse_store::now_ms()).await {
+        let idle = match deliver_once(&db, &registry, &policy, db.now_ms()).await {
             Ok(r) => r.sent + r.retried + r.dead == 0,
             Err(e) => {
                 tracing::warn!(error = %e, "outbox delivery round failed");

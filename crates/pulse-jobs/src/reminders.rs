@@ -1,7 +1,6 @@
 //! The reminder job (催填, N4): nudges the owners of overdue to-dos and
 //! escalates long-overdue ones to the owner's manager, through the outbox.
 
-use chrono::TimeZone;
 use pulse_domain::reminders::{ReminderPolicy, TodoClock, days_overdue, decide};
 use pulse_store::reminders::{self, Overdue};
 use pulse_store::{Db, StoreError};
@@ -19,11 +18,7 @@ impl Links {
 }
 
 fn local_time(ms: i64) -> String {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    tz.timestamp_millis_opt(ms)
-        .single()
-        .map(|t| t.format("%m月%d日 %H:%M").to_string())
-        .unwrap_or_default()
+    pulse_domain::china_time::format_ms(ms, "%m月%d日 %H:%M")
 }
 
 fn short(s: &str, max: usize) -> String {

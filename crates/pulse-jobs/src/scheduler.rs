@@ -80,7 +80,7 @@ pub async fn run(
 ) {
     let owner = instance_id();
     loop {
-        match tick(&db, &jobs_, &owner, pulse_store::now_ms()).await {
+        match tick(&db, &jobs_, &owner, db.now_ms()).await {
             Ok(ran) => {
                 for (job, summary) in ran {
                     tracing::info!(job, %summary, "scheduled job ran");

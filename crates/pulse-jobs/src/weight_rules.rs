@@ -7,7 +7,7 @@ use pulse_store::{Actor, goals, weight_rules};
 
 pub fn job(interval_ms: i64) -> crate::scheduler::Job {
     crate::scheduler::Job::new("weight_rules", interval_ms, |db, _now| async move {
-        let Some(period) = goals::period_at(&db, pulse_store::today()).await? else {
+        let Some(period) = goals::period_at(&db, db.today()).await? else {
             return Ok("没有进行中的周期".to_string());
         };
         if period.state != "open" {

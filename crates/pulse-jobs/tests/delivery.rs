@@ -135,14 +135,9 @@ async fn committed_messages_are_sent_once_in_order_and_rolled_back_ones_never() 
         .unwrap();
     tx.rollback().await.unwrap();
 
-    let round = deliver_once(
-        &db,
-        &registry(&url),
-        &Policy::default(),
-        pulse_store::now_ms(),
-    )
-    .await
-    .unwrap();
+    let round = deliver_once(&db, &registry(&url), &Policy::default(), db.now_ms())
+        .await
+        .unwrap();
     assert_eq!(round.sent, 3);
     let accepted = robot.lock().unwrap().accepted.clone();
     assert_eq!(
@@ -157,7 +152,7 @@ async fn committed_messages_are_sent_once_in_order_and_rolled_back_ones_never() 
         &db,
         &registry(&url),
         &Policy::default(),
-        pulse_store::now_ms() + 10 * MINUTE,
+        db.now_ms() + 10 * MINUTE,
     )
     .await
     .unwrap();
@@ -177,7 +172,7 @@ async fn failures_retry_with_backoff_and_deliver_after_recovery() {
         base_delay_ms: MINUTE,
         ..Policy::default()
     };
-    let t0 = pulse_store::now_ms();
+    let t0 = db.now_ms();
 
     for (i, mode) in [Mode::Http500, Mode::Busy, Mode::Html]
         .into_iter()
@@ -225,7 +220,7 @@ async fn dead_letter_after_the_limit_and_retry_by_admin() {
         max_delay_ms: 10,
         ..Policy::default()
     };
-    let mut now = pulse_store::now_ms();
+    let mut now = db.now_ms();
     let mut dead = 0;
     for _ in 0..5 {
         now += MINUTE;
@@ -278,14 +273,9 @@ async fn configuration_errors_dead_letter_at_once_with_a_clear_reason() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let round = deliver_once(
-        &db,
-        &registry(&url),
-        &Policy::default(),
-        pulse_store::now_ms(),
-    )
-    .await
-    .unwrap();
+    let round = deliver_once(&db, &registry(&url), &Policy::default(), db.now_ms())
+        .await
+        .unwrap();
     assert_eq!(round.dead, 2);
     let errors: Vec<String> = outbox::list(&db, "dead", 10)
         .await
@@ -315,15 +305,10 @@ async fn oversized_messages_are_cut_to_the_documented_limit() {
     .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
-        deliver_once(
-            &db,
-            &registry(&url),
-            &Policy::default(),
-            pulse_store::now_ms()
-        )
-        .await
-        .unwrap()
-        .sent,
+        deliver_once(&db, &registry(&url), &Policy::default(), db.now_ms())
+            .await
+            .unwrap()
+            .sent,
         1
     );
     let accepted = robot.lock().unwrap().accepted.clone();
@@ -342,7 +327,7 @@ async fn a_crash_between_send_and_ack_resends_after_the_lease() {
     outbox::enqueue(&mut tx, &msg("c1", "崩溃")).await.unwrap();
     tx.commit().await.unwrap();
     let policy = Policy::default();
-    let t0 = pulse_store::now_ms();
+    let t0 = db.now_ms();
     // The dying worker: claims and sends, never acknowledges.
     let claimed = outbox::claim(&db, t0, policy.lease_ms, 10).await.unwrap();
     assert_eq!(claimed.len(), 1);
@@ -395,7 +380,7 @@ async fn two_workers_never_send_the_same_message() {
         batch: 7,
         ..Policy::default()
     };
-    let now = pulse_store::now_ms();
+    let now = db.now_ms();
     let work = |db: pulse_store::Db, channels: Registry| async move {
         let mut total = 0;
         loop {

@@ -394,7 +394,7 @@ async fn outbox_delivers_email_after_the_server_recovers() {
         ..Policy::default()
     };
     *sink.mode.lock().unwrap() = Mode::Busy;
-    let now = pulse_store::now_ms();
+    let now = db.now_ms();
     let r = deliver_once(&db, &registry, &policy, now).await.unwrap();
     assert_eq!((r.sent, r.retried), (0, 1));
     *sink.mode.lock().unwrap() = Mode::Accept;

@@ -104,7 +104,7 @@ async fn pending(db: &Db) -> Vec<outbox::Message> {
 async fn nudges_are_spaced_then_one_escalation_closes_with_the_original() {
     let (db, _dir) = pulse_store::testing::fresh_db().await;
     let (d1, m1, _) = seed(&db).await;
-    let t0 = pulse_store::now_ms();
+    let t0 = db.now_ms();
     let id = todo(&db, m1, "adjustment:7", t0).await;
     let policy = ReminderPolicy::default();
     let links = Links {
@@ -174,7 +174,7 @@ async fn nudges_are_spaced_then_one_escalation_closes_with_the_original() {
 async fn nudges_stop_at_the_limit_and_top_of_the_line_is_not_escalated_elsewhere() {
     let (db, _dir) = pulse_store::testing::fresh_db().await;
     let (d1, _, _) = seed(&db).await;
-    let t0 = pulse_store::now_ms();
+    let t0 = db.now_ms();
     todo(&db, d1, "review:2026", t0).await;
     let policy = ReminderPolicy {
         every_hours: 1,
@@ -209,7 +209,7 @@ async fn quiet_hours_hold_messages_but_not_todos() {
     let (db, _dir) = pulse_store::testing::fresh_db().await;
     let (_, m1, e1) = seed(&db).await;
     // Quiet hours around the current time of day, whatever it is.
-    let now = pulse_store::now_ms();
+    let now = db.now_ms();
     let minute = ((now + 8 * HOUR) % DAY) / 60_000;
     let quiet = QuietHours::new((minute + 1440 - 60) % 1440, (minute + 60) % 1440).unwrap();
     let mut tx = db.begin().await.unwrap();
@@ -285,7 +285,7 @@ async fn a_job_runs_once_however_many_instances_tick() {
     let (db, _dir) = pulse_store::testing::fresh_db().await;
     let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let jobs_ = vec![counting_job("nightly", runs.clone())];
-    let t0 = pulse_store::now_ms();
+    let t0 = db.now_ms();
     let mut handles = Vec::new();
     for i in 0..8 {
         let (db, jobs_) = (db.clone(), jobs_.clone());
@@ -318,7 +318,7 @@ async fn a_job_runs_once_however_many_instances_tick() {
 #[tokio::test]
 async fn a_run_that_dies_is_taken_over_after_its_lease() {
     let (db, _dir) = pulse_store::testing::fresh_db().await;
-    let t0 = pulse_store::now_ms();
+    let t0 = db.now_ms();
     let lease = 10 * 60_000;
     assert!(
         jobs::try_start(&db, "digest", "a", t0, lease)

@@ -30,7 +30,7 @@ async fn dingtalk_signs_the_url_and_sends_markdown() {
                 let g = g.clone();
                 async move {
                     let ts: i64 = q.get("timestamp").and_then(|t| t.parse().ok()).unwrap_or(0);
-                    let fresh = (pulse_store::now_ms() - ts).abs() < 3_600_000;
+                    let fresh = (pulse_store::Clock::system().now_ms() - ts).abs() < 3_600_000;
                     if !fresh
                         || q.get("sign") != Some(&dingtalk_sign(ts, SECRET))
                         || q.get("access_token").map(String::as_str) != Some("tok")
@@ -106,7 +106,7 @@ async fn feishu_signs_the_body_and_sends_text() {
             let g = g.clone();
             async move {
                 let ts: i64 = body["timestamp"].as_str().and_then(|t| t.parse().ok()).unwrap_or(0);
-                if body["sign"].as_str() != Some(&feishu_sign(ts, SECRET)) || (pulse_store::now_ms() / 1000 - ts).abs() > 3600 {
+                if body["sign"].as_str() != Some(&feishu_sign(ts, SECRET)) || (pulse_store::Clock::system().now_ms() / 1000 - ts).abs() > 3600 {
                     return Json(serde_json::json!({"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time"}));
                 }
                 if body["msg_type"] != "text" || !body["content"]["text"].is_string() {

@@ -9,7 +9,7 @@ use pulse_domain::roles::{Grant, Role, ScopeKind, Visibility};
 use serde::Serialize;
 
 use crate::people::Viewer;
-use crate::{Actor, Db, StoreError, Tx, audit, now_ms};
+use crate::{Actor, Db, StoreError, Tx, audit};
 
 /// An authenticated caller: the account, the person behind it and their grants.
 #[derive(Debug, Clone, Serialize)]
@@ -130,7 +130,7 @@ pub const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
 /// Opens a session; returns the secret for the cookie.
 pub async fn create_session(db: &Db, account_id: i64) -> Result<String, StoreError> {
     let secret = new_secret();
-    let now = now_ms();
+    let now = db.now_ms();
     on_db!(db, pool => {
         sqlx::query("INSERT INTO sessions (id_digest, account_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(digest_secret(&secret)).bind(account_id).bind(new_secret()).bind(now).bind(now + SESSION_TTL_MS)
@@ -151,7 +151,7 @@ pub async fn caller_by_session(db: &Db, secret: &str) -> Result<Option<Caller>, 
          WHERE s.id_digest = $1 AND s.expires_at > $2 AND a.disabled_at IS NULL AND p.status = 'active' \
          ORDER BY g.role";
     let rows: Vec<SessionRow> = on_db!(db, pool => {
-        sqlx::query_as::<_, SessionRow>(SQL).bind(digest_secret(secret)).bind(now_ms()).fetch_all(pool).await?
+        sqlx::query_as::<_, SessionRow>(SQL).bind(digest_secret(secret)).bind(db.now_ms()).fetch_all(pool).await?
     });
     let grants: Vec<Grant> = rows
         .iter()
@@ -205,13 +205,13 @@ pub async fn delete_session(db: &Db, secret: &str) -> Result<(), StoreError> {
 pub async fn recent_failures(db: &Db, login: &str, window_ms: i64) -> Result<i64, StoreError> {
     let (n,): (i64,) = on_db!(db, pool => {
         sqlx::query_as("SELECT COUNT(*) FROM login_failures WHERE login = $1 AND at > $2")
-            .bind(login.trim()).bind(now_ms() - window_ms).fetch_one(pool).await?
+            .bind(login.trim()).bind(db.now_ms() - window_ms).fetch_one(pool).await?
     });
     Ok(n)
 }
 
 pub async fn record_failure(db: &Db, login: &str) -> Result<(), StoreError> {
-    let now = now_ms();
+    let now = db.now_ms();
     on_db!(db, pool => {
         sqlx::query("INSERT INTO login_failures (login, at) VALUES ($1, $2)")
             .bind(login.trim().chars().take(128).collect::<String>()).bind(now).execute(pool).await?;
@@ -261,9 +261,10 @@ pub async fn create_account_hashed(
             format!("no person with employee number '{employee_no}'"),
         )));
     };
+    let now = tx.now_ms();
     let (id,): (i64,) = on_tx!(tx, conn => {
         sqlx::query_as("INSERT INTO accounts (person_id, login, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(person_id).bind(&login).bind(hash).bind(now_ms())
+            .bind(person_id).bind(&login).bind(hash).bind(now)
             .fetch_one(conn).await?
     });
     audit::record::<(), _>(
@@ -492,9 +493,10 @@ pub async fn create_token(
         )));
     };
     let secret = format!("pulse_{}", new_secret());
+    let now = tx.now_ms();
     let (id,): (i64,) = on_tx!(tx, conn => {
         sqlx::query_as("INSERT INTO api_tokens (name, token_digest, account_id, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-            .bind(&name).bind(digest_secret(&secret)).bind(account_id).bind(scopes.join(" ")).bind(now_ms()).bind(expires_at)
+            .bind(&name).bind(digest_secret(&secret)).bind(account_id).bind(scopes.join(" ")).bind(now).bind(expires_at)
             .fetch_one(conn).await?
     });
     audit::record::<(), _>(
@@ -517,7 +519,7 @@ pub async fn caller_by_token(db: &Db, secret: &str) -> Result<Option<Caller>, St
          AND (t.expires_at IS NULL OR t.expires_at > $2) AND a.disabled_at IS NULL AND p.status = 'active'"
     );
     let digest = digest_secret(secret);
-    let now = now_ms();
+    let now = db.now_ms();
     let found: Option<(CallerRow, String)> = on_db!(db, pool => {
         match sqlx::query_as::<_, CallerRow>(SQL).bind(&digest).bind(now).fetch_optional(pool).await? {
             Some(r) => {
@@ -548,9 +550,10 @@ pub async fn list_tokens(db: &Db) -> Result<Vec<TokenInfo>, StoreError> {
 }
 
 pub async fn revoke_token(tx: &mut Tx, actor: &Actor, id: i64) -> Result<(), StoreError> {
+    let now = tx.now_ms();
     let n = on_tx!(tx, conn => {
         sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(now_ms()).bind(id).execute(conn).await?.rows_affected()
+            .bind(now).bind(id).execute(conn).await?.rows_affected()
     });
     if n == 0 {
         return Err(StoreError::NotFound(format!("token {id}")));
@@ -600,7 +603,7 @@ pub async fn set_disabled(
     disabled: bool,
 ) -> Result<(), StoreError> {
     let id = account_id_by_login(tx, login).await?;
-    let at = disabled.then(now_ms);
+    let at = disabled.then(|| tx.now_ms());
     on_tx!(tx, conn => {
         sqlx::query("UPDATE accounts SET disabled_at = $1 WHERE id = $2").bind(at).bind(id).execute(&mut *conn).await?;
         if disabled {

@@ -8,7 +8,7 @@ use pulse_domain::decimal::{Dec, check_adjustment};
 use serde::Serialize;
 
 use crate::inbox::{self, NewTodo, TodoState};
-use crate::{Actor, Db, StoreError, Tx, goals, notify, now_ms};
+use crate::{Actor, Db, StoreError, Tx, goals, notify};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
 pub struct Adjustment {
@@ -159,7 +159,7 @@ pub async fn request(
     let pending: Option<(i64,)> = on_tx!(&mut tx, conn => {
         sqlx::query_as("SELECT id FROM goal_adjustments WHERE goal_id = $1 AND state = 'pending'").bind(goal_id).fetch_optional(conn).await?
     });
-    let now = now_ms();
+    let now = db.now_ms();
     // A new request for the same goal replaces the pending one (the employee
     // revised it): the old one is withdrawn and its approval to-do dismissed,
     // so the approver only ever sees the latest.
@@ -278,7 +278,7 @@ pub async fn decide(
         .ok_or_else(|| StoreError::NotFound(format!("goal {}", a.goal_id)))?;
     goals::ensure_open(&mut tx, goal.period_id).await?;
     let state = if approve { "approved" } else { "rejected" };
-    let now = now_ms();
+    let now = db.now_ms();
     on_tx!(&mut tx, conn => {
         sqlx::query("UPDATE goal_adjustments SET state = $1, comment = $2, decided_at = $3, decided_by = $4 WHERE id = $5")
             .bind(state).bind(comment.trim()).bind(now).bind(approver_id).bind(id).execute(conn).await?;

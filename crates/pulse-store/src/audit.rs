@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::{Actor, StoreError, Tx, now_ms};
+use crate::{Actor, StoreError, Tx};
 
 pub async fn record<B: Serialize, A: Serialize>(
     tx: &mut Tx,
@@ -16,12 +16,13 @@ pub async fn record<B: Serialize, A: Serialize>(
 ) -> Result<(), StoreError> {
     let before = before.map(|b| serde_json::to_string(b).unwrap_or_default());
     let after = after.map(|a| serde_json::to_string(a).unwrap_or_default());
+    let now = tx.now_ms();
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO audit_log (at, actor_id, actor_label, action, entity, entity_id, before_json, after_json) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
-        .bind(now_ms())
+        .bind(now)
         .bind(actor.account_id)
         .bind(&actor.label)
         .bind(action)

@@ -90,8 +90,8 @@ pub async fn insert(
         )));
     }
     let cols = columns.join(", ");
-    match tx {
-        Tx::Sqlite(t, _) => {
+    match tx.conn_mut() {
+        crate::TxConn::Sqlite(t, _) => {
             // SQLite allows 32,766 bound values per statement. Plain `?`
             // slots: with numbered `?NNN` ones sqlx looks each name up in a
             // list SQLite scans linearly, quadratic in the statement's size.
@@ -116,7 +116,7 @@ pub async fn insert(
             Ok(n)
         }
         // A few rows: one INSERT is one round trip, COPY is three.
-        Tx::Postgres(t) if rows.len() * columns.len() <= 1_000 => {
+        crate::TxConn::Postgres(t) if rows.len() * columns.len() <= 1_000 => {
             let sql = pg_values(table, &cols, rows, "");
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for c in rows.iter().flatten() {
@@ -128,7 +128,7 @@ pub async fn insert(
             }
             Ok(q.execute(&mut **t).await?.rows_affected())
         }
-        Tx::Postgres(t) => {
+        crate::TxConn::Postgres(t) => {
             let conn: &mut sqlx::PgConnection = t;
             let mut copy = conn
                 .copy_in_raw(&format!(
@@ -210,8 +210,8 @@ pub async fn insert_returning(
         " {on_conflict} RETURNING {}, {}",
         returning[0], returning[1]
     );
-    Ok(match tx {
-        Tx::Sqlite(t, _) => {
+    Ok(match tx.conn_mut() {
+        crate::TxConn::Sqlite(t, _) => {
             let row = format!("({})", vec!["?"; columns.len()].join(","));
             let sql = format!(
                 "INSERT INTO {table} ({cols}) VALUES {}{tail}",
@@ -227,7 +227,7 @@ pub async fn insert_returning(
             }
             q.fetch_all(&mut **t).await?
         }
-        Tx::Postgres(t) => {
+        crate::TxConn::Postgres(t) => {
             let sql = pg_values(table, &cols, rows, &tail);
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
             for c in rows.iter().flatten() {
@@ -246,7 +246,7 @@ pub async fn insert_returning(
 /// continues after the largest id (SQLite's AUTOINCREMENT does this itself).
 pub async fn continue_ids(tx: &mut Tx, table: &str) -> Result<(), StoreError> {
     check_ident(table)?;
-    if let Tx::Postgres(t) = tx {
+    if let crate::TxConn::Postgres(t) = tx.conn_mut() {
         let sql = format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))"
         );

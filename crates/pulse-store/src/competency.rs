@@ -7,7 +7,7 @@ use pulse_domain::competency::{Metric, Normalisation};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::{Db, StoreError, Tx, now_ms};
+use crate::{Db, StoreError, Tx};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Dimension {
@@ -58,6 +58,7 @@ pub async fn save_dimension(
         Normalisation::Target { target } => Some(target.to_string()),
         Normalisation::Percentile => None,
     };
+    let now = tx.now_ms();
     let (id,): (i64,) = on_tx!(tx, conn => {
         sqlx::query_as(
             "INSERT INTO competency_dimensions (job_family, name, metric, normalisation, target, sort_order, updated_at) \
@@ -65,7 +66,7 @@ pub async fn save_dimension(
              ON CONFLICT (job_family, name) DO UPDATE SET metric = excluded.metric, normalisation = excluded.normalisation, \
                target = excluded.target, updated_at = excluded.updated_at RETURNING id",
         )
-        .bind(job_family).bind(&name).bind(metric.code()).bind(normalisation.kind()).bind(target).bind(now_ms())
+        .bind(job_family).bind(&name).bind(metric.code()).bind(normalisation.kind()).bind(target).bind(now)
         .fetch_one(conn).await?
     });
     Ok(id)
@@ -82,7 +83,7 @@ pub async fn delete_dimension(tx: &mut Tx, id: i64) -> Result<bool, StoreError> 
 pub async fn log_view(db: &Db, person_id: i64, viewer_id: i64) -> Result<(), StoreError> {
     on_db!(db, pool => {
         sqlx::query("INSERT INTO radar_views (person_id, viewer_id, viewed_at) VALUES ($1, $2, $3)")
-            .bind(person_id).bind(viewer_id).bind(now_ms()).execute(pool).await?;
+            .bind(person_id).bind(viewer_id).bind(db.now_ms()).execute(pool).await?;
     });
     Ok(())
 }
@@ -164,7 +165,7 @@ async fn refresh_figures(
 /// and every few minutes on each instance. Returns the groups computed.
 pub async fn warm_peer_figures(db: &Db, today: chrono::NaiveDate) -> Result<usize, StoreError> {
     let (_, from) = radar_window(today);
-    let to = crate::now_ms();
+    let to = db.now_ms();
     let dims = dimensions(db, None).await?;
     let groups: Vec<(String, String)> = on_db!(db, pool => {
         sqlx::query_as("SELECT DISTINCT job_family, level FROM people WHERE status = 'active' ORDER BY job_family, level")

@@ -10,7 +10,7 @@ use pulse_domain::Problem;
 use serde::{Deserialize, Serialize};
 
 use crate::people::UpsertCounts;
-use crate::{Db, StoreError, Tx, now_ms};
+use crate::{Db, StoreError, Tx};
 
 /// A customer as it arrives (from a sheet row, an API item or a CRM record).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, utoipa::ToSchema)]
@@ -176,7 +176,7 @@ pub async fn upsert(
     source: &str,
 ) -> Result<UpsertCounts, StoreError> {
     let mut counts = UpsertCounts::default();
-    let now = now_ms();
+    let now = tx.now_ms();
     for c in items {
         let existing: Option<StoredCustomer> = on_tx!(tx, conn => {
             sqlx::query_as("SELECT name, tier, region_unit_id, owner_id, signed_on FROM customers WHERE external_id = $1")
@@ -409,7 +409,7 @@ pub async fn save_source(
              ON CONFLICT (name) DO UPDATE SET url = excluded.url, mapping_json = excluded.mapping_json, enabled = excluded.enabled, \
              updated_at = excluded.updated_at, token = CASE WHEN excluded.token = '' THEN crm_sources.token ELSE excluded.token END",
         )
-        .bind(&name).bind(url).bind(token.trim()).bind(&mapping_json).bind(i64::from(enabled)).bind(now_ms())
+        .bind(&name).bind(url).bind(token.trim()).bind(&mapping_json).bind(i64::from(enabled)).bind(db.now_ms())
         .execute(pool).await?;
     });
     Ok(())
@@ -418,7 +418,7 @@ pub async fn save_source(
 pub async fn record_pull(db: &Db, name: &str, result: &str) -> Result<(), StoreError> {
     on_db!(db, pool => {
         sqlx::query("UPDATE crm_sources SET last_pulled_at = $1, last_result = $2 WHERE name = $3")
-            .bind(now_ms()).bind(result).bind(name).execute(pool).await?;
+            .bind(db.now_ms()).bind(result).bind(name).execute(pool).await?;
     });
     Ok(())
 }
@@ -466,7 +466,7 @@ pub async fn apply(
 ) -> Result<UpsertCounts, StoreError> {
     let mut tx = db.begin().await?;
     let counts = upsert(&mut tx, items, source).await?;
-    let period = crate::goals::period_at(db, crate::today())
+    let period = crate::goals::period_at(db, db.today())
         .await?
         .filter(|p| p.state == "open");
     if let Some(p) = &period {

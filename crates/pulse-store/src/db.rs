@@ -7,6 +7,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 use crate::StoreError;
+use crate::clock::Clock;
 
 /// Runs `$body` with `$conn` bound to the pool of whichever engine `$db` is.
 /// The body is compiled once per engine, so the SQL text is shared while each
@@ -14,9 +15,9 @@ use crate::StoreError;
 #[macro_export]
 macro_rules! on_db {
     ($db:expr, $conn:ident => $body:expr) => {
-        match $db {
-            $crate::Db::Sqlite($conn) => $body,
-            $crate::Db::Postgres($conn) => $body,
+        match $db.pool() {
+            $crate::Pool::Sqlite($conn) => $body,
+            $crate::Pool::Postgres($conn) => $body,
         }
     };
 }
@@ -25,12 +26,12 @@ macro_rules! on_db {
 #[macro_export]
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
-        match $tx {
-            $crate::Tx::Sqlite(t, _) => {
+        match $tx.conn_mut() {
+            $crate::TxConn::Sqlite(t, _) => {
                 let $conn = &mut **t;
                 $body
             }
-            $crate::Tx::Postgres(t) => {
+            $crate::TxConn::Postgres(t) => {
                 let $conn = &mut **t;
                 $body
             }
@@ -38,8 +39,16 @@ macro_rules! on_tx {
     };
 }
 
+/// A database: the pool of whichever engine it is, and the clock every
+/// "now" of the code reading or writing it comes from.
 #[derive(Clone, Debug)]
-pub enum Db {
+pub struct Db {
+    pool: Pool,
+    clock: Clock,
+}
+
+#[derive(Clone, Debug)]
+pub enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
@@ -50,7 +59,13 @@ pub enum Engine {
     Postgres,
 }
 
-pub enum Tx {
+/// An open transaction, carrying its database's clock.
+pub struct Tx {
+    conn: TxConn,
+    clock: Clock,
+}
+
+pub enum TxConn {
     Sqlite(Transaction<'static, Sqlite>, WriterTurn),
     Postgres(Transaction<'static, Postgres>),
 }
@@ -58,35 +73,39 @@ pub enum Tx {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-/// Today's date in China Standard Time (UTC+8), the calendar periods,
-/// quiet hours and signing dates are read in.
-pub fn today() -> chrono::NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset"))
-        .date_naive()
-}
-
-/// Midnight China time of `day`, as ms since the epoch.
-pub fn day_start_ms(day: chrono::NaiveDate) -> i64 {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    day.and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(tz).single())
-        .map_or(0, |t| t.timestamp_millis())
-}
-
-/// The China-time calendar day of an instant.
-pub fn day_of_ms(ms: i64) -> chrono::NaiveDate {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.with_timezone(&tz).date_naive())
-        .unwrap_or_default()
-}
-
 impl Db {
+    fn new(pool: Pool) -> Db {
+        Db {
+            pool,
+            clock: Clock::system(),
+        }
+    }
+
+    /// The same database read and written at the instants `clock` gives
+    /// (tests and the demo builder set it).
+    pub fn with_clock(mut self, clock: Clock) -> Db {
+        self.clock = clock;
+        self
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Now, in ms since the epoch, by this database's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Today in China time by this database's clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
+    }
+
     /// Opens the database named by `url` (`postgres://…`, or `sqlite:…`), or
     /// the embedded SQLite file `pulse.sqlite` in `data_dir` when `url` is None.
     pub async fn connect(url: Option<&str>, data_dir: &Path) -> Result<Db, StoreError> {
@@ -98,7 +117,7 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(opts)
                     .await?;
-                Ok(Db::Postgres(pool))
+                Ok(Db::new(Pool::Postgres(pool)))
             }
             Some(u) if u.starts_with("sqlite:") => {
                 Self::open_sqlite(SqliteConnectOptions::from_str(u)?.create_if_missing(true)).await
@@ -131,15 +150,15 @@ impl Db {
             .max_connections(8)
             .connect_with(opts)
             .await?;
-        Ok(Db::Sqlite(pool))
+        Ok(Db::new(Pool::Sqlite(pool)))
     }
 
     /// Names the database this pool writes to (the SQLite file, or the
     /// PostgreSQL server and database), for per-database coordination.
     pub fn key(&self) -> String {
-        match self {
-            Db::Sqlite(p) => format!("sqlite:{}", p.connect_options().get_filename().display()),
-            Db::Postgres(p) => {
+        match &self.pool {
+            Pool::Sqlite(p) => format!("sqlite:{}", p.connect_options().get_filename().display()),
+            Pool::Postgres(p) => {
                 let o = p.connect_options();
                 format!(
                     "postgres://{}:{}/{}",
@@ -152,17 +171,17 @@ impl Db {
     }
 
     pub fn engine(&self) -> Engine {
-        match self {
-            Db::Sqlite(_) => Engine::Sqlite,
-            Db::Postgres(_) => Engine::Postgres,
+        match &self.pool {
+            Pool::Sqlite(_) => Engine::Sqlite,
+            Pool::Postgres(_) => Engine::Postgres,
         }
     }
 
     /// Applies pending migrations of this engine's folder.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self {
-            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
-            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        match &self.pool {
+            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         crate::people::backfill_search_keys(self).await?;
         Ok(())
@@ -175,26 +194,30 @@ impl Db {
     /// wrote could fail on a stale snapshot. Other processes (a CLI import
     /// beside the server) still meet the busy timeout.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(match self {
-            Db::Sqlite(p) => {
+        let conn = match &self.pool {
+            Pool::Sqlite(p) => {
                 let turn = writer_turn(p).await;
-                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
+                TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
             }
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Pool::Postgres(p) => TxConn::Postgres(p.begin().await?),
+        };
+        Ok(Tx {
+            conn,
+            clock: self.clock.clone(),
         })
     }
 
     /// After a bulk load: fresh planner statistics, and on SQLite the
     /// write-ahead log folded back into the database file.
     pub async fn after_bulk_load(&self) -> Result<(), StoreError> {
-        match self {
-            Db::Sqlite(p) => {
+        match &self.pool {
+            Pool::Sqlite(p) => {
                 sqlx::query("PRAGMA optimize").execute(p).await?;
                 sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                     .execute(p)
                     .await?;
             }
-            Db::Postgres(p) => {
+            Pool::Postgres(p) => {
                 sqlx::query("ANALYZE").execute(p).await?;
             }
         }
@@ -215,18 +238,35 @@ impl Db {
 }
 
 impl Tx {
+    pub fn conn_mut(&mut self) -> &mut TxConn {
+        &mut self.conn
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Now by the database's clock; read it before `on_tx!` borrows the connection.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
+    }
+
     pub async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Tx::Sqlite(t, _turn) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+        match self.conn {
+            TxConn::Sqlite(t, _turn) => t.commit().await?,
+            TxConn::Postgres(t) => t.commit().await?,
         }
         Ok(())
     }
 
     pub async fn rollback(self) -> Result<(), StoreError> {
-        match self {
-            Tx::Sqlite(t, _turn) => t.rollback().await?,
-            Tx::Postgres(t) => t.rollback().await?,
+        match self.conn {
+            TxConn::Sqlite(t, _turn) => t.rollback().await?,
+            TxConn::Postgres(t) => t.rollback().await?,
         }
         Ok(())
     }

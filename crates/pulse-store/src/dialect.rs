@@ -7,8 +7,8 @@ use crate::{Db, StoreError};
 /// Online backup (O3). SQLite writes a consistent copy with `VACUUM INTO`
 /// while the server keeps serving; PostgreSQL has its own tool for that.
 pub async fn backup(db: &Db, target: &Path) -> Result<(), StoreError> {
-    match db {
-        Db::Sqlite(pool) => {
+    match db.pool() {
+        crate::Pool::Sqlite(pool) => {
             if target.exists() {
                 return Err(StoreError::Config(format!(
                     "{} already exists; choose a new file name",
@@ -19,7 +19,7 @@ pub async fn backup(db: &Db, target: &Path) -> Result<(), StoreError> {
             sqlx::query("VACUUM INTO $1").bind(path).execute(pool).await?;
             Ok(())
         }
-        Db::Postgres(_) => Err(StoreError::Config(
+        crate::Pool::Postgres(_) => Err(StoreError::Config(
             "backup of a PostgreSQL database: use pg_dump (e.g. `pg_dump -Fc \"$DATABASE_URL\" > pulse.dump`)".into(),
         )),
     }

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::{Db, StoreError, Tx, now_ms};
+use crate::{Db, StoreError, Tx};
 
 /// HRBP additions to the shipped dictionary: (domain terms, stop words).
 pub async fn dictionary(db: &Db) -> Result<(Vec<String>, Vec<String>), StoreError> {
@@ -33,7 +33,7 @@ const DICTIONARY_CHANGED: &str = "text_dictionary_changed";
 
 async fn dictionary_changed(tx: &mut Tx) -> Result<(), StoreError> {
     // Time plus a random part: two changes in one millisecond still differ.
-    let v = format!("{}-{}", now_ms(), rand::random::<u32>());
+    let v = format!("{}-{}", tx.now_ms(), rand::random::<u32>());
     set_setting(tx, DICTIONARY_CHANGED, &v).await
 }
 
@@ -61,12 +61,13 @@ fn check_term(term: &str, kind: &str) -> Result<String, StoreError> {
 
 pub async fn save_term(tx: &mut Tx, term: &str, kind: &str) -> Result<String, StoreError> {
     let term = check_term(term, kind)?;
+    let now = tx.now_ms();
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO text_terms (term, kind, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (term, kind) DO UPDATE SET updated_at = excluded.updated_at",
         )
-        .bind(&term).bind(kind).bind(now_ms()).execute(conn).await?;
+        .bind(&term).bind(kind).bind(now).execute(conn).await?;
     });
     dictionary_changed(tx).await?;
     Ok(term)
@@ -206,13 +207,14 @@ pub async fn save(
     flagged: i64,
     body_json: &str,
 ) -> Result<i64, StoreError> {
+    let now = tx.now_ms();
     let (id,): (i64,) = on_tx!(tx, conn => {
         sqlx::query_as(
             "INSERT INTO digests (manager_id, week_start, cards, flagged, body_json, generated_at) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (manager_id, week_start) DO UPDATE SET cards = excluded.cards, flagged = excluded.flagged, \
                body_json = excluded.body_json, generated_at = excluded.generated_at RETURNING id",
         )
-        .bind(manager_id).bind(week_start).bind(cards).bind(flagged).bind(body_json).bind(now_ms())
+        .bind(manager_id).bind(week_start).bind(cards).bind(flagged).bind(body_json).bind(now)
         .fetch_one(conn).await?
     });
     Ok(id)
@@ -285,12 +287,13 @@ pub async fn setting(db: &Db, name: &str) -> Result<Option<String>, StoreError> 
 }
 
 pub async fn set_setting(tx: &mut Tx, name: &str, value: &str) -> Result<(), StoreError> {
+    let now = tx.now_ms();
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO app_settings (name, value, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
         )
-        .bind(name).bind(value).bind(now_ms()).execute(conn).await?;
+        .bind(name).bind(value).bind(now).execute(conn).await?;
     });
     Ok(())
 }

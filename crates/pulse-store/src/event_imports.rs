@@ -155,7 +155,7 @@ pub async fn import(
             .copied()
             .flatten()
             .or_else(|| dates.get("delivered_on").copied().flatten())
-            .unwrap_or_else(crate::now_ms);
+            .unwrap_or_else(|| db.now_ms());
         if let Err(p) = pulse_domain::events::check(kind, &payload) {
             err("kind", p.zh, p.en);
             continue;

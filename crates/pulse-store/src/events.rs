@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::{Db, StoreError, Tx, now_ms};
+use crate::{Db, StoreError, Tx};
 
 #[derive(Debug, Clone)]
 pub struct NewEvent {
@@ -58,13 +58,14 @@ pub async fn record(tx: &mut Tx, e: &NewEvent) -> Result<i64, StoreError> {
         )));
     }
     let payload = Value::Object(e.payload.clone()).to_string();
+    let now = tx.now_ms();
     let (id,): (i64,) = on_tx!(tx, conn => {
         sqlx::query_as(
             "INSERT INTO events (kind, person_id, customer_id, occurred_at, payload_json, source, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(&e.kind).bind(e.person_id).bind(e.customer_id).bind(e.occurred_at).bind(&payload)
-        .bind(&e.source).bind(e.created_by).bind(now_ms())
+        .bind(&e.source).bind(e.created_by).bind(now)
         .fetch_one(conn).await?
     });
     Ok(id)
@@ -140,7 +141,7 @@ pub async fn remember_answer(
             Cell::from(idem.hash),
             Cell::Int(i64::from(status)),
             Cell::from(body),
-            Cell::Int(now_ms()),
+            Cell::Int(tx.now_ms()),
         ]],
     )
     .await
@@ -306,9 +307,10 @@ pub async fn refresh_penetration(
             .and_then(|t| pulse_domain::decimal::Dec::parse(t).ok())
             .map(|t| crate::goals::progress_bp(&actual, &t, direction.as_deref() == Some("lower")))
             .unwrap_or(0);
+        let now = tx.now_ms();
         on_tx!(tx, conn => {
             sqlx::query("UPDATE goals SET actual = $1, progress_bp = $2, updated_at = $3 WHERE id = $4")
-                .bind(actual.to_string()).bind(progress).bind(now_ms()).bind(goal_id).execute(conn).await?;
+                .bind(actual.to_string()).bind(progress).bind(now).bind(goal_id).execute(conn).await?;
         });
         last = Some(actual.to_string());
     }
@@ -360,7 +362,7 @@ pub async fn add_photo(
     let key = format!("photos/{event_id}/{sha}.{ext}");
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     files.put(&key, bytes).await?;
-    let now = now_ms();
+    let now = db.now_ms();
     let mut tx = db.begin().await?;
     let (id,): (i64,) = on_tx!(&mut tx, conn => {
         sqlx::query_as(

@@ -4,7 +4,7 @@ use pulse_domain::Problem;
 use pulse_domain::feedback::{self as rules, TagRating};
 use serde::Serialize;
 
-use crate::{Db, StoreError, Tx, events, now_ms, points};
+use crate::{Db, StoreError, Tx, events, points};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
 pub struct Tag {
@@ -40,6 +40,7 @@ pub async fn save_tag(
             "the description is at most 100 characters",
         )));
     }
+    let now = tx.now_ms();
     let (id,): (i64,) = on_tx!(tx, conn => {
         sqlx::query_as(
             "INSERT INTO feedback_tags (name, description, active, sort_order, updated_at) \
@@ -47,7 +48,7 @@ pub async fn save_tag(
              ON CONFLICT (name) DO UPDATE SET description = excluded.description, active = excluded.active, \
                updated_at = excluded.updated_at RETURNING id",
         )
-        .bind(name).bind(description.trim()).bind(i64::from(active)).bind(now_ms())
+        .bind(name).bind(description.trim()).bind(i64::from(active)).bind(now)
         .fetch_one(conn).await?
     });
     forget_card_rules();
@@ -74,12 +75,13 @@ pub async fn set_window_hours(tx: &mut Tx, hours: i64) -> Result<(), StoreError>
             "the points window is 1–720 hours",
         )));
     }
+    let now = tx.now_ms();
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO app_settings (name, value, updated_at) VALUES ('feedback_window_hours', $1, $2) \
              ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
         )
-        .bind(hours.to_string()).bind(now_ms()).execute(conn).await?;
+        .bind(hours.to_string()).bind(now).execute(conn).await?;
     });
     forget_card_rules();
     Ok(())
@@ -130,7 +132,7 @@ pub async fn submit(
     let (library, window) = (&rules_now.library, rules_now.window_hours);
     let names: Vec<&str> = library.iter().map(|t| t.1.as_str()).collect();
     let observation = rules::check_card(ratings, observation, &names)?;
-    let now = now_ms();
+    let now = db.now_ms();
     let earned = if rules::in_window(event.occurred_at, now, window) {
         rules::POINTS_PER_CARD
     } else {
@@ -550,11 +552,12 @@ pub async fn send_message(
     body: &str,
 ) -> Result<i64, StoreError> {
     let body = check_body(body)?;
+    let now = tx.now_ms();
     let (id,): (i64,) = on_tx!(tx, conn => {
         sqlx::query_as(
             "INSERT INTO feedback_messages (card_id, from_id, to_id, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
-        .bind(card_id).bind(from_id).bind(to_id).bind(&body).bind(now_ms()).fetch_one(conn).await?
+        .bind(card_id).bind(from_id).bind(to_id).bind(&body).bind(now).fetch_one(conn).await?
     });
     if let Some(card) = card_id {
         // A new reply asks again: the earlier answer no longer covers it.
@@ -592,9 +595,10 @@ pub async fn acknowledge(
     ack: &str,
 ) -> Result<(), StoreError> {
     let ack = rules::check_ack(ack)?;
+    let now = tx.now_ms();
     let n = on_tx!(tx, conn => {
         sqlx::query("UPDATE feedback_cards SET ack = $1, ack_at = $2 WHERE id = $3 AND author_id = $4")
-            .bind(ack).bind(now_ms()).bind(card_id).bind(author_id).execute(conn).await?.rows_affected()
+            .bind(ack).bind(now).bind(card_id).bind(author_id).execute(conn).await?.rows_affected()
     });
     if n == 0 {
         return Err(StoreError::NotFound(format!("card {card_id}")));

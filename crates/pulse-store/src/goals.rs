@@ -8,7 +8,7 @@ use pulse_domain::decimal::Dec;
 use pulse_domain::weights;
 use serde::Serialize;
 
-use crate::{Actor, Db, StoreError, Tx, now_ms};
+use crate::{Actor, Db, StoreError, Tx};
 
 pub const KINDS: &[&str] = &["company", "objective", "key_result", "kpi"];
 
@@ -93,8 +93,9 @@ pub async fn ensure_open(tx: &mut Tx, period_id: i64) -> Result<(), StoreError> 
 /// Closes a period: from now on its goals, weights and targets are frozen.
 pub async fn close_period(tx: &mut Tx, actor: &Actor, period_id: i64) -> Result<(), StoreError> {
     ensure_open(tx, period_id).await?;
+    let now = tx.now_ms();
     on_tx!(tx, conn => {
-        sqlx::query("UPDATE periods SET state = 'closed', closed_at = $1 WHERE id = $2").bind(now_ms()).bind(period_id).execute(conn).await?;
+        sqlx::query("UPDATE periods SET state = 'closed', closed_at = $1 WHERE id = $2").bind(now).bind(period_id).execute(conn).await?;
     });
     crate::audit::record::<(), _>(
         tx,
@@ -255,7 +256,7 @@ pub async fn create_goal(tx: &mut Tx, g: &NewGoal) -> Result<i64, StoreError> {
             Some(_) => {}
         }
     }
-    let now = now_ms();
+    let now = tx.now_ms();
     let (id,): (i64,) = on_tx!(tx, conn => {
         sqlx::query_as(
             "INSERT INTO goals (period_id, kind, title, org_unit_id, person_id, parent_id, metric_id, target, base_weight_bp, weight_bp, sort_order, created_at, updated_at) \
@@ -386,7 +387,7 @@ async fn write_weights(
     cause: &Cause<'_>,
 ) -> Result<usize, StoreError> {
     weights::check_sum(weights)?;
-    let now = now_ms();
+    let now = tx.now_ms();
     let mut changed = 0;
     for (g, &w) in goals.iter().zip(weights) {
         if g.weight_bp == w {
@@ -450,7 +451,7 @@ pub async fn set_base_weights(
         })
         .collect();
     weights::check_sum(&base_w)?;
-    let now = now_ms();
+    let now = tx.now_ms();
     for (g, w) in goals.iter().zip(&base_w) {
         on_tx!(tx, conn => {
             sqlx::query("UPDATE goals SET base_weight_bp = $1, updated_at = $2 WHERE id = $3").bind(*w).bind(now).bind(g.id).execute(conn).await?;
@@ -523,9 +524,10 @@ pub async fn check_in(
         .and_then(|t| Dec::parse(t).ok())
         .map(|t| progress_bp(&actual, &t, goal.direction.as_deref() == Some("lower")))
         .unwrap_or(0);
+    let now = tx.now_ms();
     on_tx!(tx, conn => {
         sqlx::query("UPDATE goals SET actual = $1, progress_bp = $2, updated_at = $3 WHERE id = $4")
-            .bind(actual.to_string()).bind(progress).bind(now_ms()).bind(goal.id).execute(conn).await?;
+            .bind(actual.to_string()).bind(progress).bind(now).bind(goal.id).execute(conn).await?;
     });
     crate::audit::record(
         tx,
@@ -566,8 +568,9 @@ pub fn weighted_score_bp(goals: &[Goal]) -> i64 {
 
 /// Changes a goal's target (approved adjustment, HR edit).
 pub async fn set_target(tx: &mut Tx, goal_id: i64, target: &Dec) -> Result<(), StoreError> {
+    let now = tx.now_ms();
     on_tx!(tx, conn => {
-        sqlx::query("UPDATE goals SET target = $1, updated_at = $2 WHERE id = $3").bind(target.to_string()).bind(now_ms()).bind(goal_id).execute(conn).await?;
+        sqlx::query("UPDATE goals SET target = $1, updated_at = $2 WHERE id = $3").bind(target.to_string()).bind(now).bind(goal_id).execute(conn).await?;
     });
     Ok(())
 }
@@ -677,7 +680,7 @@ pub async fn create_kpi_set(
             progress,
         ));
     }
-    let now = now_ms();
+    let now = tx.now_ms();
     // `($1, …, $n), (…)`: the numbered value slots of a multi-row INSERT.
     let value_slots = |rows: usize, cols: usize| -> String {
         (0..rows)
@@ -894,8 +897,9 @@ pub async fn archive(tx: &mut Tx, actor: &Actor, goal_id: i64) -> Result<(), Sto
         .filter(|g| g.state == "active")
         .ok_or_else(|| StoreError::NotFound(format!("goal {goal_id}")))?;
     ensure_open(tx, g.period_id).await?;
+    let now = tx.now_ms();
     on_tx!(tx, conn => {
-        sqlx::query("UPDATE goals SET state = 'archived', updated_at = $1 WHERE id = $2").bind(now_ms()).bind(goal_id).execute(conn).await?;
+        sqlx::query("UPDATE goals SET state = 'archived', updated_at = $1 WHERE id = $2").bind(now).bind(goal_id).execute(conn).await?;
     });
     crate::audit::record(
         tx,
@@ -1048,9 +1052,10 @@ pub async fn edit_unit_goal(
         Some(t) => Some(Dec::parse(t)?.to_string()),
         None => old_target.clone(),
     };
+    let now = tx.now_ms();
     on_tx!(tx, conn => {
         sqlx::query("UPDATE goals SET title = $1, target = $2, updated_at = $3 WHERE id = $4")
-            .bind(&new_title).bind(&new_target).bind(now_ms()).bind(id).execute(conn).await?;
+            .bind(&new_title).bind(&new_target).bind(now).bind(id).execute(conn).await?;
     });
     crate::audit::record(
         tx,

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::org::{NewUnit, OrgUnit, Tree};
 use crate::people::{PersonInput, UpsertCounts};
-use crate::{Actor, Db, StoreError, now_ms};
+use crate::{Actor, Db, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -234,9 +234,7 @@ pub async fn run(
                     crate::event_imports::import(db, &table, &map, dry_run, &mut report).await?
                 }
                 ImportKind::Goals => {
-                    let period = crate::goals::period_at(db, crate::today())
-                        .await?
-                        .map(|p| p.id);
+                    let period = crate::goals::period_at(db, db.today()).await?.map(|p| p.id);
                     crate::goal_imports::import_goals(
                         db,
                         actor,
@@ -275,7 +273,7 @@ async fn save_batch(
             "INSERT INTO import_batches (kind, file_name, file_bytes, uploaded_by, created_at, status, row_count, summary_json) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
-        .bind(kind.as_str()).bind(&report.file_name).bind(bytes).bind(actor.account_id).bind(now_ms())
+        .bind(kind.as_str()).bind(&report.file_name).bind(bytes).bind(actor.account_id).bind(db.now_ms())
         .bind(status).bind(report.rows as i64).bind(summary)
         .fetch_one(pool).await?
     });

@@ -5,7 +5,7 @@
 use pulse_domain::Problem;
 use serde::Serialize;
 
-use crate::{Db, StoreError, Tx, now_ms};
+use crate::{Db, StoreError, Tx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -92,13 +92,14 @@ pub async fn create(tx: &mut Tx, todo: &NewTodo) -> Result<i64, StoreError> {
     if let Some((id,)) = existing {
         return Ok(id);
     }
+    let now = tx.now_ms();
     let (id,): (i64,) = on_tx!(tx, conn => {
         sqlx::query_as(
             "INSERT INTO todos (person_id, kind, subject, link, source_key, due_at, state, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) RETURNING id",
         )
         .bind(todo.person_id).bind(&todo.kind).bind(&todo.subject).bind(&todo.link)
-        .bind(&todo.source_key).bind(todo.due_at).bind(now_ms())
+        .bind(&todo.source_key).bind(todo.due_at).bind(now)
         .fetch_one(conn).await?
     });
     Ok(id)
@@ -110,9 +111,10 @@ pub async fn close_by_source(
     source_key: &str,
     state: TodoState,
 ) -> Result<u64, StoreError> {
+    let now = tx.now_ms();
     Ok(on_tx!(tx, conn => {
         sqlx::query("UPDATE todos SET state = $1, closed_at = $2 WHERE source_key = $3 AND state = 'open'")
-            .bind(state.as_str()).bind(now_ms()).bind(source_key)
+            .bind(state.as_str()).bind(now).bind(source_key)
             .execute(conn).await?.rows_affected()
     }))
 }
@@ -181,7 +183,7 @@ pub async fn close_own(
             "this to-do is already closed",
         )));
     }
-    let now = now_ms();
+    let now = db.now_ms();
     on_tx!(&mut tx, conn => {
         sqlx::query("UPDATE todos SET state = $1, closed_at = $2 WHERE id = $3").bind(state.as_str()).bind(now).bind(id).execute(&mut *conn).await?;
         // The owner handled it: escalations about the same thing are done too.

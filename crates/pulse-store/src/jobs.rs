@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::{Db, StoreError, now_ms};
+use crate::{Db, StoreError};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
 pub struct JobRun {
@@ -55,7 +55,7 @@ pub async fn finish(
             "UPDATE job_runs SET lease_until = NULL, next_due_at = $1, last_finished_at = $2, last_result = $3 \
              WHERE job = $4 AND owner = $5 AND lease_until IS NOT NULL",
         )
-        .bind(next_due_at).bind(now_ms()).bind(result).bind(job).bind(owner)
+        .bind(next_due_at).bind(db.now_ms()).bind(result).bind(job).bind(owner)
         .execute(pool).await?.rows_affected()
     });
     Ok(n == 1)

@@ -5,6 +5,7 @@
 //! statements live in [`dialect`]. Services that change data take a [`Tx`] so
 //! the change, its audit record and (later) its outbox message commit together.
 
+pub mod clock;
 #[macro_use]
 mod db;
 pub mod accounts;
@@ -36,8 +37,10 @@ pub mod reminders;
 pub mod testing;
 pub mod weight_rules;
 
-pub use db::{Db, Engine, Tx, day_of_ms, day_start_ms, now_ms, today};
+pub use clock::Clock;
+pub use db::{Db, Engine, Pool, Tx, TxConn};
 pub use error::StoreError;
+pub use pulse_domain::china_time::{day_of_ms, day_start_ms};
 
 /// Who performs a change, as recorded in the audit trail.
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@
 use pulse_domain::preferences::{self, QuietHours};
 
 use crate::outbox::{self, NewMessage};
-use crate::{StoreError, Tx, now_ms};
+use crate::{StoreError, Tx};
 
 /// Where a unit's team-level messages go: its own group robot, else the
 /// nearest ancestor's. `None` when no unit up the tree has one.
@@ -132,13 +132,14 @@ pub async fn save_preferences(
     preferences::validate_channels(channels)?;
     let joined = channels.join(",");
     let (start, end) = quiet.map_or((None, None), |q| (Some(q.start_minute), Some(q.end_minute)));
+    let now = tx.now_ms();
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO notify_preferences (person_id, channels, quiet_start, quiet_end, updated_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (person_id) DO UPDATE SET channels = excluded.channels, quiet_start = excluded.quiet_start, \
              quiet_end = excluded.quiet_end, updated_at = excluded.updated_at",
         )
-        .bind(person_id).bind(&joined).bind(start).bind(end).bind(now_ms())
+        .bind(person_id).bind(&joined).bind(start).bind(end).bind(now)
         .execute(conn).await?;
     });
     Ok(())
@@ -168,7 +169,7 @@ pub async fn to_person(
     let prefs = preferences_in(tx, person_id).await?;
     let kinds =
         preferences::effective_channels(prefs.channels.as_deref(), has(&wecom), has(&email));
-    let not_before = prefs.quiet.and_then(|q| q.release_at(now_ms()));
+    let not_before = prefs.quiet.and_then(|q| q.release_at(tx.now_ms()));
     let mut queued = 0;
     for kind in kinds {
         let channel: Option<(String,)> = on_tx!(tx, conn => {

@@ -6,7 +6,7 @@ use pulse_domain::Problem;
 use pulse_domain::org::{UnitKind, find_cycle, required_text};
 use serde::Serialize;
 
-use crate::{Actor, Db, StoreError, Tx, audit, now_ms};
+use crate::{Actor, Db, StoreError, Tx, audit};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
 pub struct OrgUnit {
@@ -137,7 +137,7 @@ pub async fn upsert_units(
     actor: &Actor,
     units: &[NewUnit],
 ) -> Result<usize, StoreError> {
-    let now = now_ms();
+    let now = tx.now_ms();
     for u in units {
         u.validate()?;
         let existing: Option<(i64, String, String)> = on_tx!(tx, conn => {

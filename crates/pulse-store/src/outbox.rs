@@ -9,7 +9,7 @@
 use pulse_domain::Problem;
 use serde::Serialize;
 
-use crate::{Db, StoreError, Tx, now_ms};
+use crate::{Db, StoreError, Tx};
 
 #[derive(Debug, Clone)]
 pub struct NewMessage {
@@ -56,7 +56,7 @@ pub async fn enqueue(tx: &mut Tx, m: &NewMessage) -> Result<bool, StoreError> {
             "the message is empty",
         )));
     }
-    let now = now_ms();
+    let now = tx.now_ms();
     let n = on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO outbox (idempotency_key, channel, target, subject, body, recipient, state, attempts, next_attempt_at, created_at) \
@@ -87,8 +87,8 @@ pub async fn claim(
          WHERE id IN (SELECT id FROM outbox WHERE (state = 'pending' AND next_attempt_at <= $2) \
                       OR (state = 'sending' AND lease_until < $2) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
          RETURNING id, idempotency_key, channel, target, subject, body, recipient, state, attempts, next_attempt_at, last_error, created_at, sent_at";
-    let mut claimed = match db {
-        Db::Sqlite(p) => {
+    let mut claimed = match db.pool() {
+        crate::Pool::Sqlite(p) => {
             sqlx::query_as::<_, Message>(SQLITE)
                 .bind(now + lease_ms)
                 .bind(now)
@@ -96,7 +96,7 @@ pub async fn claim(
                 .fetch_all(p)
                 .await?
         }
-        Db::Postgres(p) => {
+        crate::Pool::Postgres(p) => {
             sqlx::query_as::<_, Message>(POSTGRES)
                 .bind(now + lease_ms)
                 .bind(now)
@@ -114,7 +114,7 @@ pub async fn claim(
 pub async fn mark_sent(db: &Db, id: i64) -> Result<(), StoreError> {
     on_db!(db, pool => {
         sqlx::query("UPDATE outbox SET state = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL WHERE id = $2 AND state = 'sending'")
-            .bind(now_ms()).bind(id).execute(pool).await?;
+            .bind(db.now_ms()).bind(id).execute(pool).await?;
     });
     Ok(())
 }
@@ -157,7 +157,7 @@ pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>, StoreError> {
 pub async fn retry_dead(db: &Db, id: i64) -> Result<(), StoreError> {
     let n = on_db!(db, pool => {
         sqlx::query("UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1 WHERE id = $2 AND state = 'dead'")
-            .bind(now_ms()).bind(id).execute(pool).await?.rows_affected()
+            .bind(db.now_ms()).bind(id).execute(pool).await?.rows_affected()
     });
     if n == 0 {
         return Err(StoreError::NotFound(format!("dead letter {id}")));
@@ -193,12 +193,13 @@ pub async fn save_channel(
 ) -> Result<(), StoreError> {
     let name = pulse_domain::org::required_text(name, 64, "渠道名称", "channel name")?;
     let config = config.to_string();
+    let now = tx.now_ms();
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO notify_channels (name, kind, config_json, enabled, created_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (name) DO UPDATE SET kind = $2, config_json = $3, enabled = $4",
         )
-        .bind(&name).bind(kind).bind(&config).bind(i64::from(enabled)).bind(now_ms())
+        .bind(&name).bind(kind).bind(&config).bind(i64::from(enabled)).bind(now)
         .execute(conn).await?;
     });
     Ok(())

@@ -10,7 +10,7 @@ use pulse_domain::roles::Visibility;
 use pulse_domain::search::search_key;
 use serde::Serialize;
 
-use crate::{Actor, Db, StoreError, Tx, audit, now_ms};
+use crate::{Actor, Db, StoreError, Tx, audit};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
 pub struct Person {
@@ -347,7 +347,7 @@ pub async fn upsert(
     }
 
     // Pass 1: insert new people without a manager, so every 工号 has an id.
-    let now = now_ms();
+    let now = tx.now_ms();
     let mut created = std::collections::HashSet::new();
     let new_people: Vec<&PersonInput> = people
         .iter()

@@ -10,7 +10,7 @@
 use pulse_domain::Problem;
 use serde::Serialize;
 
-use crate::{Db, StoreError, Tx, inbox, now_ms};
+use crate::{Db, StoreError, Tx, inbox};
 
 /// Adds `delta` (negative to spend) to a balance and appends the ledger row.
 /// Returns the new balance; refuses to go below zero.
@@ -45,12 +45,13 @@ pub async fn change(
             format!("not enough points: {} needed", -delta),
         )));
     };
+    let now = tx.now_ms();
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO points_ledger (person_id, delta, balance_after, reason, source_key, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(person_id).bind(delta).bind(balance).bind(reason).bind(source_key).bind(now_ms())
+        .bind(person_id).bind(delta).bind(balance).bind(reason).bind(source_key).bind(now)
         .execute(conn).await?;
     });
     Ok(balance)
@@ -187,6 +188,7 @@ pub async fn save_reward(tx: &mut Tx, r: &RewardInput) -> Result<i64, StoreError
             "stock cannot be negative",
         )));
     }
+    let now = tx.now_ms();
     let (id,): (i64,) = on_tx!(tx, conn => {
         sqlx::query_as(
             "INSERT INTO rewards (name, kind, description, cost, stock, active, sort_order, updated_at) \
@@ -196,7 +198,7 @@ pub async fn save_reward(tx: &mut Tx, r: &RewardInput) -> Result<i64, StoreError
              RETURNING id",
         )
         .bind(r.name.trim()).bind(r.kind.trim()).bind(r.description.trim()).bind(r.cost).bind(r.stock)
-        .bind(i64::from(r.active)).bind(now_ms())
+        .bind(i64::from(r.active)).bind(now)
         .fetch_one(conn).await?
     });
     Ok(id)
@@ -292,7 +294,7 @@ pub async fn redeem(
             format!("\"{}\" is out of stock", reward.name),
         )));
     }
-    let now = now_ms();
+    let now = db.now_ms();
     let (id,): (i64,) = on_tx!(&mut tx, conn => {
         sqlx::query_as(
             "INSERT INTO redemptions (reward_id, person_id, cost, voucher_code, state, created_at) \
@@ -375,9 +377,10 @@ pub async fn pending_redemptions(db: &Db) -> Result<Vec<(Redemption, String, Str
 
 /// HR marks a voucher as fulfilled; the to-do closes with it.
 pub async fn fulfil(tx: &mut Tx, actor: &crate::Actor, id: i64) -> Result<(), StoreError> {
+    let now = tx.now_ms();
     let n = on_tx!(tx, conn => {
         sqlx::query("UPDATE redemptions SET state = 'fulfilled', fulfilled_at = $1 WHERE id = $2 AND state = 'pending'")
-            .bind(now_ms()).bind(id).execute(conn).await?.rows_affected()
+            .bind(now).bind(id).execute(conn).await?.rows_affected()
     });
     if n == 0 {
         return Err(StoreError::NotFound(format!("pending redemption {id}")));

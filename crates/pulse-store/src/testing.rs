@@ -5,10 +5,32 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::Db;
+use crate::{Clock, Db};
 
-/// A migrated, empty database; keep the returned directory alive as long as the database.
+/// The instant every test starts at unless it sets its own: Wednesday
+/// 2026-12-02 10:00 China time, after every date the tests write out.
+/// Tests never see the day the suite runs.
+pub const TEST_START: &str = "2026-12-02 10:00";
+
+/// The default test clock: [`TEST_START`], then running at real pace so
+/// workers that wait for a retry or a lease still see time pass.
+pub fn test_clock() -> Clock {
+    Clock::running_from(crate::clock::china_ms(TEST_START).unwrap_or_default())
+}
+
+/// A migrated, empty database on the test clock; keep the returned
+/// directory alive as long as the database.
 pub async fn fresh_db() -> (Db, Option<tempfile::TempDir>) {
+    fresh_db_at(test_clock()).await
+}
+
+/// A migrated, empty database whose "now" comes from `clock`.
+pub async fn fresh_db_at(clock: Clock) -> (Db, Option<tempfile::TempDir>) {
+    let (db, dir) = fresh_db_on_system_clock().await;
+    (db.with_clock(clock), dir)
+}
+
+async fn fresh_db_on_system_clock() -> (Db, Option<tempfile::TempDir>) {
     static N: AtomicU32 = AtomicU32::new(0);
     match std::env::var("PULSE_TEST_DATABASE_URL")
         .ok()
@@ -22,9 +44,9 @@ pub async fn fresh_db() -> (Db, Option<tempfile::TempDir>) {
                 "pulse_t_{}_{}_{}",
                 std::process::id(),
                 N.fetch_add(1, Ordering::SeqCst),
-                crate::now_ms() % 1_000_000
+                crate::Clock::system().now_ms() % 1_000_000
             );
-            if let Db::Postgres(pool) = &admin {
+            if let crate::Pool::Postgres(pool) = admin.pool() {
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(pool)
                     .await

@@ -14,7 +14,7 @@ use pulse_domain::rules::{Condition, Inputs, VARIABLES, VarKind};
 use serde::Serialize;
 
 use crate::goals::{self, Cause};
-use crate::{Actor, Db, StoreError, Tx, notify, now_ms};
+use crate::{Actor, Db, StoreError, Tx, notify};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
 pub struct Rule {
@@ -95,7 +95,7 @@ pub async fn save_rule(
             )
         }
     };
-    let now = now_ms();
+    let now = tx.now_ms();
     let condition = r.condition.trim();
     let id = match id {
         None => {
@@ -206,7 +206,7 @@ pub async fn set_region_metrics(
             )));
         }
     }
-    let now = now_ms();
+    let now = tx.now_ms();
     for (name, v) in values {
         on_tx!(tx, conn => {
             sqlx::query(
@@ -359,7 +359,7 @@ pub async fn evaluate(
             }
         }
         let inputs_json = serde_json::to_string(&inputs.numbers).unwrap_or_default();
-        let now = now_ms();
+        let now = db.now_ms();
         for (r, state, error) in &decided {
             let changed = previous.get(&r.id).map(String::as_str) != Some(*state);
             on_tx!(&mut tx, conn => {

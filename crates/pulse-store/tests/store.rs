@@ -28,15 +28,15 @@ fn migration_folders_have_the_same_files() {
 
 /// Table → columns as the engine reports them after migrating.
 async fn schema(db: &Db) -> BTreeMap<String, BTreeSet<String>> {
-    let rows: Vec<(String, String)> = match db {
-        Db::Sqlite(p) => sqlx::query_as(
+    let rows: Vec<(String, String)> = match db.pool() {
+        pulse_store::Pool::Sqlite(p) => sqlx::query_as(
             "SELECT m.name, c.name FROM sqlite_master m JOIN pragma_table_info(m.name) c \
              WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'",
         )
         .fetch_all(p)
         .await
         .expect("sqlite schema"),
-        Db::Postgres(p) => sqlx::query_as(
+        pulse_store::Pool::Postgres(p) => sqlx::query_as(
             "SELECT table_name::text, column_name::text FROM information_schema.columns \
              WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%'",
         )

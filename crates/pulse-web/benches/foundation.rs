@@ -248,9 +248,9 @@ async fn main() {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(pulse_web::serve(state, listener, std::future::pending()));
-    let pool = match &db {
-        Db::Sqlite(p) => p.clone(),
-        Db::Postgres(_) => unreachable!("bench runs on SQLite"),
+    let pool = match db.pool() {
+        pulse_store::Pool::Sqlite(p) => p.clone(),
+        pulse_store::Pool::Postgres(_) => unreachable!("bench runs on SQLite"),
     };
     let bare = axum::Router::new().route(
         "/bare",
@@ -405,9 +405,7 @@ async fn main() {
 /// Rule evaluation against the same run's baseline of reading its inputs
 /// (17 regions' metrics and every person's weighted goals).
 async fn rules_bench(db: &Db) {
-    let today = chrono::Utc::now()
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-        .date_naive();
+    let today = db.today();
     let period = pulse_store::goals::period_at(db, today)
         .await
         .expect("q")
@@ -418,8 +416,8 @@ async fn rules_bench(db: &Db) {
         .filter(|u| u.kind == "region")
         .map(|u| u.id)
         .collect();
-    let people: Vec<i64> = match db {
-        Db::Sqlite(p) => {
+    let people: Vec<i64> = match db.pool() {
+        pulse_store::Pool::Sqlite(p) => {
             sqlx::query_as::<_, (i64,)>("SELECT id FROM people WHERE status = 'active'")
                 .fetch_all(p)
                 .await
@@ -428,7 +426,7 @@ async fn rules_bench(db: &Db) {
                 .map(|r| r.0)
                 .collect()
         }
-        Db::Postgres(_) => unreachable!("bench runs on SQLite"),
+        pulse_store::Pool::Postgres(_) => unreachable!("bench runs on SQLite"),
     };
     let t = Instant::now();
     let mut tx = db.begin().await.expect("tx");

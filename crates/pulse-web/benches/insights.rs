@@ -46,7 +46,7 @@ async fn run(engine: &str, db: Db, weeks: i64) {
         "[{engine}] demo with {weeks} weeks: {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let week = digests::last_complete_week(pulse_store::today());
+    let week = digests::last_complete_week(db.today());
     let (from, to) = (
         pulse_store::day_start_ms(week - chrono::Days::new(7)),
         pulse_store::day_start_ms(week + chrono::Days::new(7)),
@@ -138,7 +138,7 @@ async fn run(engine: &str, db: Db, weeks: i64) {
 
     // What `pulse serve` does at start and every 9 minutes per instance.
     let t = Instant::now();
-    let groups = pulse_store::competency::warm_peer_figures(&db, pulse_store::today())
+    let groups = pulse_store::competency::warm_peer_figures(&db, db.today())
         .await
         .expect("warm");
     println!(

@@ -135,7 +135,7 @@ pub async fn prepare_event(
         ),
         Some(_) => return Err(unknown_customer("?")),
     };
-    let now = pulse_store::now_ms();
+    let now = state.db.now_ms();
     let occurred_at = match &input.occurred_at {
         None => now,
         Some(v) => pulse_domain::events::parse_time(v).ok_or_else(|| {
@@ -324,7 +324,7 @@ pub async fn give_feedback(
 
 /// Start of the running period, for leaderboards ("this quarter").
 pub async fn period_start_ms(state: &AppState) -> AppResult<i64> {
-    let today = pulse_store::today();
+    let today = state.db.today();
     let start = goals::periods(&state.db)
         .await?
         .into_iter()
@@ -332,11 +332,7 @@ pub async fn period_start_ms(state: &AppState) -> AppResult<i64> {
         .map(|p| p.starts_on)
         .max()
         .unwrap_or(today - chrono::Duration::days(90));
-    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    Ok(start
-        .and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(cst).single())
-        .map_or(0, |t| t.timestamp_millis()))
+    Ok(pulse_store::day_start_ms(start))
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]

@@ -112,7 +112,7 @@ pub async fn period(state: &AppState, code: Option<&str>) -> AppResult<Option<Pe
                 .await?
                 .ok_or_else(|| AppError::not_found("周期", "period"))?,
         )),
-        None => Ok(goals::period_at(&state.db, pulse_store::today()).await?),
+        None => Ok(goals::period_at(&state.db, state.db.today()).await?),
     }
 }
 

@@ -63,9 +63,9 @@ pub async fn generate(
 ) -> AppResult<digests::StoredDigest> {
     let week = match monday {
         Some(d) => jobs_digests::monday_of(d),
-        None => jobs_digests::last_complete_week(pulse_store::today()),
+        None => jobs_digests::last_complete_week(state.db.today()),
     };
-    if week > pulse_store::today() {
+    if week > state.db.today() {
         return Err(AppError::invalid(Problem::new(
             "week_in_future",
             "这一周还没开始",
@@ -218,9 +218,9 @@ async fn radar_of(
     person: people::Person,
     dims: &[competency::Dimension],
 ) -> AppResult<Radar> {
-    let today = pulse_store::today();
+    let today = state.db.today();
     let (from_day, from) = competency::radar_window(today);
-    let to = pulse_store::now_ms();
+    let to = state.db.now_ms();
     let metrics: Vec<Metric> = dims.iter().map(|d| d.metric.clone()).collect();
     let figures = competency::peer_figures_cached(
         &state.db,

@@ -311,7 +311,7 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
             subject: "与新同事 尔销售 完成入职一对一沟通".into(),
             link: "/people/E2".into(),
             source_key: "browser:1".into(),
-            due_at: Some(pulse_store::now_ms() - 86_400_000),
+            due_at: Some(app.db.now_ms() - 86_400_000),
         },
     )
     .await
@@ -585,7 +585,7 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
     let r = lead
         .post_json(
             "/api/v1/digests",
-            &serde_json::json!({"week_start": pulse_store::today().to_string()}),
+            &serde_json::json!({"week_start": app.db.today().to_string()}),
         )
         .await;
     assert_eq!(r.status.as_u16(), 201, "{}", r.text());

@@ -84,7 +84,7 @@ async fn serve(db: Db, cfg: &Config, demo: bool) -> anyhow::Result<()> {
     let warmer = tokio::spawn(async move {
         loop {
             if let Err(e) =
-                pulse_store::competency::warm_peer_figures(&warm_db, pulse_store::today()).await
+                pulse_store::competency::warm_peer_figures(&warm_db, warm_db.today()).await
             {
                 tracing::warn!(error = %e, "warming the radar figures failed");
             }

@@ -117,7 +117,7 @@ impl Channel for DingTalkRobot {
     }
 
     async fn send(&self, m: &Outgoing<'_>) -> Result<(), SendError> {
-        let ts = pulse_store::now_ms();
+        let ts = pulse_store::Clock::system().now_ms();
         let mut url = self.url.clone();
         url.query_pairs_mut()
             .append_pair("timestamp", &ts.to_string())
@@ -190,7 +190,7 @@ impl Channel for FeishuRobot {
     }
 
     async fn send(&self, m: &Outgoing<'_>) -> Result<(), SendError> {
-        let ts = pulse_store::now_ms() / 1000;
+        let ts = pulse_store::Clock::system().now_ms() / 1000;
         let text = pulse_domain::delivery::fit(
             &format!("{}\n{}", m.subject, m.body),
             FEISHU_MAX_BYTES,

@@ -166,7 +166,7 @@ pub async fn create_token(
     let expires = body
         .expires_in_days
         .filter(|d| *d > 0)
-        .map(|d| pulse_store::now_ms() + i64::from(d.min(3650)) * 86_400_000);
+        .map(|d| state.db.now_ms() + i64::from(d.min(3650)) * 86_400_000);
     let mut tx = state.db.begin().await?;
     let (id, token) = accounts::create_token(
         &mut tx,

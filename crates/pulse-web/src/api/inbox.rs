@@ -26,10 +26,11 @@ pub struct TodoDto {
     pub closed_at: Option<i64>,
 }
 
-impl From<Todo> for TodoDto {
-    fn from(t: Todo) -> Self {
+impl TodoDto {
+    /// The to-do as shown at `now` (overdue is relative to it).
+    pub fn at(t: Todo, now: i64) -> Self {
         TodoDto {
-            overdue: t.state == "open" && t.due_at.is_some_and(|d| d < pulse_store::now_ms()),
+            overdue: t.state == "open" && t.due_at.is_some_and(|d| d < now),
             id: t.id,
             kind: t.kind,
             subject: t.subject,
@@ -96,7 +97,10 @@ pub async fn list(
     .await?;
     let open = inbox::open_count(&state.db, caller.person_id).await?;
     Ok(Json(TodoList {
-        items: items.into_iter().map(TodoDto::from).collect(),
+        items: items
+            .into_iter()
+            .map(|t| TodoDto::at(t, state.db.now_ms()))
+            .collect(),
         total,
         open,
     }))
@@ -108,9 +112,8 @@ async fn close(
     id: i64,
     to: TodoState,
 ) -> AppResult<Json<TodoDto>> {
-    Ok(Json(
-        inbox::close_own(&state.db, person_id, id, to).await?.into(),
-    ))
+    let todo = inbox::close_own(&state.db, person_id, id, to).await?;
+    Ok(Json(TodoDto::at(todo, state.db.now_ms())))
 }
 
 /// Mark one of your open to-dos done.

@@ -139,7 +139,7 @@ pub async fn home(
     });
     let events = pulse_store::events::for_person(&state.db, caller.person_id, 30).await?;
     let window = feedback::window_hours(&state.db).await?;
-    let now = pulse_store::now_ms();
+    let now = state.db.now_ms();
     let to_write = events
         .iter()
         .filter(|e| {

@@ -50,7 +50,7 @@ pub async fn page(
     let tr = ctx.tr;
     let todos = items
         .into_iter()
-        .map(TodoDto::from)
+        .map(|t| TodoDto::at(t, state.db.now_ms()))
         .map(|t| TodoView {
             state_label: match t.state.as_str() {
                 "done" => tr.t("inbox.state.done"),

@@ -268,7 +268,7 @@ pub async fn term_cards_page(
         .collect();
     let monday = s(&v, "week_start")
         .parse()
-        .unwrap_or_else(|_| pulse_jobs::digests::last_complete_week(pulse_store::today()));
+        .unwrap_or_else(|_| pulse_jobs::digests::last_complete_week(state.db.today()));
     let history = insights_flow::term_history(&state, d.manager_id, &term, monday, 8).await?;
     let labels: Vec<String> = history
         .iter()

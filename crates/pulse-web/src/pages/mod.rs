@@ -132,8 +132,5 @@ pub async fn error_page(_state: &AppState, lang: Lang, err: &AppError) -> Respon
 
 /// Milliseconds since the epoch as local China time, the way users read it.
 pub fn fmt_ms(ms: i64) -> String {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
+    pulse_domain::china_time::format_ms(ms, "%Y-%m-%d %H:%M")
 }

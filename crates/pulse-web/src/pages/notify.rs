@@ -71,7 +71,7 @@ async fn render(
             .await?
             .into_iter()
             .map(|j| JobView {
-                running: j.lease_until.is_some_and(|l| l > pulse_store::now_ms()),
+                running: j.lease_until.is_some_and(|l| l > state.db.now_ms()),
                 name: j.job,
                 runs: j.runs,
                 last: j.last_finished_at.map(fmt_ms).unwrap_or_else(|| "—".into()),

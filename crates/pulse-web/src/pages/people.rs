@@ -403,7 +403,7 @@ pub async fn export_people(
     let found = people::list_all(&state.db, &caller.viewer(), &query).await?;
     let bytes = people_workbook(&found).map_err(AppError::internal)?;
     Ok(crate::xlsx_response(
-        &format!("人员花名册-{}.xlsx", chrono::Local::now().format("%Y%m%d")),
+        &format!("人员花名册-{}.xlsx", state.db.today().format("%Y%m%d")),
         bytes,
     ))
 }

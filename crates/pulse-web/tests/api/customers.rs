@@ -16,7 +16,7 @@ async fn pushed_a_class_signings_fire_the_rule_and_bad_batches_change_nothing() 
     let app = TestApp::new().await;
     seed_goals(&app.db).await;
     let hr = app.login("hrbp").await;
-    let today = chrono::Utc::now().date_naive();
+    let today = app.db.today();
     let long_ago = "2020-01-01".to_string();
     let recent = today.format("%Y-%m-%d").to_string();
 

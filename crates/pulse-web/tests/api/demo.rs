@@ -430,23 +430,23 @@ async fn demo_feedback_story() {
     );
 
     // The planted story: 价格异议 rises in 华东 in the last two weeks only.
+    let cut = pulse_demo::price_story_from(app.db.today());
     let share = |region: &str, recent: bool| {
         let db = app.db.clone();
         let region = region.to_string();
         async move {
-            let cut = pulse_store::now_ms() - 14 * 86_400_000;
             let sql = "SELECT COUNT(*), COUNT(*) FILTER (WHERE f.observation LIKE '%价格异议%') FROM feedback_cards f \
                        JOIN people p ON p.id = f.author_id JOIN org_units u ON u.id = p.org_unit_id \
                        WHERE u.code LIKE $1 AND ((f.created_at >= $2) = $3)";
-            let (n, price): (i64, i64) = match &db {
-                pulse_store::Db::Sqlite(p) => sqlx::query_as(sql)
+            let (n, price): (i64, i64) = match db.pool() {
+                pulse_store::Pool::Sqlite(p) => sqlx::query_as(sql)
                     .bind(format!("{region}-%"))
                     .bind(cut)
                     .bind(recent)
                     .fetch_one(p)
                     .await
                     .unwrap(),
-                pulse_store::Db::Postgres(p) => sqlx::query_as(sql)
+                pulse_store::Pool::Postgres(p) => sqlx::query_as(sql)
                     .bind(format!("{region}-%"))
                     .bind(cut)
                     .bind(recent)
@@ -513,24 +513,26 @@ async fn demo_digest_and_radar_story() {
             .any(|t| t["kind"] == "weekly_digest")
     );
     // Every stored digest: flagged exactly when the line reaches into 华东.
-    let rows: Vec<(i64, String)> = match &app.db {
-        pulse_store::Db::Sqlite(p) => sqlx::query_as("SELECT manager_id, body_json FROM digests")
+    let rows: Vec<(i64, String)> = match app.db.pool() {
+        pulse_store::Pool::Sqlite(p) => sqlx::query_as("SELECT manager_id, body_json FROM digests")
             .fetch_all(p)
             .await
             .unwrap(),
-        pulse_store::Db::Postgres(p) => sqlx::query_as("SELECT manager_id, body_json FROM digests")
-            .fetch_all(p)
-            .await
-            .unwrap(),
+        pulse_store::Pool::Postgres(p) => {
+            sqlx::query_as("SELECT manager_id, body_json FROM digests")
+                .fetch_all(p)
+                .await
+                .unwrap()
+        }
     };
-    let units: Vec<(i64, String)> = match &app.db {
-        pulse_store::Db::Sqlite(p) => sqlx::query_as(
+    let units: Vec<(i64, String)> = match app.db.pool() {
+        pulse_store::Pool::Sqlite(p) => sqlx::query_as(
             "SELECT p.id, u.code FROM people p JOIN org_units u ON u.id = p.org_unit_id",
         )
         .fetch_all(p)
         .await
         .unwrap(),
-        pulse_store::Db::Postgres(p) => sqlx::query_as(
+        pulse_store::Pool::Postgres(p) => sqlx::query_as(
             "SELECT p.id, u.code FROM people p JOIN org_units u ON u.id = p.org_unit_id",
         )
         .fetch_all(p)
@@ -591,9 +593,9 @@ async fn demo_digest_and_radar_story() {
         ]
     );
     let sql = "SELECT employee_no FROM people WHERE job_family = '销售代表' AND level = 'P4' ORDER BY id LIMIT 40";
-    let peers: Vec<(String,)> = match &app.db {
-        pulse_store::Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
-        pulse_store::Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+    let peers: Vec<(String,)> = match app.db.pool() {
+        pulse_store::Pool::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+        pulse_store::Pool::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
     };
     let mut averages = Vec::new();
     for (no,) in &peers {

@@ -269,7 +269,7 @@ async fn a_card_earns_one_point_once_and_bad_cards_change_nothing() {
     let old = e1
         .post_json(
             "/api/v1/events",
-            &json!({"type": "visit", "customer": "CRM-002", "occurred_at": pulse_store::now_ms() - 5 * 86_400_000}),
+            &json!({"type": "visit", "customer": "CRM-002", "occurred_at": app.db.now_ms() - 5 * 86_400_000}),
         )
         .await
         .json()["id"]

@@ -382,7 +382,7 @@ async fn check_ins_update_progress_and_the_schedule_applies_rules() {
     .unwrap();
     tx.commit().await.unwrap();
     let jobs = vec![pulse_jobs::weight_rules::job(3_600_000)];
-    pulse_jobs::scheduler::tick(&app.db, &jobs, "test", pulse_store::now_ms())
+    pulse_jobs::scheduler::tick(&app.db, &jobs, "test", app.db.now_ms())
         .await
         .unwrap();
     let after = e1.get("/api/v1/people/E1/goals").await.json();

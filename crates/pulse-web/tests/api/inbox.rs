@@ -21,7 +21,7 @@ fn todo(person_id: i64, source: &str, due_in_ms: Option<i64>) -> NewTodo {
         subject: format!("核对花名册 {source}"),
         link: "/org?unit=T1".into(),
         source_key: source.into(),
-        due_at: due_in_ms.map(|d| pulse_store::now_ms() + d),
+        due_at: due_in_ms.map(|d| pulse_store::testing::test_clock().now_ms() + d),
     }
 }
 

@@ -33,8 +33,9 @@ async fn card(c: &Client, observation: &str, ratings: [i64; 3]) -> i64 {
     r.json()["id"].as_i64().unwrap()
 }
 
+/// The test clock's day (every test app starts on it).
 fn today() -> String {
-    pulse_store::today().to_string()
+    pulse_store::testing::test_clock().today().to_string()
 }
 
 #[tokio::test]
@@ -310,7 +311,7 @@ async fn the_radar_ranks_peers_and_logs_each_view() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // Warming computes the one group with a model (销售代表 P3; 服务工程师
     // has none here), and the radar reads the same figures afterwards.
-    let warmed = pulse_store::competency::warm_peer_figures(&app.db, pulse_store::today())
+    let warmed = pulse_store::competency::warm_peer_figures(&app.db, app.db.today())
         .await
         .unwrap();
     assert_eq!(warmed, 1);
@@ -334,7 +335,7 @@ async fn the_radar_ranks_peers_and_logs_each_view() {
 
 #[tokio::test]
 async fn the_monday_job_sends_each_digest_once_with_flags_in_the_warning_colour() {
-    use chrono::{Datelike, TimeZone};
+    use chrono::Datelike;
     let app = app().await;
     let e1 = app.login("employee").await;
     for _ in 0..5 {
@@ -350,22 +351,16 @@ async fn the_monday_job_sends_each_digest_once_with_flags_in_the_warning_colour(
         .await;
     assert!(r.status.is_success(), "{}", r.text());
     let sql = "UPDATE people SET wecom_userid = 'mazhuguan' WHERE employee_no = 'M1'";
-    match &app.db {
-        pulse_store::Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-        pulse_store::Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+    match app.db.pool() {
+        pulse_store::Pool::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        pulse_store::Pool::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
     }
     .unwrap();
     // Next Monday, China time: this week is then the last complete one.
-    let today = pulse_store::today();
+    let today = app.db.today();
     let next_monday =
         today + chrono::Days::new(7 - u64::from(today.weekday().num_days_from_monday()));
-    let at = |h: u32| {
-        chrono::FixedOffset::east_opt(8 * 3600)
-            .unwrap()
-            .from_local_datetime(&next_monday.and_hms_opt(h, 0, 0).unwrap())
-            .unwrap()
-            .timestamp_millis()
-    };
+    let at = |h: u32| pulse_store::day_start_ms(next_monday) + i64::from(h) * 3_600_000;
     let job = pulse_jobs::digests::job(std::sync::Arc::default(), Default::default(), 15 * 60_000);
     let ran = pulse_jobs::scheduler::tick(&app.db, std::slice::from_ref(&job), "t", at(7))
         .await

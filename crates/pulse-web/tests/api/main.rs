@@ -6,6 +6,7 @@ mod support;
 mod contract;
 mod customers;
 mod demo;
+mod demo_clock;
 mod feedback;
 mod goals;
 mod imports;

@@ -146,7 +146,7 @@ async fn dead_letters_are_listed_and_retried() {
         &app.db,
         &Default::default(),
         &Default::default(),
-        pulse_store::now_ms(),
+        app.db.now_ms(),
     )
     .await
     .unwrap();
@@ -283,7 +283,7 @@ async fn one_call_notifies_a_unit_through_its_nearest_robot() {
         &app.db,
         &registry,
         &Default::default(),
-        pulse_store::now_ms(),
+        app.db.now_ms(),
     )
     .await
     .unwrap();
@@ -400,7 +400,7 @@ async fn personal_messages_go_to_the_wecom_user_id_or_say_why_not() {
         &app.db,
         &registry,
         &Default::default(),
-        pulse_store::now_ms(),
+        app.db.now_ms(),
     )
     .await
     .unwrap();
@@ -514,7 +514,7 @@ async fn admins_see_scheduled_jobs_and_can_run_one_now() {
         Default::default(),
         3_600_000,
     )];
-    let t0 = pulse_store::now_ms();
+    let t0 = app.db.now_ms();
     let ran = pulse_jobs::scheduler::tick(&app.db, &jobs, "test", t0)
         .await
         .unwrap();

@@ -244,12 +244,12 @@ async fn admin_changes_roles_with_audit() {
 #[tokio::test]
 async fn audit_log_is_append_only() {
     let app = TestApp::new().await;
-    let err = match app.db.clone() {
-        pulse_store::Db::Sqlite(p) => sqlx::query("UPDATE audit_log SET action = 'x'")
+    let err = match app.db.pool().clone() {
+        pulse_store::Pool::Sqlite(p) => sqlx::query("UPDATE audit_log SET action = 'x'")
             .execute(&p)
             .await
             .err(),
-        pulse_store::Db::Postgres(p) => sqlx::query("UPDATE audit_log SET action = 'x'")
+        pulse_store::Pool::Postgres(p) => sqlx::query("UPDATE audit_log SET action = 'x'")
             .execute(&p)
             .await
             .err(),
@@ -259,9 +259,11 @@ async fn audit_log_is_append_only() {
             .to_string()
             .contains("append-only")
     );
-    let err = match app.db.clone() {
-        pulse_store::Db::Sqlite(p) => sqlx::query("DELETE FROM audit_log").execute(&p).await.err(),
-        pulse_store::Db::Postgres(p) => {
+    let err = match app.db.pool().clone() {
+        pulse_store::Pool::Sqlite(p) => {
+            sqlx::query("DELETE FROM audit_log").execute(&p).await.err()
+        }
+        pulse_store::Pool::Postgres(p) => {
             sqlx::query("DELETE FROM audit_log").execute(&p).await.err()
         }
     };

@@ -151,6 +151,14 @@ impl TestApp {
         Self::with_db(db, dir)
     }
 
+    /// An empty app whose "now" stands still at a China wall-clock time
+    /// such as `"2027-01-04 00:30"`.
+    pub async fn empty_at(china_time: &str) -> TestApp {
+        let clock = pulse_store::Clock::at_china_time(china_time).expect("a China time");
+        let (db, dir) = pulse_store::testing::fresh_db_at(clock).await;
+        Self::with_db(db, dir)
+    }
+
     pub fn with_db(db: Db, dir: Option<tempfile::TempDir>) -> TestApp {
         let state = AppState::new(
             db.clone(),
@@ -416,7 +424,7 @@ pub fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
 pub async fn seed_goals(db: &Db) -> i64 {
     use pulse_store::goals::{self, Cause, MetricInput, NewGoal, NewKpi};
     let actor = Actor::system("test");
-    let today = chrono::Utc::now().date_naive();
+    let today = db.today();
     let mut tx = db.begin().await.expect("tx");
     let period = goals::upsert_period(
         &mut tx,
@@ -598,15 +606,15 @@ pub async fn seed_feedback(db: &Db) {
 /// Rows in a table, on either engine.
 pub async fn count(app: &TestApp, table: &str) -> i64 {
     let sql = format!("SELECT COUNT(*) FROM {table}");
-    match &app.db {
-        pulse_store::Db::Sqlite(p) => {
+    match app.db.pool() {
+        pulse_store::Pool::Sqlite(p) => {
             sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql))
                 .fetch_one(p)
                 .await
                 .unwrap()
                 .0
         }
-        pulse_store::Db::Postgres(p) => {
+        pulse_store::Pool::Postgres(p) => {
             sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql))
                 .fetch_one(p)
                 .await
