@@ -2,18 +2,13 @@
 //! envelope, the JSON API and the server-rendered pages.
 
 pub mod access;
-mod account_flow;
 pub mod api;
-mod auth_flow;
 pub mod charts;
 pub mod error;
-mod feedback_flow;
-mod goals_flow;
+pub mod features;
 pub mod i18n;
 mod idempotency;
-mod insights_flow;
 mod metrics;
-mod notify_flow;
 mod openapi;
 mod ops;
 pub mod pages;

@@ -4,28 +4,26 @@ use axum::Json;
 use axum::response::Html;
 use utoipa::OpenApi;
 
-use crate::api;
-
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Pulse API", description = "绩效脉搏 JSON API. Sign in with `POST /api/v1/session` (cookie) or send `Authorization: Bearer <token>` with a scoped API token. Errors: `{\"error\": {\"code\", \"message\"}}`."),
     paths(
-        api::session::login, api::session::logout, api::session::me, api::session::change_password,
-        api::people::list, api::people::get, api::people::patch,
-        api::org::list,
-        api::inbox::list, api::inbox::done, api::inbox::dismiss,
-        api::notify::list_channels, api::notify::save_channel, api::notify::test_channel, api::notify::list_outbox, api::notify::retry, api::notify::set_unit_channel, api::notify::my_preferences, api::notify::save_my_preferences, api::notify::list_jobs,
-        api::goals::person_goals, api::goals::list_adjustments, api::goals::create_adjustment, api::goals::response_times,
-        api::goals::approve, api::goals::reject, api::goals::list_rules, api::goals::create_rule, api::goals::update_rule,
-        api::goals::check, api::goals::preview, api::goals::put_region_metrics, api::goals::check_in, api::goals::periods, api::goals::close_period,
-        api::goals::metrics, api::goals::save_metric, api::goals::save_template, api::goals::apply_template, api::goals::set_approver, api::goals::archive, api::goals::create_unit_goal, api::goals::edit_unit_goal,
-        api::insights::latest, api::insights::list, api::insights::generate, api::insights::one, api::insights::settings, api::insights::save_settings, api::insights::terms, api::insights::add_term, api::insights::remove_term, api::insights::radar, api::insights::models, api::insights::save_dimension, api::insights::delete_dimension,
-        api::feedback::create_event, api::feedback::list_events, api::feedback::upload_photo, api::feedback::list_photos, api::feedback::tags, api::feedback::save_tag, api::feedback::create_card, api::feedback::card, api::feedback::reply, api::feedback::ack, api::feedback::give, api::feedback::my_points, api::feedback::rewards, api::feedback::save_reward, api::feedback::redeem, api::feedback::fulfil, api::feedback::leaderboard,
-        api::customers::list, api::customers::push, api::customers::sources, api::customers::save_source, api::customers::pull,
-        api::imports::create, api::imports::get, api::imports::errors_xlsx,
-        api::admin::list_accounts, api::admin::set_roles, api::admin::create_account, api::admin::reset_password, api::admin::set_disabled,
-        api::admin::create_token, api::admin::list_tokens, api::admin::revoke_token,
-        api::admin::list_audit,
+        crate::features::auth::api::login, crate::features::auth::api::logout, crate::features::auth::api::me, crate::features::auth::api::change_password,
+        crate::features::people::api::list, crate::features::people::api::get, crate::features::people::api::patch,
+        crate::features::people::org_api::list,
+        crate::features::notify::inbox_api::list, crate::features::notify::inbox_api::done, crate::features::notify::inbox_api::dismiss,
+        crate::features::notify::api::list_channels, crate::features::notify::api::save_channel, crate::features::notify::api::test_channel, crate::features::notify::api::list_outbox, crate::features::notify::api::retry, crate::features::notify::api::set_unit_channel, crate::features::notify::api::my_preferences, crate::features::notify::api::save_my_preferences, crate::features::notify::api::list_jobs,
+        crate::features::goals::api::person_goals, crate::features::goals::api::list_adjustments, crate::features::goals::api::create_adjustment, crate::features::goals::api::response_times,
+        crate::features::goals::api::approve, crate::features::goals::api::reject, crate::features::goals::rules_api::list_rules, crate::features::goals::rules_api::create_rule, crate::features::goals::rules_api::update_rule,
+        crate::features::goals::rules_api::check, crate::features::goals::rules_api::preview, crate::features::goals::rules_api::put_region_metrics, crate::features::goals::api::check_in, crate::features::goals::api::periods, crate::features::goals::api::close_period,
+        crate::features::goals::api::metrics, crate::features::goals::api::save_metric, crate::features::goals::api::save_template, crate::features::goals::api::apply_template, crate::features::goals::api::set_approver, crate::features::goals::api::archive, crate::features::goals::api::create_unit_goal, crate::features::goals::api::edit_unit_goal,
+        crate::features::insights::api::latest, crate::features::insights::api::list, crate::features::insights::api::generate, crate::features::insights::api::one, crate::features::insights::api::settings, crate::features::insights::api::save_settings, crate::features::insights::api::terms, crate::features::insights::api::add_term, crate::features::insights::api::remove_term, crate::features::insights::api::radar, crate::features::insights::api::models, crate::features::insights::api::save_dimension, crate::features::insights::api::delete_dimension,
+        crate::features::feedback::api::create_event, crate::features::feedback::api::list_events, crate::features::feedback::api::upload_photo, crate::features::feedback::api::list_photos, crate::features::feedback::api::tags, crate::features::feedback::api::save_tag, crate::features::feedback::api::create_card, crate::features::feedback::api::card, crate::features::feedback::api::reply, crate::features::feedback::api::ack, crate::features::feedback::api::give, crate::features::feedback::api::my_points, crate::features::feedback::api::rewards, crate::features::feedback::api::save_reward, crate::features::feedback::api::redeem, crate::features::feedback::api::fulfil, crate::features::feedback::api::leaderboard,
+        crate::features::customers::api::list, crate::features::customers::api::push, crate::features::customers::api::sources, crate::features::customers::api::save_source, crate::features::customers::api::pull,
+        crate::features::people::import_api::create, crate::features::people::import_api::get, crate::features::people::import_api::errors_xlsx,
+        crate::features::accounts::api::list_accounts, crate::features::accounts::api::set_roles, crate::features::accounts::api::create_account, crate::features::accounts::api::reset_password, crate::features::accounts::api::set_disabled,
+        crate::features::accounts::api::create_token, crate::features::accounts::api::list_tokens, crate::features::accounts::api::revoke_token,
+        crate::features::accounts::api::list_audit,
     ),
     tags(
         (name = "session", description = "Sign-in and the current caller"),

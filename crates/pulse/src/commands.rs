@@ -246,7 +246,7 @@ async fn export_people(cfg: &Config, file: &std::path::Path) -> anyhow::Result<(
         ..Default::default()
     };
     let found = pulse_store::people::list_all(&db, &viewer, &query).await?;
-    let bytes = pulse_web::pages::people::people_workbook(&found)?;
+    let bytes = pulse_web::features::people::pages::people_workbook(&found)?;
     std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
     println!("{} people exported to {}", found.len(), file.display());
     Ok(())

@@ -2,18 +2,6 @@
 //! lists are `{"items": [...], "total": N}`, errors are
 //! `{"error": {"code", "message"}}`, unknown fields are rejected.
 
-pub mod admin;
-pub mod customers;
-pub mod feedback;
-pub mod goals;
-pub mod imports;
-pub mod inbox;
-pub mod insights;
-pub mod notify;
-pub mod org;
-pub mod people;
-pub mod session;
-
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;

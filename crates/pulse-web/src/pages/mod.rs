@@ -1,16 +1,6 @@
 //! Server-rendered pages (askama), zh-CN by default, phone first.
 
-pub mod admin;
 pub mod assets;
-pub mod auth;
-pub mod customers;
-pub mod feedback;
-pub mod goals;
-pub mod import;
-pub mod inbox;
-pub mod insights;
-pub mod notify;
-pub mod people;
 
 use askama::Template;
 use askama_web::WebTemplate;

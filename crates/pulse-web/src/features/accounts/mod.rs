@@ -1,0 +1,5 @@
+pub mod api;
+pub mod pages;
+pub mod routes;
+pub mod service;
+pub mod texts;

@@ -1,0 +1,4 @@
+pub mod api;
+pub mod pages;
+pub mod routes;
+pub mod texts;

@@ -1,0 +1,205 @@
+//! The 15-minute card: the form, its submission, the card view with replies and the acknowledgement (F1, F2, F4).
+
+use super::pages::*;
+use crate::AppState;
+use crate::access::form_value as field;
+use crate::access::{Me, form_pairs};
+use crate::error::{AppError, AppResult};
+use crate::features::feedback::service::{self};
+use crate::i18n::Tr;
+use crate::pages::{Nav, PageCtx, fmt_ms};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use pulse_domain::feedback::TagRating;
+use pulse_store::accounts::Caller;
+use pulse_store::events::Event;
+use pulse_store::feedback::{self, Card, Tag};
+use serde::Deserialize;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "feedback/feedback_card.html")]
+pub(super) struct CardForm {
+    tr: Tr,
+    nav: Nav,
+    event: EventRow,
+    tags: Vec<Tag>,
+    error: Option<String>,
+    observation: String,
+    chosen: Vec<(i64, i64)>,
+}
+
+impl CardForm {
+    fn rating_of(&self, tag: &i64) -> i64 {
+        self.chosen
+            .iter()
+            .find(|(t, _)| t == tag)
+            .map_or(0, |(_, r)| *r)
+    }
+}
+
+pub(super) async fn own_event(state: &AppState, caller: &Caller, id: i64) -> AppResult<Event> {
+    pulse_store::events::by_id(&state.db, id)
+        .await?
+        .filter(|e| e.person_id == caller.person_id)
+        .ok_or_else(|| AppError::not_found("拜访", "visit"))
+}
+
+/// The 15-minute card for one of my visits.
+pub async fn card_form(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let event = own_event(&state, &caller, id).await?;
+    if let Some(card) = event.card_id {
+        return Ok(Redirect::to(&format!("/feedback/cards/{card}")).into_response());
+    }
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+    Ok(CardForm {
+        event: event_row(&event, ctx.tr),
+        tags: feedback::tags(&state.db, true).await?,
+        error: None,
+        observation: String::new(),
+        chosen: Vec::new(),
+        tr: ctx.tr,
+        nav: ctx.nav,
+    }
+    .into_response())
+}
+
+/// Submits the card: tags are the `rating_<tag id>` fields given a value.
+pub async fn submit_card(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: String,
+) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    let event = own_event(&state, &caller, id).await?;
+    let tags = feedback::tags(&state.db, true).await?;
+    let chosen: Vec<(i64, i64)> = tags
+        .iter()
+        .filter_map(|t| {
+            let v = field(&pairs, &format!("rating_{}", t.id));
+            (!v.is_empty()).then(|| (t.id, v.parse().unwrap_or(0)))
+        })
+        .collect();
+    let ratings: Vec<TagRating> = chosen
+        .iter()
+        .filter_map(|(id, r)| {
+            tags.iter().find(|t| t.id == *id).map(|t| TagRating {
+                tag: t.name.clone(),
+                rating: *r,
+            })
+        })
+        .collect();
+    let observation = field(&pairs, "observation");
+    match feedback::submit(
+        &state.db,
+        caller.person_id,
+        id,
+        &ratings,
+        &observation,
+        None,
+    )
+    .await
+    {
+        Ok(outcome) => Ok(Redirect::to(&format!(
+            "/feedback?ok=card&points={}",
+            outcome.points_awarded
+        ))
+        .into_response()),
+        Err(e) => {
+            let e = AppError::from(e);
+            if !e.status.is_client_error() {
+                return Err(e);
+            }
+            let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+            let mut res = CardForm {
+                event: event_row(&event, ctx.tr),
+                tags,
+                error: Some(e.message(ctx.lang()).to_string()),
+                observation,
+                chosen,
+                tr: ctx.tr,
+                nav: ctx.nav,
+            }
+            .into_response();
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "feedback/feedback_view.html")]
+pub(super) struct CardPage {
+    tr: Tr,
+    nav: Nav,
+    card: Card,
+    at: String,
+    mine: bool,
+    replies: Vec<(String, String, String)>,
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CardQuery {
+    ok: Option<String>,
+}
+
+/// A card with its ratings and replies; the author answers, a manager replies.
+pub async fn view_card(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+    Query(q): Query<CardQuery>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let card = service::visible_card(&state, &caller, id).await?;
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+    let message = q.ok.map(|_| ctx.tr.t("feedback.saved").to_string());
+    Ok(CardPage {
+        at: fmt_ms(card.created_at),
+        mine: card.author_id == caller.person_id,
+        replies: card
+            .replies
+            .iter()
+            .map(|m| (m.from_name.clone(), fmt_ms(m.created_at), m.body.clone()))
+            .collect(),
+        card,
+        message,
+        tr: ctx.tr,
+        nav: ctx.nav,
+    }
+    .into_response())
+}
+
+pub async fn reply(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+    body: String,
+) -> AppResult<Response> {
+    let text = field(&form_pairs(&body), "body");
+    service::reply(&state, &caller, id, &text).await?;
+    Ok(Redirect::to(&format!("/feedback/cards/{id}?ok=1")).into_response())
+}
+
+pub async fn ack(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(id): Path<i64>,
+    body: String,
+) -> AppResult<Response> {
+    let answer = field(&form_pairs(&body), "ack");
+    let mut tx = state.db.begin().await?;
+    feedback::acknowledge(&mut tx, caller.person_id, id, &answer).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/feedback/cards/{id}?ok=1")).into_response())
+}

@@ -1,0 +1,10 @@
+pub mod api;
+pub mod card_pages;
+pub mod event_pages;
+pub mod pages;
+pub mod rewards_pages;
+pub mod routes;
+pub mod service;
+pub mod setup_pages;
+pub mod team_pages;
+pub mod texts;

@@ -1,0 +1,111 @@
+//! HR's feedback setup: the tag library, the points window and the reward catalog (F1, F2).
+
+use crate::AppState;
+use crate::access::form_value as field;
+use crate::access::{Me, form_pairs};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Tr;
+use crate::pages::{Nav, PageCtx};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use pulse_store::feedback::{self, Tag};
+use pulse_store::points;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "feedback/feedback_setup.html")]
+pub(super) struct SetupPage {
+    tr: Tr,
+    nav: Nav,
+    tags: Vec<Tag>,
+    window: i64,
+    rewards: Vec<points::Reward>,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+pub(super) async fn render_setup(
+    state: &AppState,
+    ctx: PageCtx,
+    message: Option<String>,
+    error: Option<String>,
+) -> AppResult<Response> {
+    Ok(SetupPage {
+        tags: feedback::tags(&state.db, false).await?,
+        window: feedback::window_hours(&state.db).await?,
+        rewards: points::rewards(&state.db, false).await?,
+        message,
+        error,
+        tr: ctx.tr,
+        nav: ctx.nav,
+    }
+    .into_response())
+}
+
+/// HR: the tag library, the points window and the reward catalog.
+pub async fn setup(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback_setup").await;
+    render_setup(&state, ctx, None, None).await
+}
+
+pub async fn setup_save(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(what): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback_setup").await;
+    let mut tx = state.db.begin().await?;
+    let result: Result<(), pulse_store::StoreError> = match what.as_str() {
+        "tag" => feedback::save_tag(
+            &mut tx,
+            &field(&pairs, "name"),
+            &field(&pairs, "description"),
+            field(&pairs, "active") != "0",
+        )
+        .await
+        .map(|_| ()),
+        "window" => match field(&pairs, "hours").parse::<i64>() {
+            Ok(h) => feedback::set_window_hours(&mut tx, h).await,
+            Err(_) => feedback::set_window_hours(&mut tx, 0).await,
+        },
+        "reward" => points::save_reward(
+            &mut tx,
+            &points::RewardInput {
+                name: field(&pairs, "name"),
+                kind: field(&pairs, "kind"),
+                description: field(&pairs, "description"),
+                cost: field(&pairs, "cost").parse().unwrap_or(0),
+                stock: field(&pairs, "stock").parse().ok(),
+                active: field(&pairs, "active") != "0",
+            },
+        )
+        .await
+        .map(|_| ()),
+        _ => return Err(AppError::not_found("设置", "setting")),
+    };
+    match result {
+        Ok(()) => {
+            tx.commit().await?;
+            let ok = ctx.tr.t("feedback.saved").to_string();
+            render_setup(&state, ctx, Some(ok), None).await
+        }
+        Err(e) => {
+            drop(tx);
+            let e = AppError::from(e);
+            if !e.status.is_client_error() {
+                return Err(e);
+            }
+            let msg = e.message(ctx.lang()).to_string();
+            render_setup(&state, ctx, None, Some(msg)).await
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! A manager's team feedback: cards and events of the team, and their own feedback (F4).
+
+use super::pages::*;
+use crate::AppState;
+use crate::access::form_value as field;
+use crate::access::{Me, form_pairs};
+use crate::error::AppResult;
+use crate::features::feedback::service::{self};
+use crate::i18n::Tr;
+use crate::pages::{Nav, PageCtx};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use pulse_store::accounts::Caller;
+use pulse_store::feedback::{self};
+use serde::Deserialize;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "feedback/feedback_team.html")]
+pub(super) struct TeamPage {
+    tr: Tr,
+    nav: Nav,
+    cards: Vec<CardRow>,
+    events: Vec<EventRow>,
+    board: service::Leaderboard,
+    reports: Vec<(String, String)>,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct TeamQuery {
+    ok: Option<String>,
+}
+
+/// The manager's view: the team's latest cards (reply from here) and events.
+pub async fn team(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Query(q): Query<TeamQuery>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+    let message = q.ok.map(|_| ctx.tr.t("feedback.saved").to_string());
+    render_team(&state, &caller, ctx, message, None).await
+}
+
+pub(super) async fn render_team(
+    state: &AppState,
+    caller: &Caller,
+    ctx: PageCtx,
+    message: Option<String>,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let tr = ctx.tr;
+    let reports = pulse_store::people::reports(&state.db, caller.person_id)
+        .await?
+        .into_iter()
+        .map(|p| (p.employee_no, p.name))
+        .collect();
+    let board = service::leaderboard(state, caller, None).await?;
+    Ok(TeamPage {
+        reports,
+        message,
+        error,
+        cards: feedback::team_cards(&state.db, caller.person_id, 30)
+            .await?
+            .iter()
+            .map(card_row)
+            .collect(),
+        events: pulse_store::events::for_team(&state.db, caller.person_id, 40)
+            .await?
+            .iter()
+            .map(|e| event_row(e, tr))
+            .collect(),
+        board,
+        tr: ctx.tr,
+        nav: ctx.nav,
+    }
+    .into_response())
+}
+
+/// A manager's own feedback to one of their people (F4).
+pub async fn give(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    body: String,
+) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    let to = field(&pairs, "employee_no");
+    match service::give_feedback(&state, &caller, &to, &field(&pairs, "body")).await {
+        Ok(_) => Ok(Redirect::to("/feedback/team?ok=1").into_response()),
+        Err(e) if e.status.is_client_error() => {
+            let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+            let msg = e.message(ctx.lang()).to_string();
+            render_team(&state, &caller, ctx, None, Some(msg)).await
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,9 @@
+pub mod api;
+pub mod pages;
+pub mod routes;
+pub mod rules_api;
+pub mod rules_pages;
+pub mod service;
+pub mod setup_pages;
+pub mod team_pages;
+pub mod texts;

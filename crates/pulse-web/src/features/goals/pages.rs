@@ -1,0 +1,361 @@
+//! Goal pages (G1–G6): my goal board on the phone, the request and decision
+//! of a target adjustment, the manager's team board, the HRBP rules page.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use pulse_domain::Lang;
+use pulse_domain::weights::percent;
+use pulse_store::{adjustments, goals, people};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::access::form_value as field;
+use crate::access::{Me, form_pairs};
+use crate::error::{AppError, AppResult};
+use crate::features::goals::service::{self, GoalDto};
+use crate::i18n::Tr;
+use crate::pages::{Nav, PageCtx, fmt_ms};
+
+pub struct GoalCard {
+    id: i64,
+    title: String,
+    kind: String,
+    weight: String,
+    base_weight: String,
+    rule_adjusted: bool,
+    target: String,
+    actual: String,
+    progress: String,
+    /// 0–100, the bar's width.
+    bar: i64,
+    chain: Vec<String>,
+    weighted: bool,
+}
+
+pub(super) fn card(g: GoalDto) -> GoalCard {
+    let unit = g.unit.clone().unwrap_or_default();
+    let show = |v: &Option<String>| {
+        v.as_ref()
+            .map(|t| match unit.as_str() {
+                "" => t.clone(),
+                "%" => format!("{t}%"),
+                u => format!("{t} {u}"),
+            })
+            .unwrap_or_else(|| "—".into())
+    };
+    GoalCard {
+        rule_adjusted: g.weight_changed_by_rule(),
+        weight: percent(g.weight_bp),
+        base_weight: percent(g.base_weight_bp),
+        target: show(&g.target),
+        actual: show(&g.actual),
+        progress: percent(g.progress_bp),
+        bar: (g.progress_bp / 100).clamp(0, 100),
+        chain: g.chain.iter().map(|c| c.title.clone()).collect(),
+        weighted: g.kind == "kpi" || g.kind == "key_result",
+        id: g.id,
+        title: g.title,
+        kind: g.kind,
+    }
+}
+
+pub struct AdjView {
+    id: i64,
+    goal_title: String,
+    change: String,
+    reason: String,
+    state: String,
+    requester: String,
+    approver: String,
+    created: String,
+    decided: String,
+    comment: String,
+}
+
+pub(super) fn adj_view(a: adjustments::Adjustment) -> AdjView {
+    AdjView {
+        id: a.id,
+        change: format!("{} → {}", a.old_target, a.new_target),
+        goal_title: a.goal_title,
+        reason: a.reason,
+        state: a.state,
+        requester: a.requester_name,
+        approver: a.approver_name,
+        created: fmt_ms(a.created_at),
+        decided: a.decided_at.map(fmt_ms).unwrap_or_default(),
+        comment: a.comment,
+    }
+}
+
+pub struct HistView {
+    at: String,
+    goal_title: String,
+    change: String,
+    cause: String,
+    note: String,
+    actor: String,
+}
+
+pub(super) fn cause_label(cause: &str, lang: Lang) -> String {
+    match cause {
+        "rule" => lang.pick("规则调整", "rule"),
+        "rule_ended" => lang.pick("规则结束", "rule ended"),
+        "manual" => lang.pick("手工调整", "manual"),
+        "template" => lang.pick("岗位模板", "template"),
+        "import" => lang.pick("导入", "import"),
+        "adjustment" => lang.pick("微调审批", "adjustment"),
+        other => other,
+    }
+    .to_string()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "goals/goals.html")]
+pub(super) struct GoalsPage {
+    tr: Tr,
+    nav: Nav,
+    own: bool,
+    employee_no: String,
+    name: String,
+    period: String,
+    period_open: bool,
+    total: String,
+    score: String,
+    cards: Vec<GoalCard>,
+    requests: Vec<AdjView>,
+    history: Vec<HistView>,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BoardQuery {
+    person: Option<String>,
+    period: Option<String>,
+    requested: Option<String>,
+}
+
+pub(super) async fn render_board(
+    state: &AppState,
+    ctx: PageCtx,
+    caller: &pulse_store::accounts::Caller,
+    employee_no: Option<&str>,
+    period: Option<&str>,
+    message: Option<String>,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let me = people::by_id(&state.db, caller.person_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("人员", "person"))?;
+    let no = employee_no.unwrap_or(&me.employee_no);
+    let board = service::board(state, caller, no, period).await?;
+    let own = board.employee_no == me.employee_no;
+    let lang = ctx.lang();
+    let (requests, history) = match service::period(state, period).await? {
+        Some(p) => {
+            let person = people::by_employee_no(&state.db, &board.employee_no).await?;
+            let history = match &person {
+                Some(p2) => goals::weight_history(&state.db, p2.id, p.id)
+                    .await?
+                    .into_iter()
+                    .take(30)
+                    .map(|h| HistView {
+                        at: fmt_ms(h.at),
+                        goal_title: h.goal_title,
+                        change: format!("{} → {}", percent(h.before_bp), percent(h.after_bp)),
+                        cause: cause_label(&h.cause, lang),
+                        note: h.note,
+                        actor: h.actor,
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            let requests = if own {
+                adjustments::for_person(&state.db, caller.person_id, 50)
+                    .await?
+                    .into_iter()
+                    .map(adj_view)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            (requests, history)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(GoalsPage {
+        own,
+        employee_no: board.employee_no,
+        name: board.name,
+        period: board
+            .period
+            .as_ref()
+            .map(|p| p.name.clone())
+            .unwrap_or_default(),
+        period_open: board.period.as_ref().is_some_and(|p| p.state == "open"),
+        total: percent(board.weight_total_bp),
+        score: percent(board.score_bp),
+        cards: board.items.into_iter().map(card).collect(),
+        requests,
+        history,
+        message,
+        error,
+        tr: ctx.tr,
+        nav: ctx.nav,
+    }
+    .into_response())
+}
+
+pub async fn board(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    Query(q): Query<BoardQuery>,
+) -> AppResult<Response> {
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
+    let message = q.requested.map(|_| {
+        ctx.lang()
+            .pick("微调申请已提交，等待审批", "Request sent for approval")
+            .to_string()
+    });
+    render_board(
+        &state,
+        ctx,
+        &caller,
+        q.person.as_deref(),
+        q.period.as_deref(),
+        message,
+        None,
+    )
+    .await
+}
+
+/// The "申请微调" form on a goal card.
+pub async fn request(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    body: String,
+) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    let get = |k: &str| field(&pairs, k);
+    let goal_id: i64 = get("goal_id").trim().parse().unwrap_or(0);
+    match service::request_adjustment(&state, &caller, goal_id, &get("new_target"), &get("reason"))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/goals?requested=1").into_response()),
+        Err(e) if e.status.is_client_error() => {
+            let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
+            let msg = e.message(ctx.lang()).to_string();
+            render_board(&state, ctx, &caller, None, None, None, Some(msg)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "goals/goal_adjustment.html")]
+pub(super) struct AdjustmentPage {
+    tr: Tr,
+    nav: Nav,
+    a: AdjView,
+    can_decide: bool,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+pub(super) async fn render_adjustment(
+    state: &AppState,
+    ctx: PageCtx,
+    caller: &pulse_store::accounts::Caller,
+    id: i64,
+    message: Option<String>,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let a = service::adjustment_for(state, caller, id).await?;
+    Ok(AdjustmentPage {
+        can_decide: a.state == "pending" && a.approver_id == caller.person_id,
+        a: adj_view(a),
+        message,
+        error,
+        tr: ctx.tr,
+        nav: ctx.nav,
+    }
+    .into_response())
+}
+
+pub async fn adjustment(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
+    render_adjustment(&state, ctx, &caller, id, None, None).await
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: String,
+) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    let get = |k: &str| field(&pairs, k);
+    let approve = get("decision") == "approve";
+    let result = service::decide_adjustment(&state, &caller, id, approve, &get("comment")).await;
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
+    let lang = ctx.lang();
+    match result {
+        Ok(a) => {
+            let msg = if a.state == "approved" {
+                lang.pick(
+                    "已批准，新目标即时生效",
+                    "Approved: the new target applies now",
+                )
+            } else {
+                lang.pick("已驳回", "Rejected")
+            };
+            render_adjustment(&state, ctx, &caller, id, Some(msg.to_string()), None).await
+        }
+        Err(e) if e.status.is_client_error() => {
+            let msg = e.message(lang).to_string();
+            render_adjustment(&state, ctx, &caller, id, None, Some(msg)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The "打卡" form on a goal card (G7).
+pub async fn check_in(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: String,
+) -> AppResult<Response> {
+    let pairs = form_pairs(&body);
+    let get = |k: &str| field(&pairs, k);
+    let result = service::check_in(&state, &caller, id, &get("actual"), &get("note")).await;
+    let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
+    let lang = ctx.lang();
+    match result {
+        Ok(g) => {
+            let msg = format!(
+                "{} {}",
+                g.title,
+                lang.pick("进度已更新", "progress updated")
+            );
+            render_board(&state, ctx, &caller, None, None, Some(msg), None).await
+        }
+        Err(e) if e.status.is_client_error() => {
+            let msg = e.message(lang).to_string();
+            render_board(&state, ctx, &caller, None, None, None, Some(msg)).await
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,11 @@
+//! One folder per feature area: its routes (with who may call them), JSON
+//! API, pages, the logic both share (`service`) and its UI texts.
+
+pub mod accounts;
+pub mod auth;
+pub mod customers;
+pub mod feedback;
+pub mod goals;
+pub mod insights;
+pub mod notify;
+pub mod people;

@@ -1,0 +1,122 @@
+//! The inbox, notification channels, the outbox and jobs: its slice of the route table.
+
+use axum::routing::{get, post, put};
+
+use super::{api, inbox_api, inbox_pages, pages};
+use crate::access::Access;
+use crate::routes::{ADMIN, Route, r};
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        r(
+            "GET",
+            "/api/v1/me/notification-preferences",
+            Access::ANYONE,
+            get(api::my_preferences),
+        ),
+        r(
+            "PUT",
+            "/api/v1/me/notification-preferences",
+            Access::ANYONE,
+            put(api::save_my_preferences),
+        ),
+        r("GET", "/api/v1/inbox", Access::ANYONE, get(inbox_api::list)),
+        r(
+            "POST",
+            "/api/v1/inbox/{id}/done",
+            Access::ANYONE,
+            post(inbox_api::done),
+        ),
+        r(
+            "POST",
+            "/api/v1/inbox/{id}/dismiss",
+            Access::ANYONE,
+            post(inbox_api::dismiss),
+        ),
+        r("GET", "/inbox", Access::ANYONE, get(inbox_pages::page)),
+        r(
+            "POST",
+            "/inbox/{id}/{action}",
+            Access::ANYONE,
+            post(inbox_pages::close),
+        ),
+        r(
+            "GET",
+            "/api/v1/notify-channels",
+            Access::roles(ADMIN),
+            get(api::list_channels),
+        ),
+        r(
+            "PUT",
+            "/api/v1/notify-channels/{name}",
+            Access::roles(ADMIN),
+            put(api::save_channel),
+        ),
+        r(
+            "POST",
+            "/api/v1/notify-channels/{name}/test",
+            Access::roles(ADMIN),
+            post(api::test_channel),
+        ),
+        r(
+            "GET",
+            "/api/v1/outbox",
+            Access::roles(ADMIN),
+            get(api::list_outbox),
+        ),
+        r(
+            "POST",
+            "/api/v1/outbox/{id}/retry",
+            Access::roles(ADMIN),
+            post(api::retry),
+        ),
+        r(
+            "GET",
+            "/admin/notifications",
+            Access::roles(ADMIN),
+            get(pages::page),
+        ),
+        r(
+            "PUT",
+            "/api/v1/org-units/{code}/channel",
+            Access::roles(ADMIN),
+            put(api::set_unit_channel),
+        ),
+        r(
+            "POST",
+            "/admin/notifications/units",
+            Access::roles(ADMIN),
+            post(pages::set_unit),
+        ),
+        r(
+            "POST",
+            "/admin/notifications/channels",
+            Access::roles(ADMIN),
+            post(pages::save),
+        ),
+        r(
+            "POST",
+            "/admin/notifications/channels/{name}/test",
+            Access::roles(ADMIN),
+            post(pages::test),
+        ),
+        r(
+            "POST",
+            "/admin/notifications/dead/{id}/retry",
+            Access::roles(ADMIN),
+            post(pages::retry),
+        ),
+        r(
+            "POST",
+            "/admin/notifications/jobs/{name}/run",
+            Access::roles(ADMIN),
+            post(pages::run_job),
+        ),
+        r(
+            "GET",
+            "/api/v1/jobs",
+            Access::roles(ADMIN),
+            get(api::list_jobs),
+        ),
+    ]
+}

@@ -1,0 +1,264 @@
+use axum::Json;
+use axum::extract::{Path, State};
+use chrono::NaiveDate;
+use pulse_domain::org::{EmployeeNo, PersonStatus, person_name, required_text};
+use pulse_store::people::{self, PeopleQuery, Person, PersonInput};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::access::Me;
+use crate::api::{ApiJson, ApiQuery};
+use crate::error::{AppError, AppResult};
+use crate::features::auth::api::OrgRef;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonRef {
+    pub employee_no: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonDto {
+    pub employee_no: String,
+    pub name: String,
+    pub job_family: String,
+    pub level: String,
+    pub org_unit: OrgRef,
+    /// Full path from the group down, e.g. `华东医疗集团 / 华东大区 / 上海一组`.
+    pub org_path: String,
+    pub manager: Option<PersonRef>,
+    pub hire_date: Option<NaiveDate>,
+    /// `active` or `left`.
+    pub status: String,
+    pub email: Option<String>,
+}
+
+impl PersonDto {
+    pub fn from_person(p: Person, tree: &pulse_store::org::Tree) -> Self {
+        PersonDto {
+            org_path: tree.path_names(p.org_unit_id),
+            employee_no: p.employee_no,
+            name: p.name,
+            job_family: p.job_family,
+            level: p.level,
+            org_unit: OrgRef {
+                code: p.org_unit_code,
+                name: p.org_unit_name,
+            },
+            manager: match (p.manager_employee_no, p.manager_name) {
+                (Some(employee_no), Some(name)) => Some(PersonRef { employee_no, name }),
+                _ => None,
+            },
+            hire_date: p.hire_date,
+            status: p.status,
+            email: p.email,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeoplePage {
+    pub items: Vec<PersonDto>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PeopleParams {
+    /// Part of a name, its pinyin (full or initials, e.g. `zw` for 张伟) or an employee number.
+    pub q: Option<String>,
+    /// Org unit code; includes everyone below it.
+    pub org_unit: Option<String>,
+    /// `active` (default), `left` or `all`.
+    pub status: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+impl PeopleParams {
+    pub fn to_query(&self) -> AppResult<PeopleQuery> {
+        let status = match self.status.as_deref().map(str::trim) {
+            None | Some("") | Some("active") => Some("active".to_string()),
+            Some("left") => Some("left".to_string()),
+            Some("all") => None,
+            Some(other) => {
+                return Err(AppError::bad_request(
+                    format!("status 只能是 active、left 或 all，而不是“{other}”"),
+                    format!("status must be active, left or all, not '{other}'"),
+                ));
+            }
+        };
+        let page = self.page.unwrap_or(1);
+        let per_page = self.per_page.unwrap_or(20);
+        if page < 1 || !(1..=people::MAX_PER_PAGE).contains(&per_page) {
+            return Err(AppError::bad_request(
+                format!(
+                    "page 需 ≥ 1，per_page 需在 1 到 {} 之间",
+                    people::MAX_PER_PAGE
+                ),
+                format!(
+                    "page must be ≥ 1 and per_page between 1 and {}",
+                    people::MAX_PER_PAGE
+                ),
+            ));
+        }
+        if self.q.as_ref().is_some_and(|q| q.chars().count() > 64) {
+            return Err(AppError::bad_request("搜索词过长", "search term too long"));
+        }
+        Ok(PeopleQuery {
+            q: self.q.clone(),
+            org_unit: self.org_unit.clone().filter(|s| !s.trim().is_empty()),
+            status,
+            page,
+            per_page,
+        })
+    }
+}
+
+/// People the caller may see (their data scope), searchable and paged.
+#[utoipa::path(get, path = "/api/v1/people", tag = "people", params(PeopleParams),
+    responses((status = 200, body = PeoplePage), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    ApiQuery(params): ApiQuery<PeopleParams>,
+) -> AppResult<Json<PeoplePage>> {
+    let query = params.to_query()?;
+    let (items, total) = people::list(&state.db, &caller.viewer(), &query).await?;
+    let tree = state.org_tree().await?;
+    Ok(Json(PeoplePage {
+        items: items
+            .into_iter()
+            .map(|p| PersonDto::from_person(p, &tree))
+            .collect(),
+        total,
+        page: query.page,
+        per_page: query.per_page,
+    }))
+}
+
+/// One person by 工号; 404 when outside the caller's data scope.
+#[utoipa::path(get, path = "/api/v1/people/{employee_no}", tag = "people",
+    responses((status = 200, body = PersonDto), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(employee_no): Path<String>,
+) -> AppResult<Json<PersonDto>> {
+    let person = people::get_visible(&state.db, &caller.viewer(), &employee_no)
+        .await?
+        .ok_or_else(|| AppError::not_found("人员", "person"))?;
+    let tree = state.org_tree().await?;
+    Ok(Json(PersonDto::from_person(person, &tree)))
+}
+
+/// Fields HR may change; absent fields stay as they are. `manager` is a 工号
+/// or `null` to clear it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonPatch {
+    pub name: Option<String>,
+    pub job_family: Option<String>,
+    pub level: Option<String>,
+    /// Org unit code.
+    pub org_unit: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub manager: Option<Option<String>>,
+    pub hire_date: Option<NaiveDate>,
+    /// `active` or `left`.
+    pub status: Option<String>,
+    pub email: Option<String>,
+}
+
+fn double_option<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// Change a person (HRBP, admin). A manager cycle is refused with 422.
+#[utoipa::path(patch, path = "/api/v1/people/{employee_no}", tag = "people", request_body = PersonPatch,
+    responses((status = 200, body = PersonDto), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn patch(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    Path(employee_no): Path<String>,
+    ApiJson(patch): ApiJson<PersonPatch>,
+) -> AppResult<Json<PersonDto>> {
+    let person = apply_patch(&state, &caller, &employee_no, patch).await?;
+    Ok(Json(PersonDto::from_person(
+        person,
+        &*state.org_tree().await?,
+    )))
+}
+
+/// Applies a patch to a person the caller may see, with the same checks as
+/// an import row (cycle, unknown manager or unit), audited; returns the result.
+pub(crate) async fn apply_patch(
+    state: &AppState,
+    caller: &pulse_store::accounts::Caller,
+    employee_no: &str,
+    patch: PersonPatch,
+) -> AppResult<Person> {
+    let viewer = caller.viewer();
+    let current = people::get_visible(&state.db, &viewer, employee_no)
+        .await?
+        .ok_or_else(|| AppError::not_found("人员", "person"))?;
+    let tree = state.org_tree().await?;
+    let org_unit_id = match &patch.org_unit {
+        None => current.org_unit_id,
+        Some(code) => tree
+            .units
+            .iter()
+            .find(|u| &u.code == code)
+            .map(|u| u.id)
+            .ok_or_else(|| {
+                AppError::invalid(pulse_domain::Problem::new(
+                    "unknown_org_unit",
+                    format!("部门编码“{code}”不存在"),
+                    format!("org unit '{code}' does not exist"),
+                ))
+            })?,
+    };
+    let manager_employee_no = match patch.manager {
+        None => current.manager_employee_no.clone(),
+        Some(None) => None,
+        Some(Some(m)) if m.trim().is_empty() => None,
+        Some(Some(m)) => Some(EmployeeNo::parse(&m)?.as_str().to_string()),
+    };
+    let input = PersonInput {
+        employee_no: current.employee_no.clone(),
+        name: match &patch.name {
+            Some(n) => person_name(n)?,
+            None => current.name.clone(),
+        },
+        job_family: match &patch.job_family {
+            Some(v) => required_text(v, 32, "岗位族", "job family")?,
+            None => current.job_family.clone(),
+        },
+        level: match &patch.level {
+            Some(v) => required_text(v, 16, "职级", "level")?,
+            None => current.level.clone(),
+        },
+        org_unit_id,
+        manager_employee_no,
+        hire_date: patch.hire_date.or(current.hire_date),
+        status: match &patch.status {
+            Some(s) => PersonStatus::parse(s)?.as_str().to_string(),
+            None => current.status.clone(),
+        },
+        email: patch.email.clone().or(current.email.clone()),
+        wecom_userid: current.wecom_userid.clone(),
+    };
+    let mut tx = state.db.begin().await?;
+    people::upsert(&mut tx, &state.actor(caller), &[input], true).await?;
+    tx.commit().await?;
+    let person = people::get_visible(&state.db, &viewer, employee_no)
+        .await?
+        .ok_or_else(|| AppError::not_found("人员", "person"))?;
+    Ok(person)
+}
