@@ -8,6 +8,7 @@ pub mod error;
 pub mod features;
 pub mod i18n;
 mod idempotency;
+pub mod menu;
 mod metrics;
 mod openapi;
 mod ops;

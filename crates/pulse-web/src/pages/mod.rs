@@ -28,6 +28,8 @@ pub struct Nav {
     pub section: &'static str,
     /// Open to-dos: the badge on every page.
     pub inbox_open: i64,
+    /// The menu links this caller may open (from the route table).
+    pub links: Vec<crate::menu::MenuItem>,
 }
 
 impl Nav {
@@ -55,6 +57,7 @@ impl Nav {
                 .any(|r| c.has_role(*r)),
                 section,
                 inbox_open: 0,
+                links: crate::menu::for_caller(c),
             },
         }
     }

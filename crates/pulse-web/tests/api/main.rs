@@ -12,6 +12,7 @@ mod goals;
 mod imports;
 mod inbox;
 mod insights;
+mod links;
 mod matrix;
 mod notify;
 mod security;

@@ -19,6 +19,9 @@ use serde::Deserialize;
 
 pub struct MemberRow {
     employee_no: String,
+    /// The caller may open the person's goals (a committee member leads
+    /// people they do not see).
+    linkable: bool,
     name: String,
     score: String,
     kpis: Vec<(String, String, bool)>,
@@ -105,6 +108,12 @@ pub(super) async fn render_team(
         parents = goals::tree_parents(&state.db, p.id).await?;
     }
     let mut members = Vec::new();
+    let openable = crate::features::people::service::openable(
+        &state,
+        caller,
+        reports.iter().map(|r| r.employee_no.clone()).collect(),
+    )
+    .await?;
     if let Some(p) = &period {
         for r in reports {
             let gs = goals::person_goals(&state.db, r.id, p.id).await?;
@@ -121,6 +130,7 @@ pub(super) async fn render_team(
                         )
                     })
                     .collect(),
+                linkable: openable.contains(&r.employee_no),
                 employee_no: r.employee_no,
                 name: r.name,
             });

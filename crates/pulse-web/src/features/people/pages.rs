@@ -1,3 +1,6 @@
+use std::collections::HashSet;
+
+use super::service;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
@@ -23,6 +26,8 @@ struct MePage {
     person: Person,
     org_path: String,
     chain: Vec<(String, String)>,
+    /// The people on the page the caller may open: only they are links.
+    links: HashSet<String>,
     grants: Vec<(String, String)>,
     prefs: crate::features::notify::service::PreferencesDto,
     message: Option<String>,
@@ -106,11 +111,15 @@ async fn me_with(
             (g.role.label(lang).to_string(), scope)
         })
         .collect();
+    let chain = chain_of(state, &person).await?;
+    let links =
+        service::openable(state, caller, chain.iter().map(|c| c.0.clone()).collect()).await?;
     let page = MePage {
         tr: ctx.tr,
         nav: ctx.nav,
         org_path: tree.path_names(person.org_unit_id),
-        chain: chain_of(state, &person).await?,
+        chain,
+        links,
         prefs: crate::features::notify::service::preferences(state, person.id).await?,
         person,
         grants,
@@ -129,6 +138,8 @@ struct PersonPage {
     org_path: String,
     chain: Vec<(String, String)>,
     reports: Vec<Person>,
+    /// The people on the page the caller may open: only they are links.
+    links: HashSet<String>,
     history: Vec<(String, String, String)>,
     can_edit: bool,
     message: Option<String>,
@@ -198,12 +209,21 @@ async fn person_with(
             (ctx.tr.t("radar.me"), ctx.tr.t("radar.peers")),
         )
     });
+    let chain = chain_of(state, &person).await?;
+    let reports = people::reports(&state.db, person.id).await?;
+    let nos = chain
+        .iter()
+        .map(|c| c.0.clone())
+        .chain(reports.iter().map(|r| r.employee_no.clone()))
+        .collect();
+    let links = service::openable(state, caller, nos).await?;
     let page = PersonPage {
         radar,
         radar_svg,
         org_path: tree.path_names(person.org_unit_id),
-        chain: chain_of(state, &person).await?,
-        reports: people::reports(&state.db, person.id).await?,
+        chain,
+        reports,
+        links,
         history,
         can_edit: ctx.nav.is_hr,
         message,

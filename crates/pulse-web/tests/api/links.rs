@@ -1,0 +1,135 @@
+//! Menus come from the route table (issue 12): for every demo persona, each
+//! menu link and each person link on the pages the menu leads to answers 200.
+
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::support::{Client, TestApp};
+
+async fn login(app: &TestApp, login: &str) -> Client {
+    let mut c = app.anon();
+    let r = c
+        .post_json(
+            "/api/v1/session",
+            &json!({"login": login, "password": pulse_demo::DEMO_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{login}: {}", r.text());
+    let cookie = r.headers["set-cookie"].to_str().unwrap();
+    c.cookie = Some(cookie.split(';').next().unwrap().to_string());
+    c
+}
+
+/// The `href`s of the `<a>` elements in `html` (entities decoded).
+fn hrefs(html: &str) -> Vec<String> {
+    html.split("<a ")
+        .skip(1)
+        .filter_map(|tag| {
+            let tag = &tag[..tag.find('>')?];
+            let start = tag.find("href=\"")? + 6;
+            let end = tag[start..].find('"')? + start;
+            Some(tag[start..end].replace("&amp;", "&").replace("&#x2F;", "/"))
+        })
+        .collect()
+}
+
+/// The menu's links: the anchors inside `<nav id="main-nav">`.
+fn menu_links(html: &str) -> Vec<String> {
+    let Some(start) = html.find("<nav id=\"main-nav\"") else {
+        return Vec::new();
+    };
+    let end = html[start..]
+        .find("</nav>")
+        .map_or(html.len(), |e| start + e);
+    hrefs(&html[start..end])
+        .into_iter()
+        .filter(|h| !h.starts_with("/lang/"))
+        .collect()
+}
+
+fn is_person_link(href: &str) -> bool {
+    href.starts_with("/people/") || href.starts_with("/goals?person=")
+}
+
+#[tokio::test]
+async fn every_personas_menu_and_person_links_open() {
+    let app = TestApp::empty().await;
+    pulse_demo::build_with(
+        &app.db,
+        pulse_demo::DEFAULT_SEED,
+        &pulse_demo::Volume { weeks: 3 },
+        &pulse_demo::NoProgress,
+    )
+    .await
+    .expect("demo");
+    let mut failures = Vec::new();
+    for (persona, _) in pulse_demo::DEMO_ACCOUNTS {
+        let c = login(&app, persona).await;
+        let me = c.get("/me").await;
+        assert_eq!(me.status, StatusCode::OK, "{persona}: /me");
+        let menu = menu_links(&me.text());
+        assert!(menu.len() >= 5, "{persona}: menu {menu:?}");
+        let mut people = BTreeSet::new();
+        for link in &menu {
+            let page = c.get(link).await;
+            if page.status != StatusCode::OK {
+                failures.push(format!("{persona}: menu {link} → {}", page.status));
+                continue;
+            }
+            if page.headers["content-type"]
+                .to_str()
+                .is_ok_and(|t| t.starts_with("text/html"))
+            {
+                people.extend(
+                    hrefs(&page.text())
+                        .into_iter()
+                        .filter(|h| is_person_link(h))
+                        .take(25),
+                );
+            }
+        }
+        for link in &people {
+            let page = c.get(link).await;
+            if page.status != StatusCode::OK {
+                failures.push(format!("{persona}: person link {link} → {}", page.status));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// The menu a page draws is the one `menu::for_caller` derives: HR's setup
+/// pages are not offered to a rep, the committee gets no team feedback.
+#[tokio::test]
+async fn menus_follow_the_route_table() {
+    let app = TestApp::new().await;
+    let rep = app.login("employee").await.get("/me").await.text();
+    let links = menu_links(&rep);
+    assert!(links.contains(&"/goals".to_string()), "{links:?}");
+    for hr_only in [
+        "/goals/setup",
+        "/goals/rules",
+        "/import",
+        "/admin/users",
+        "/digests",
+    ] {
+        assert!(!links.contains(&hr_only.to_string()), "rep sees {hr_only}");
+    }
+    let committee = app.login("committee").await.get("/me").await.text();
+    let links = menu_links(&committee);
+    assert!(!links.contains(&"/feedback/team".to_string()), "{links:?}");
+    let hr = app.login("hrbp").await.get("/me").await.text();
+    let links = menu_links(&hr);
+    for page in ["/goals/setup", "/import", "/admin/audit", "/digests"] {
+        assert!(
+            links.contains(&page.to_string()),
+            "HR misses {page}: {links:?}"
+        );
+    }
+    assert!(
+        !links.contains(&"/admin/users".to_string()),
+        "users are the admin's"
+    );
+}
