@@ -8,6 +8,7 @@ pub mod decimal;
 pub mod delivery;
 pub mod events;
 pub mod feedback;
+pub mod goals;
 pub mod i18n;
 pub mod org;
 pub mod photos;

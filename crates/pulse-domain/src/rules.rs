@@ -331,3 +331,136 @@ mod tests {
         assert_eq!(e.code, "rule_missing_input", "{}", e.zh);
     }
 }
+
+/// A weight rule's state in a region after an evaluation (G5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleStatus {
+    /// The condition holds and the rule wins its KPI.
+    Active,
+    /// The condition holds but a higher-priority rule already set the KPI.
+    Overridden,
+    /// The condition does not hold.
+    Inactive,
+    /// The condition could not be evaluated (a missing input): never a silent false.
+    Error,
+}
+
+impl RuleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleStatus::Active => "active",
+            RuleStatus::Overridden => "overridden",
+            RuleStatus::Inactive => "inactive",
+            RuleStatus::Error => "error",
+        }
+    }
+
+    /// A stored state; anything unknown (or none yet) counts as inactive.
+    pub fn parse(s: &str) -> RuleStatus {
+        match s {
+            "active" => RuleStatus::Active,
+            "overridden" => RuleStatus::Overridden,
+            "error" => RuleStatus::Error,
+            _ => RuleStatus::Inactive,
+        }
+    }
+
+    /// Whether going from `before` to `self` starts or ends the rule's
+    /// effect: only such flips notify anyone.
+    pub fn flips_from(self, before: RuleStatus) -> bool {
+        (before == RuleStatus::Active) != (self == RuleStatus::Active)
+    }
+}
+
+/// One rule's part in a decision: its KPI and whether its condition held.
+#[derive(Debug, Clone)]
+pub struct RuleOutcome {
+    pub metric_id: i64,
+    pub outcome: Result<bool, Problem>,
+}
+
+/// The states of rules evaluated in one region, given highest priority
+/// first: the first rule whose condition holds wins its KPI, later ones on
+/// the same KPI are overridden. Each state comes with the error text (zh)
+/// when the condition failed.
+pub fn decide(rules: &[RuleOutcome]) -> Vec<(RuleStatus, Option<String>)> {
+    let mut won: Vec<i64> = Vec::new();
+    rules
+        .iter()
+        .map(|r| match &r.outcome {
+            Ok(true) if won.contains(&r.metric_id) => (RuleStatus::Overridden, None),
+            Ok(true) => {
+                won.push(r.metric_id);
+                (RuleStatus::Active, None)
+            }
+            Ok(false) => (RuleStatus::Inactive, None),
+            Err(p) => (RuleStatus::Error, Some(p.zh.clone())),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod decide_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn holds(metric_id: i64, v: bool) -> RuleOutcome {
+        RuleOutcome {
+            metric_id,
+            outcome: Ok(v),
+        }
+    }
+
+    #[test]
+    fn the_first_holding_rule_wins_its_kpi() {
+        let states: Vec<RuleStatus> = decide(&[
+            holds(1, false),
+            holds(1, true),
+            holds(1, true),
+            holds(2, true),
+            RuleOutcome {
+                metric_id: 3,
+                outcome: Err(Problem::new("missing", "缺少输入", "missing input")),
+            },
+        ])
+        .into_iter()
+        .map(|d| d.0)
+        .collect();
+        assert_eq!(
+            states,
+            [
+                RuleStatus::Inactive,
+                RuleStatus::Active,
+                RuleStatus::Overridden,
+                RuleStatus::Active,
+                RuleStatus::Error
+            ]
+        );
+        assert!(RuleStatus::Active.flips_from(RuleStatus::Inactive));
+        assert!(RuleStatus::Error.flips_from(RuleStatus::Active));
+        assert!(!RuleStatus::Overridden.flips_from(RuleStatus::Inactive));
+        for s in [
+            RuleStatus::Active,
+            RuleStatus::Overridden,
+            RuleStatus::Inactive,
+            RuleStatus::Error,
+        ] {
+            assert_eq!(RuleStatus::parse(s.as_str()), s);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn at_most_one_active_rule_per_kpi_and_only_where_one_holds(
+            rules in prop::collection::vec((0i64..4, any::<bool>()), 0..20)
+        ) {
+            let input: Vec<RuleOutcome> = rules.iter().map(|(m, v)| holds(*m, *v)).collect();
+            let states = decide(&input);
+            for m in 0..4 {
+                let active = rules.iter().zip(&states).filter(|((k, _), s)| *k == m && s.0 == RuleStatus::Active).count();
+                let any_holds = rules.iter().any(|(k, v)| *k == m && *v);
+                prop_assert_eq!(active, usize::from(any_holds));
+            }
+        }
+    }
+}

@@ -305,7 +305,9 @@ pub async fn refresh_penetration(
         let progress = target
             .as_deref()
             .and_then(|t| pulse_domain::decimal::Dec::parse(t).ok())
-            .map(|t| crate::goals::progress_bp(&actual, &t, direction.as_deref() == Some("lower")))
+            .map(|t| {
+                pulse_domain::goals::progress_bp(&actual, &t, direction.as_deref() == Some("lower"))
+            })
             .unwrap_or(0);
         let now = tx.now_ms();
         on_tx!(tx, conn => {

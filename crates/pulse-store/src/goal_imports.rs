@@ -207,7 +207,7 @@ pub async fn import_goals(
         let stored: Vec<goals::Goal> = goals::person_goals_in(&mut tx, *person, *period)
             .await?
             .into_iter()
-            .filter(|g| g.kind == "kpi" || g.kind == "key_result")
+            .filter(|g| pulse_domain::goals::is_weighted(&g.kind))
             .collect();
         if !stored.is_empty() {
             let missing: Vec<&goals::Goal> = stored

@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use pulse_domain::Problem;
 use pulse_domain::decimal::Dec;
+use pulse_domain::goals::{RollupNode, TreeItem, is_weighted, progress_bp, rollup};
 use pulse_domain::weights;
 use serde::Serialize;
 
@@ -410,10 +411,7 @@ async fn write_weights(
 
 /// Weighted goals of a person: KPIs and personal key results.
 fn weighted(goals: Vec<Goal>) -> Vec<Goal> {
-    goals
-        .into_iter()
-        .filter(|g| g.kind == "kpi" || g.kind == "key_result")
-        .collect()
+    goals.into_iter().filter(|g| is_weighted(&g.kind)).collect()
 }
 
 /// Sets a person's base weights as a whole (manual edit, template, import,
@@ -464,16 +462,9 @@ pub async fn set_base_weights(
 /// Base weights with overrides `(metric_id, weight_bp, rule_id)` applied in
 /// the given order (highest priority first).
 fn effective_weights(goals: &[Goal], base: &[i64], overrides: &[(i64, i64, i64)]) -> Vec<i64> {
-    let idx: Vec<(usize, i64)> = overrides
-        .iter()
-        .filter_map(|(metric, w, _)| {
-            goals
-                .iter()
-                .position(|g| g.metric_id == Some(*metric))
-                .map(|i| (i, *w))
-        })
-        .collect();
-    weights::apply_overrides(base, &idx)
+    let metrics: Vec<Option<i64>> = goals.iter().map(|g| g.metric_id).collect();
+    let overrides: Vec<(i64, i64)> = overrides.iter().map(|(m, w, _)| (*m, *w)).collect();
+    pulse_domain::goals::effective_weights(&metrics, base, &overrides)
 }
 
 /// Re-applies the overrides active for a person to their base weights and
@@ -542,28 +533,15 @@ pub async fn check_in(
     Ok(progress)
 }
 
-/// Progress in basis points, capped at 150 %: actual ÷ target when higher
-/// is better, target ÷ actual when lower is better.
-pub fn progress_bp(actual: &Dec, target: &Dec, lower_is_better: bool) -> i64 {
-    let (a, t) = (actual.to_f64(), target.to_f64());
-    let ratio = if lower_is_better {
-        if a <= 0.0 { 1.5 } else { t / a }
-    } else if t == 0.0 {
-        if a >= 0.0 { 1.0 } else { 0.0 }
-    } else {
-        a / t
-    };
-    (ratio.clamp(0.0, 1.5) * 10_000.0).round() as i64
-}
-
-/// The weighted score of a person for a period: Σ weight × progress.
+/// The weighted score of a person for a period (G7): Σ weight × progress
+/// over the weighted goals among `goals`.
 pub fn weighted_score_bp(goals: &[Goal]) -> i64 {
-    let sum: i128 = goals
-        .iter()
-        .filter(|g| g.kind == "kpi" || g.kind == "key_result")
-        .map(|g| i128::from(g.weight_bp) * i128::from(g.progress_bp))
-        .sum();
-    (sum / 10_000) as i64
+    pulse_domain::goals::weighted_score_bp(
+        goals
+            .iter()
+            .filter(|g| is_weighted(&g.kind))
+            .map(|g| (g.weight_bp, g.progress_bp)),
+    )
 }
 
 /// Changes a goal's target (approved adjustment, HR edit).
@@ -863,29 +841,16 @@ pub async fn rollup_progress(db: &Db, goal_id: i64) -> Result<i64, StoreError> {
         )
         .bind(goal_id).fetch_all(pool).await?
     });
-    fn of(id: i64, rows: &[(i64, Option<i64>, i64, i64)], depth: usize) -> i64 {
-        let own = rows.iter().find(|r| r.0 == id).map_or(0, |r| r.2);
-        let children: Vec<&(i64, Option<i64>, i64, i64)> = rows
-            .iter()
-            .filter(|r| r.1 == Some(id) && r.0 != id)
-            .collect();
-        if children.is_empty() || depth > 10 {
-            return own;
-        }
-        let weighted = children.iter().any(|c| c.3 > 0);
-        let (mut sum, mut total) = (0i128, 0i128);
-        for c in children {
-            let w = if weighted { i128::from(c.3) } else { 1 };
-            sum += w * i128::from(of(c.0, rows, depth + 1));
-            total += w;
-        }
-        if total == 0 {
-            own
-        } else {
-            (sum / total) as i64
-        }
-    }
-    Ok(of(goal_id, &rows, 0))
+    let nodes: Vec<RollupNode> = rows
+        .into_iter()
+        .map(|(id, parent_id, progress_bp, weight_bp)| RollupNode {
+            id,
+            parent_id,
+            progress_bp,
+            weight_bp,
+        })
+        .collect();
+    Ok(rollup(&nodes, goal_id))
 }
 
 /// Archives a goal. A person's weighted goal gives its weight back to the
@@ -914,7 +879,7 @@ pub async fn archive(tx: &mut Tx, actor: &Actor, goal_id: i64) -> Result<(), Sto
     let Some(person) = g.person_id else {
         return Ok(());
     };
-    if g.kind != "kpi" && g.kind != "key_result" {
+    if !is_weighted(&g.kind) {
         return Ok(());
     }
     let rest = weighted(person_goals_in(tx, person, g.period_id).await?);
@@ -988,29 +953,13 @@ pub async fn unit_tree(db: &Db, period_id: i64) -> Result<Vec<TreeNode>, StoreEr
     }))
 }
 
-/// Orders a tree depth-first under its roots and gives each node its
-/// depth; a node whose parent is not in the list is a root, so nothing is
-/// lost when a parent lives in another period.
-pub fn flatten_tree(nodes: Vec<TreeNode>) -> Vec<(usize, TreeNode)> {
-    let ids: std::collections::HashSet<i64> = nodes.iter().map(|n| n.id).collect();
-    let mut out = Vec::with_capacity(nodes.len());
-    let mut stack: Vec<(usize, TreeNode)> = nodes
-        .iter()
-        .filter(|n| n.parent_id.is_none_or(|p| !ids.contains(&p)))
-        .rev()
-        .map(|n| (0, n.clone()))
-        .collect();
-    let mut seen = std::collections::HashSet::new();
-    while let Some((depth, node)) = stack.pop() {
-        if !seen.insert(node.id) {
-            continue;
-        }
-        for child in nodes.iter().rev().filter(|c| c.parent_id == Some(node.id)) {
-            stack.push((depth + 1, child.clone()));
-        }
-        out.push((depth, node));
+impl TreeItem for TreeNode {
+    fn id(&self) -> i64 {
+        self.id
     }
-    out
+    fn parent_id(&self) -> Option<i64> {
+        self.parent_id
+    }
 }
 
 /// Renames a unit goal (company goal, objective, key result) and, for a key

@@ -229,6 +229,40 @@ pub async fn reports(db: &Db, manager_id: i64) -> Result<Vec<Person>, StoreError
     Ok(on_db!(db, pool => sqlx::query_as::<_, Person>(SQL).bind(manager_id).fetch_all(pool).await?))
 }
 
+/// What a viewer may see, read in one query, to test people already loaded
+/// (the links on a page) with the rule [`get_visible`] applies in SQL.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    org: bool,
+    person_id: i64,
+    units: std::collections::HashSet<i64>,
+}
+
+impl Scope {
+    pub fn sees(&self, p: &Person) -> bool {
+        self.org || p.id == self.person_id || self.units.contains(&p.org_unit_id)
+    }
+}
+
+pub async fn scope(db: &Db, viewer: &Viewer) -> Result<Scope, StoreError> {
+    let mut scope = Scope {
+        org: viewer.visibility == Visibility::Org,
+        person_id: viewer.person_id,
+        units: Default::default(),
+    };
+    if !scope.org {
+        const SQL: &str = "WITH RECURSIVE scope_units(id) AS ( \
+               SELECT anchor_unit FROM role_grants WHERE account_id = $1 AND scope = 'subtree' AND anchor_unit IS NOT NULL \
+               UNION SELECT o.id FROM org_units o JOIN scope_units s ON o.parent_id = s.id ) \
+             SELECT id FROM scope_units";
+        let rows: Vec<(i64,)> = on_db!(db, pool => {
+            sqlx::query_as(SQL).bind(viewer.account_id).fetch_all(pool).await?
+        });
+        scope.units = rows.into_iter().map(|r| r.0).collect();
+    }
+    Ok(scope)
+}
+
 /// The fields of a person that HR maintains (import, edit form, API).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PersonInput {

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use pulse_domain::Problem;
-use pulse_domain::rules::{Condition, Inputs, VARIABLES, VarKind};
+use pulse_domain::rules::{Condition, Inputs, RuleOutcome, RuleStatus, VARIABLES, VarKind, decide};
 use serde::Serialize;
 
 use crate::goals::{self, Cause};
@@ -293,26 +293,22 @@ pub async fn evaluate(
             .filter(|r| in_scope(r.scope_unit_id))
             .collect();
         let inputs = region_inputs(&mut tx, region.id, period_id).await?;
-        // Rule → (state, error). Rules come highest priority first, so the
-        // first active rule per KPI wins.
-        let mut decided: Vec<(&Rule, &'static str, Option<String>)> = Vec::new();
-        let mut winners: HashMap<i64, i64> = HashMap::new();
-        for r in &rules {
-            let outcome = Condition::compile(&r.condition).and_then(|c| c.eval(&inputs));
-            let (state, error) = match outcome {
-                Ok(true) if winners.contains_key(&r.metric_id) => ("overridden", None),
-                Ok(true) => {
-                    winners.insert(r.metric_id, r.id);
-                    ("active", None)
-                }
-                Ok(false) => ("inactive", None),
-                Err(p) => ("error", Some(p.zh)),
-            };
-            decided.push((r, state, error));
-        }
+        // Rules come highest priority first (rules_in), as `decide` wants.
+        let outcomes: Vec<RuleOutcome> = rules
+            .iter()
+            .map(|r| RuleOutcome {
+                metric_id: r.metric_id,
+                outcome: Condition::compile(&r.condition).and_then(|c| c.eval(&inputs)),
+            })
+            .collect();
+        let decided: Vec<(&Rule, RuleStatus, Option<String>)> = rules
+            .iter()
+            .zip(decide(&outcomes))
+            .map(|(r, (state, error))| (r, state, error))
+            .collect();
         let overrides: Vec<(i64, i64, i64)> = decided
             .iter()
-            .filter(|(_, s, _)| *s == "active")
+            .filter(|(_, s, _)| *s == RuleStatus::Active)
             .map(|(r, _, _)| (r.metric_id, r.weight_bp, r.id))
             .collect();
         let previous: HashMap<i64, String> = {
@@ -322,20 +318,22 @@ pub async fn evaluate(
             });
             rows.into_iter().collect()
         };
-        let flips: Vec<&(&Rule, &str, Option<String>)> = decided
+        let flips: Vec<&(&Rule, RuleStatus, Option<String>)> = decided
             .iter()
             .filter(|(r, s, _)| {
-                let before = previous.get(&r.id).map_or("inactive", String::as_str);
-                (before == "active") != (*s == "active")
+                let before = previous
+                    .get(&r.id)
+                    .map_or(RuleStatus::Inactive, |b| RuleStatus::parse(b));
+                s.flips_from(before)
             })
             .collect();
         let note = match flips.first() {
-            Some((r, "active", _)) => format!("规则“{}”生效", r.name),
+            Some((r, RuleStatus::Active, _)) => format!("规则“{}”生效", r.name),
             Some((r, _, _)) => format!("规则“{}”不再满足，恢复基础权重", r.name),
             None => "规则重新计算".to_string(),
         };
         let cause = Cause {
-            kind: if flips.iter().any(|(_, s, _)| *s == "active") {
+            kind: if flips.iter().any(|(_, s, _)| *s == RuleStatus::Active) {
                 "rule"
             } else {
                 "rule_ended"
@@ -361,14 +359,14 @@ pub async fn evaluate(
         let inputs_json = serde_json::to_string(&inputs.numbers).unwrap_or_default();
         let now = db.now_ms();
         for (r, state, error) in &decided {
-            let changed = previous.get(&r.id).map(String::as_str) != Some(*state);
+            let changed = previous.get(&r.id).map(String::as_str) != Some(state.as_str());
             on_tx!(&mut tx, conn => {
                 sqlx::query(
                     "INSERT INTO rule_states (rule_id, org_unit_id, state, inputs_json, error, changed_at, evaluated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
                      ON CONFLICT (rule_id, org_unit_id) DO UPDATE SET state = excluded.state, inputs_json = excluded.inputs_json, error = excluded.error, \
                      evaluated_at = excluded.evaluated_at, changed_at = CASE WHEN rule_states.state = excluded.state THEN rule_states.changed_at ELSE excluded.changed_at END",
                 )
-                .bind(r.id).bind(region.id).bind(*state).bind(&inputs_json).bind(error.as_deref()).bind(now)
+                .bind(r.id).bind(region.id).bind(state.as_str()).bind(&inputs_json).bind(error.as_deref()).bind(now)
                 .execute(conn).await?;
             });
             if changed {
@@ -376,7 +374,7 @@ pub async fn evaluate(
                     r.name.clone(),
                     region.name.clone(),
                     previous.get(&r.id).cloned().unwrap_or_else(|| "new".into()),
-                    state.to_string(),
+                    state.as_str().to_string(),
                 ));
             }
         }
@@ -384,19 +382,19 @@ pub async fn evaluate(
             let (before, after) = kpi_moves.get(&r.metric_id).copied().unwrap_or((0, 0));
             let body = explain(
                 r,
-                state,
+                *state,
                 &region.name,
                 &inputs,
                 before,
                 after,
                 region_people,
             );
-            let subject = if *state == "active" {
+            let subject = if *state == RuleStatus::Active {
                 format!("权重规则生效：{}（{}）", r.name, region.name)
             } else {
                 format!("权重规则结束：{}（{}）", r.name, region.name)
             };
-            let key = format!("rule:{}:{}:{}:{now}", r.id, region.id, state);
+            let key = format!("rule:{}:{}:{}:{now}", r.id, region.id, state.as_str());
             for m in region_managers(&mut tx, region.id).await? {
                 out.messages +=
                     notify::to_person(&mut tx, m, &format!("{key}:{m}"), &subject, &body).await?;
@@ -414,7 +412,7 @@ pub async fn evaluate(
 
 fn explain(
     r: &Rule,
-    state: &str,
+    state: RuleStatus,
     region: &str,
     inputs: &Inputs,
     before: i64,
@@ -440,7 +438,7 @@ fn explain(
     };
     format!(
         "**{}**：{}\n大区：{region}\n条件：{}\n输入：{}\n{change}\n涉及 {people} 人。",
-        if state == "active" {
+        if state == RuleStatus::Active {
             "规则生效"
         } else {
             "规则结束，恢复基础权重"

@@ -700,7 +700,8 @@ proptest! {
 
 #[test]
 fn the_tree_flattens_depth_first_and_keeps_orphans() {
-    use pulse_store::goals::{TreeNode, flatten_tree};
+    use pulse_domain::goals::flatten_tree;
+    use pulse_store::goals::TreeNode;
     let n = |id: i64, parent: Option<i64>| TreeNode {
         id,
         kind: "objective".into(),

@@ -2,42 +2,12 @@
 
 use axum::http::StatusCode;
 
-use crate::support::TestApp;
-
-async fn demo_login(app: &TestApp, login: &str) -> crate::support::Client {
-    let mut c = app.anon();
-    let r = c
-        .post_json(
-            "/api/v1/session",
-            &serde_json::json!({"login": login, "password": pulse_demo::DEMO_PASSWORD}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{login}: {}", r.text());
-    c.cookie = Some(
-        r.headers
-            .get("set-cookie")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string(),
-    );
-    c
-}
+use crate::support::{TestApp, build_demo, demo_login};
 
 #[tokio::test]
 async fn demo_accounts_and_scopes() {
     let app = TestApp::empty().await;
-    pulse_demo::build_with(
-        &app.db,
-        pulse_demo::DEFAULT_SEED,
-        &pulse_demo::Volume { weeks: 3 },
-        &pulse_demo::NoProgress,
-    )
-    .await
-    .expect("demo");
+    build_demo(&app, 3).await;
     assert!(pulse_demo::exists(&app.db).await.unwrap());
 
     let hr = demo_login(&app, "hrbp").await;
@@ -183,14 +153,7 @@ async fn demo_accounts_and_scopes() {
 #[tokio::test]
 async fn demo_goals_rules_and_adjustments() {
     let app = TestApp::empty().await;
-    pulse_demo::build_with(
-        &app.db,
-        pulse_demo::DEFAULT_SEED,
-        &pulse_demo::Volume { weeks: 3 },
-        &pulse_demo::NoProgress,
-    )
-    .await
-    .expect("demo");
+    build_demo(&app, 3).await;
     let employee = demo_login(&app, "employee").await;
     let me = employee.get("/api/v1/me").await.json();
     let no = me["employee_no"].as_str().unwrap().to_string();
@@ -357,14 +320,7 @@ async fn demo_goals_rules_and_adjustments() {
 #[tokio::test]
 async fn demo_feedback_story() {
     let app = TestApp::empty().await;
-    pulse_demo::build_with(
-        &app.db,
-        pulse_demo::DEFAULT_SEED,
-        &pulse_demo::Volume { weeks: 3 },
-        &pulse_demo::NoProgress,
-    )
-    .await
-    .expect("demo");
+    build_demo(&app, 3).await;
     let emp = demo_login(&app, "employee").await;
     let tags = emp.get("/api/v1/feedback-tags").await.json();
     assert!(tags["items"].as_array().unwrap().len() >= 6);
@@ -475,14 +431,7 @@ async fn demo_feedback_story() {
 #[tokio::test]
 async fn demo_digest_and_radar_story() {
     let app = TestApp::empty().await;
-    pulse_demo::build_with(
-        &app.db,
-        pulse_demo::DEFAULT_SEED,
-        &pulse_demo::Volume { weeks: 4 },
-        &pulse_demo::NoProgress,
-    )
-    .await
-    .expect("demo");
+    build_demo(&app, 4).await;
     let manager = demo_login(&app, "manager").await;
     let d = manager.get("/api/v1/digests/latest").await;
     assert_eq!(d.status, StatusCode::OK, "{}", d.text());

@@ -6,21 +6,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{Client, TestApp};
-
-async fn login(app: &TestApp, login: &str) -> Client {
-    let mut c = app.anon();
-    let r = c
-        .post_json(
-            "/api/v1/session",
-            &json!({"login": login, "password": pulse_demo::DEMO_PASSWORD}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{login}: {}", r.text());
-    let cookie = r.headers["set-cookie"].to_str().unwrap();
-    c.cookie = Some(cookie.split(';').next().unwrap().to_string());
-    c
-}
+use crate::support::{TestApp, build_demo, demo_login};
 
 fn open_kinds(inbox: &Value) -> Vec<String> {
     inbox["items"]
@@ -33,18 +19,11 @@ fn open_kinds(inbox: &Value) -> Vec<String> {
 
 async fn stories_hold_at(china_time: &str) {
     let app = TestApp::empty_at(china_time).await;
-    pulse_demo::build_with(
-        &app.db,
-        pulse_demo::DEFAULT_SEED,
-        &pulse_demo::Volume { weeks: 3 },
-        &pulse_demo::NoProgress,
-    )
-    .await
-    .expect("demo");
+    build_demo(&app, 3).await;
     let at = |what: &str| format!("{what} at {china_time}");
 
     // The rep: this morning's visit waits for its card and earns its point.
-    let emp = login(&app, "employee").await;
+    let emp = demo_login(&app, "employee").await;
     let events = emp.get("/api/v1/events?limit=5").await.json();
     let waiting = events["items"]
         .as_array()
@@ -92,7 +71,7 @@ async fn stories_hold_at(china_time: &str) {
     assert_eq!(foc["weight_bp"], 3500, "{}", at("the seed's rule"));
 
     // The manager: a fresh snapshot to review, the digest with 价格异议 flagged.
-    let mgr = login(&app, "manager").await;
+    let mgr = demo_login(&app, "manager").await;
     let kinds = open_kinds(&mgr.get("/api/v1/inbox?state=open").await.json());
     for kind in ["snapshot_review", "weekly_digest"] {
         assert!(kinds.iter().any(|k| k == kind), "{}: {kinds:?}", at(kind));
@@ -112,7 +91,7 @@ async fn stories_hold_at(china_time: &str) {
     );
 
     // The director has the employee's adjustment request to decide.
-    let director = login(&app, "director").await;
+    let director = demo_login(&app, "director").await;
     let kinds = open_kinds(&director.get("/api/v1/inbox?state=open").await.json());
     assert!(
         kinds.iter().any(|k| k == "goal_adjustment_approval"),
@@ -121,7 +100,7 @@ async fn stories_hold_at(china_time: &str) {
     );
 
     // HR has a voucher to fulfil.
-    let hr = login(&app, "hrbp").await;
+    let hr = demo_login(&app, "hrbp").await;
     let kinds = open_kinds(&hr.get("/api/v1/inbox?state=open").await.json());
     assert!(
         kinds.iter().any(|k| k == "reward_fulfilment"),

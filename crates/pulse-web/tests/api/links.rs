@@ -4,23 +4,8 @@
 use std::collections::BTreeSet;
 
 use axum::http::StatusCode;
-use serde_json::json;
 
-use crate::support::{Client, TestApp};
-
-async fn login(app: &TestApp, login: &str) -> Client {
-    let mut c = app.anon();
-    let r = c
-        .post_json(
-            "/api/v1/session",
-            &json!({"login": login, "password": pulse_demo::DEMO_PASSWORD}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{login}: {}", r.text());
-    let cookie = r.headers["set-cookie"].to_str().unwrap();
-    c.cookie = Some(cookie.split(';').next().unwrap().to_string());
-    c
-}
+use crate::support::{TestApp, build_demo, demo_login};
 
 /// The `href`s of the `<a>` elements in `html` (entities decoded).
 fn hrefs(html: &str) -> Vec<String> {
@@ -56,17 +41,10 @@ fn is_person_link(href: &str) -> bool {
 #[tokio::test]
 async fn every_personas_menu_and_person_links_open() {
     let app = TestApp::empty().await;
-    pulse_demo::build_with(
-        &app.db,
-        pulse_demo::DEFAULT_SEED,
-        &pulse_demo::Volume { weeks: 3 },
-        &pulse_demo::NoProgress,
-    )
-    .await
-    .expect("demo");
+    build_demo(&app, 3).await;
     let mut failures = Vec::new();
     for (persona, _) in pulse_demo::DEMO_ACCOUNTS {
-        let c = login(&app, persona).await;
+        let c = demo_login(&app, persona).await;
         let me = c.get("/me").await;
         assert_eq!(me.status, StatusCode::OK, "{persona}: /me");
         let menu = menu_links(&me.text());
@@ -132,4 +110,54 @@ async fn menus_follow_the_route_table() {
         !links.contains(&"/admin/users".to_string()),
         "users are the admin's"
     );
+}
+
+/// `people::scope` (one query, then tested per person) agrees with the SQL
+/// visibility rule of `people::get_visible` for every role and every person.
+#[tokio::test]
+async fn the_scope_test_agrees_with_the_visibility_query() {
+    let app = TestApp::new().await;
+    let everyone = pulse_store::people::list_all(
+        &app.db,
+        &pulse_store::people::Viewer {
+            account_id: 0,
+            person_id: 0,
+            visibility: pulse_domain::roles::Visibility::Org,
+        },
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    for login in [
+        "employee",
+        "manager",
+        "director",
+        "hrbp",
+        "committee",
+        "admin",
+    ] {
+        let (account, _) = pulse_store::accounts::credentials(&app.db, login)
+            .await
+            .unwrap()
+            .unwrap();
+        let secret = pulse_store::accounts::create_session(&app.db, account)
+            .await
+            .unwrap();
+        let caller = pulse_store::accounts::caller_by_session(&app.db, &secret)
+            .await
+            .unwrap()
+            .unwrap();
+        let viewer = caller.viewer();
+        let scope = pulse_store::people::scope(&app.db, &viewer).await.unwrap();
+        let mut seen = 0;
+        for p in &everyone {
+            let by_sql = pulse_store::people::get_visible(&app.db, &viewer, &p.employee_no)
+                .await
+                .unwrap()
+                .is_some();
+            assert_eq!(scope.sees(p), by_sql, "{login} → {}", p.employee_no);
+            seen += usize::from(by_sql);
+        }
+        assert!(seen >= 1, "{login} sees at least themselves");
+    }
 }

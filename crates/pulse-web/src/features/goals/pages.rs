@@ -55,7 +55,7 @@ pub(super) fn card(g: GoalDto) -> GoalCard {
         progress: percent(g.progress_bp),
         bar: (g.progress_bp / 100).clamp(0, 100),
         chain: g.chain.iter().map(|c| c.title.clone()).collect(),
-        weighted: g.kind == "kpi" || g.kind == "key_result",
+        weighted: pulse_domain::goals::is_weighted(&g.kind),
         id: g.id,
         title: g.title,
         kind: g.kind,

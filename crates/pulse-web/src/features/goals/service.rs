@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
+use pulse_domain::goals::{GoalKind, is_weighted};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ChainLink {
@@ -142,7 +143,7 @@ pub async fn board(
         period: period.as_ref().map(PeriodDto::from),
         weight_total_bp: raw
             .iter()
-            .filter(|g| g.kind == "kpi" || g.kind == "key_result")
+            .filter(|g| is_weighted(&g.kind))
             .map(|g| g.weight_bp)
             .sum(),
         score_bp: goals::weighted_score_bp(&raw),
@@ -465,18 +466,18 @@ pub async fn create_unit_goal(
     unit_code: &str,
     parent_id: Option<i64>,
 ) -> AppResult<i64> {
-    if !["company", "objective", "key_result"].contains(&kind) {
+    let Some(goal_kind) = GoalKind::parse(kind).filter(|k| k.is_unit_goal()) else {
         return Err(AppError::invalid(pulse_domain::Problem::new(
             "invalid_goal_kind",
             "部门目标的类型必须是 company、objective 或 key_result（个人指标用岗位模板或导入）",
             "a unit goal is company, objective or key_result (personal KPIs come from templates or imports)",
         )));
-    }
+    };
     let unit = pulse_store::org::by_code(&state.db, unit_code.trim())
         .await?
         .ok_or_else(|| AppError::not_found("部门", "org unit"))?;
     ensure_unit_in_scope(state, caller, unit.id).await?;
-    if kind == "company" && !is_hr(caller) {
+    if goal_kind == GoalKind::Company && !is_hr(caller) {
         return Err(AppError::forbidden());
     }
     let period = period(state, None)
@@ -486,11 +487,7 @@ pub async fn create_unit_goal(
         let parent = goals::goal(&state.db, pid)
             .await?
             .ok_or_else(|| AppError::not_found("上级目标", "parent goal"))?;
-        let allowed = match kind {
-            "objective" => parent.kind == "company" || parent.kind == "objective",
-            "key_result" => parent.kind == "objective" || parent.kind == "company",
-            _ => false,
-        };
+        let allowed = GoalKind::parse(&parent.kind).is_some_and(|p| goal_kind.may_hang_under(p));
         if !allowed {
             return Err(AppError::invalid(pulse_domain::Problem::new(
                 "invalid_parent",
@@ -562,7 +559,7 @@ pub async fn edit_unit_goal(
         None if is_hr(caller) => {}
         None => return Err(AppError::forbidden()),
     }
-    if g.kind == "company" && !is_hr(caller) {
+    if GoalKind::parse(&g.kind) == Some(GoalKind::Company) && !is_hr(caller) {
         return Err(AppError::forbidden());
     }
     let mut tx = state.db.begin().await?;

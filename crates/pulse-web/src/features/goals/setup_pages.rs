@@ -58,7 +58,7 @@ pub(super) async fn render_setup(
     let mut tree = Vec::new();
     if let Some(p) = service::period(state, None).await? {
         parents = goals::tree_parents(&state.db, p.id).await?;
-        tree = goals::flatten_tree(goals::unit_tree(&state.db, p.id).await?);
+        tree = pulse_domain::goals::flatten_tree(goals::unit_tree(&state.db, p.id).await?);
     }
     Ok(SetupPage {
         parents,

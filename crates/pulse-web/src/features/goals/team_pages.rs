@@ -111,7 +111,7 @@ pub(super) async fn render_team(
     let openable = crate::features::people::service::openable(
         &state,
         caller,
-        reports.iter().map(|r| r.employee_no.clone()).collect(),
+        &reports.iter().collect::<Vec<_>>(),
     )
     .await?;
     if let Some(p) = &period {
@@ -121,7 +121,7 @@ pub(super) async fn render_team(
                 score: percent(goals::weighted_score_bp(&gs)),
                 kpis: gs
                     .iter()
-                    .filter(|g| g.kind == "kpi" || g.kind == "key_result")
+                    .filter(|g| pulse_domain::goals::is_weighted(&g.kind))
                     .map(|g| {
                         (
                             g.title.clone(),
@@ -204,7 +204,7 @@ pub async fn export(State(state): State<AppState>, Me(caller): Me) -> AppResult<
     let mut rows = Vec::new();
     for p in &found {
         for g in goals::person_goals(&state.db, p.id, period.id).await? {
-            if g.kind != "kpi" && g.kind != "key_result" {
+            if !pulse_domain::goals::is_weighted(&g.kind) {
                 continue;
             }
             rows.push(vec![

@@ -25,7 +25,7 @@ struct MePage {
     nav: Nav,
     person: Person,
     org_path: String,
-    chain: Vec<(String, String)>,
+    chain: Vec<Person>,
     /// The people on the page the caller may open: only they are links.
     links: HashSet<String>,
     grants: Vec<(String, String)>,
@@ -53,7 +53,7 @@ impl MePage {
 }
 
 /// The manager chain above a person, nearest first, stopping at a cycle.
-async fn chain_of(state: &AppState, person: &Person) -> AppResult<Vec<(String, String)>> {
+async fn chain_of(state: &AppState, person: &Person) -> AppResult<Vec<Person>> {
     let mut out = Vec::new();
     let mut next = person.manager_id;
     while let Some(id) = next {
@@ -63,8 +63,8 @@ async fn chain_of(state: &AppState, person: &Person) -> AppResult<Vec<(String, S
         let Some(m) = people::by_id(&state.db, id).await? else {
             break;
         };
-        out.push((m.employee_no.clone(), m.name.clone()));
         next = m.manager_id;
+        out.push(m);
     }
     Ok(out)
 }
@@ -112,8 +112,7 @@ async fn me_with(
         })
         .collect();
     let chain = chain_of(state, &person).await?;
-    let links =
-        service::openable(state, caller, chain.iter().map(|c| c.0.clone()).collect()).await?;
+    let links = service::openable(state, caller, &chain.iter().collect::<Vec<_>>()).await?;
     let page = MePage {
         tr: ctx.tr,
         nav: ctx.nav,
@@ -136,7 +135,7 @@ struct PersonPage {
     nav: Nav,
     person: Person,
     org_path: String,
-    chain: Vec<(String, String)>,
+    chain: Vec<Person>,
     reports: Vec<Person>,
     /// The people on the page the caller may open: only they are links.
     links: HashSet<String>,
@@ -211,12 +210,8 @@ async fn person_with(
     });
     let chain = chain_of(state, &person).await?;
     let reports = people::reports(&state.db, person.id).await?;
-    let nos = chain
-        .iter()
-        .map(|c| c.0.clone())
-        .chain(reports.iter().map(|r| r.employee_no.clone()))
-        .collect();
-    let links = service::openable(state, caller, nos).await?;
+    let shown: Vec<&Person> = chain.iter().chain(&reports).collect();
+    let links = service::openable(state, caller, &shown).await?;
     let page = PersonPage {
         radar,
         radar_svg,

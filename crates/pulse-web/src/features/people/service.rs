@@ -2,23 +2,22 @@
 
 use std::collections::HashSet;
 
-use pulse_store::people;
+use pulse_store::people::{self, Person};
 
 use crate::AppState;
 use crate::error::AppResult;
 
-/// Which of `nos` the caller may open: a link to anyone else would answer 404.
+/// The 工号 of those of `shown` the caller may open (one query for the
+/// caller's scope): a link to anyone else would answer 404.
 pub async fn openable(
     state: &AppState,
     caller: &pulse_store::accounts::Caller,
-    nos: Vec<String>,
+    shown: &[&Person],
 ) -> AppResult<HashSet<String>> {
-    let viewer = caller.viewer();
-    let mut out = HashSet::new();
-    for no in &nos {
-        if !out.contains(no) && people::get_visible(&state.db, &viewer, no).await?.is_some() {
-            out.insert(no.clone());
-        }
-    }
-    Ok(out)
+    let scope = people::scope(&state.db, &caller.viewer()).await?;
+    Ok(shown
+        .iter()
+        .filter(|p| scope.sees(p))
+        .map(|p| p.employee_no.clone())
+        .collect())
 }

@@ -623,3 +623,30 @@ pub async fn count(app: &TestApp, table: &str) -> i64 {
         }
     }
 }
+
+/// Signs in as a demo account (password `demo`).
+pub async fn demo_login(app: &TestApp, login: &str) -> Client {
+    let mut c = app.anon();
+    let r = c
+        .post_json(
+            "/api/v1/session",
+            &serde_json::json!({"login": login, "password": pulse_demo::DEMO_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{login}: {}", r.text());
+    let cookie = r.headers["set-cookie"].to_str().expect("cookie");
+    c.cookie = cookie.split(';').next().map(str::to_string);
+    c
+}
+
+/// Builds the demo with `weeks` of history into the app's empty database.
+pub async fn build_demo(app: &TestApp, weeks: i64) {
+    pulse_demo::build_with(
+        &app.db,
+        pulse_demo::DEFAULT_SEED,
+        &pulse_demo::Volume { weeks },
+        &pulse_demo::NoProgress,
+    )
+    .await
+    .expect("demo");
+}
