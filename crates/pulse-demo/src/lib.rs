@@ -8,11 +8,13 @@
 //! modules, anchored on the demo accounts listed in [`DEMO_ACCOUNTS`].
 
 pub mod competency;
+mod customers;
 mod feedback;
 mod goals;
 mod inbox;
 mod names;
 mod org;
+mod stories;
 
 use pulse_domain::roles::{Grant, ScopeKind};
 use pulse_store::org::NewUnit;
@@ -178,7 +180,7 @@ pub async fn build_with(
     goals::after_commit(db, &plan, &built, seed).await?;
     progress.start("业务事件与反馈 events and feedback", 1);
     feedback::seed(db, &plan, seed, today, volume).await?;
-    feedback::story(db, &plan).await?;
+    stories::story(db, &plan).await?;
     db.after_bulk_load().await?;
     competency::seed_models(db).await?;
     competency::first_digests(db, today).await?;
