@@ -124,7 +124,8 @@ async fn run(engine: &str, db: Db, weeks: i64, quick: bool) {
         visits.push(ids);
     }
 
-    let state = pulse_web::AppState::new(db.clone(), pulse_web::WebConfig::default());
+    let state =
+        pulse_web::AppState::new(db.clone(), pulse_web::WebConfig::default()).expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

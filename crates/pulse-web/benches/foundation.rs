@@ -242,7 +242,8 @@ async fn main() {
     println!("demo build: {:.2} s", t.elapsed().as_secs_f64());
 
     // 4. HTTP under load: full stack vs a bare axum + SQLite handler.
-    let state = pulse_web::AppState::new(db.clone(), pulse_web::WebConfig::default());
+    let state =
+        pulse_web::AppState::new(db.clone(), pulse_web::WebConfig::default()).expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -148,7 +148,8 @@ async fn run(engine: &str, db: Db, weeks: i64) {
     pulse_store::competency::forget_peer_figures();
 
     // One person's radar over HTTP (session, peers' figures, normalisation, view log).
-    let state = pulse_web::AppState::new(db.clone(), pulse_web::WebConfig::default());
+    let state =
+        pulse_web::AppState::new(db.clone(), pulse_web::WebConfig::default()).expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -138,6 +138,18 @@ impl IntoResponse for AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// A handler that panicked answers like any internal error (the envelope or
+/// the error page, via [`render_errors`]) and the panic is logged; the
+/// server goes on serving.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into());
+    AppError::internal(format!("handler panicked: {what}")).into_response()
+}
+
 /// Renders every `AppError` in one place, and turns axum's own plain-text
 /// rejections (bad JSON, wrong content type, body too large) into the same
 /// envelope so no client ever sees a bare text error.

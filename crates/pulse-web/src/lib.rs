@@ -36,7 +36,8 @@ pub struct WebConfig {
     /// Where people open Pulse; links in messages start with it ("" = relative).
     pub public_url: String,
     /// Where uploaded photos live (`<data dir>/files` for `pulse serve`);
-    /// `None` keeps them in memory (tests).
+    /// `None` keeps them in memory (tests). A folder that cannot be opened
+    /// stops the start: photos must never land in memory and vanish.
     pub files_dir: Option<std::path::PathBuf>,
 }
 
@@ -56,22 +57,21 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, config: WebConfig) -> AppState {
-        let files = config
-            .files_dir
-            .as_deref()
-            .and_then(|d| pulse_store::files::Files::local(d).ok())
-            .unwrap_or_else(|| {
+    pub fn new(db: Db, config: WebConfig) -> Result<AppState, pulse_store::StoreError> {
+        let files = match config.files_dir.as_deref() {
+            Some(dir) => pulse_store::files::Files::local(dir)?,
+            None => {
                 pulse_store::files::Files::with(Arc::new(object_store::memory::InMemory::new()))
-            });
-        AppState {
+            }
+        };
+        Ok(AppState {
             db,
             files,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             text: Arc::default(),
             org_cache: Arc::default(),
-        }
+        })
     }
 
     /// The org tree (without headcounts). Reading 200+ units on every request
@@ -121,6 +121,9 @@ pub fn app(state: AppState) -> Router {
     }
     router
         .fallback(|| async { error::AppError::not_found("页面", "page") })
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             error::render_errors,

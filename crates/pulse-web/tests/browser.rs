@@ -230,7 +230,8 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
             public_url: String::new(),
             files_dir: None,
         },
-    );
+    )
+    .expect("state");
     let server = tokio::spawn(pulse_web::serve(state, listener, std::future::pending()));
     let started = std::time::Instant::now();
     let (_driver, driver_url) = start_driver().await;

@@ -56,9 +56,8 @@ async fn serve(db: Db, cfg: &Config, demo: bool) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
-    // Photos live beside the database; an unwritable folder stops the start here.
+    // Photos live beside the database; an unwritable folder stops the start.
     let files_dir = cfg.data_dir.join("files");
-    pulse_store::files::Files::local(&files_dir)?;
     let state = AppState::new(
         db.clone(),
         WebConfig {
@@ -67,7 +66,7 @@ async fn serve(db: Db, cfg: &Config, demo: bool) -> anyhow::Result<()> {
             public_url: cfg.public_url.clone(),
             files_dir: Some(files_dir),
         },
-    );
+    )?;
     tracing::info!(listen = %cfg.listen, engine = ?db.engine(), "Pulse is serving");
     println!("Pulse 绩效脉搏: http://{}", cfg.listen);
     // The outbox worker runs beside the server and stops with it.

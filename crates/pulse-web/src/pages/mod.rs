@@ -21,7 +21,6 @@ pub struct Nav {
     pub name: String,
     pub csrf: String,
     pub is_hr: bool,
-    pub is_admin: bool,
     pub can_audit: bool,
     /// Leads people: sees the team goal board.
     pub leads: bool,
@@ -44,7 +43,6 @@ impl Nav {
                 name: c.name.clone(),
                 csrf: c.csrf_token.clone().unwrap_or_default(),
                 is_hr: c.has_role(Role::Hrbp) || c.has_role(Role::Admin),
-                is_admin: c.has_role(Role::Admin),
                 can_audit: c.has_role(Role::Hrbp) || c.has_role(Role::Admin),
                 leads: [
                     Role::Manager,

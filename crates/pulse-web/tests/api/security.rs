@@ -527,3 +527,54 @@ async fn hr_edits_a_person_on_the_page() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// A files folder that cannot be opened stops the start instead of keeping
+/// photos in memory, where they would vanish on restart.
+#[tokio::test]
+async fn an_unopenable_files_folder_refuses_to_start() {
+    let (db, _dir) = crate::support::fresh_db().await;
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let config = pulse_web::WebConfig {
+        files_dir: Some(file.path().join("files")),
+        ..Default::default()
+    };
+    assert!(pulse_web::AppState::new(db, config).is_err());
+}
+
+/// A handler that panics answers 500 with the error envelope, and the
+/// server keeps answering.
+#[tokio::test]
+async fn a_panicking_handler_answers_the_500_envelope() {
+    use axum::routing::get;
+    use tower::ServiceExt;
+    let app = axum::Router::new()
+        .route(
+            "/api/boom",
+            get(|| async {
+                if true {
+                    panic!("a bug in a handler");
+                }
+                "unreachable"
+            }),
+        )
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            pulse_web::error::panic_response,
+        ));
+    for _ in 0..2 {
+        let res = app
+            .clone()
+            .oneshot(
+                axum::http::Request::get("/api/boom")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(res.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["error"]["code"], "internal");
+    }
+}

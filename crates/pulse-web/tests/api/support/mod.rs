@@ -168,7 +168,8 @@ impl TestApp {
                 public_url: String::new(),
                 files_dir: None,
             },
-        );
+        )
+        .expect("state");
         TestApp {
             router: pulse_web::app(state),
             db,
