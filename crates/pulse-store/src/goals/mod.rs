@@ -147,6 +147,38 @@ pub async fn person_goals(
     }))
 }
 
+/// The active goals of a period of many people at once, by person, in board
+/// order: an export or a team board costs a query per 500 people, not one
+/// per person.
+pub async fn goals_of_people(
+    db: &Db,
+    person_ids: &[i64],
+    period_id: i64,
+) -> Result<std::collections::HashMap<i64, Vec<Goal>>, StoreError> {
+    let mut out: std::collections::HashMap<i64, Vec<Goal>> = std::collections::HashMap::new();
+    for chunk in person_ids.chunks(500) {
+        let slots: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "{GOAL_SELECT} WHERE g.period_id = $1 AND g.state = 'active' AND g.person_id IN ({}) \
+             ORDER BY g.person_id, g.sort_order, g.id",
+            slots.join(", ")
+        );
+        let rows: Vec<Goal> = on_db!(db, pool => {
+            let mut q = sqlx::query_as::<_, Goal>(sqlx::AssertSqlSafe(sql.clone())).bind(period_id);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(pool).await?
+        });
+        for g in rows {
+            if let Some(p) = g.person_id {
+                out.entry(p).or_default().push(g);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// [`person_goals`] inside a transaction.
 pub async fn person_goals_in(
     tx: &mut Tx,

@@ -314,6 +314,39 @@ async fn demo_goals_rules_and_adjustments() {
     );
     let hr = demo_login(&app, "hrbp").await;
     assert!(hr.get("/goals/rules").await.text().contains("A类签约增长"));
+    // HR's goals export covers everyone (read 500 people per query): one row
+    // per active weighted goal of the current period, and the employee's
+    // four KPIs among them.
+    let export = hr.get("/export/goals.xlsx").await;
+    assert_eq!(export.status, StatusCode::OK);
+    let grid = pulse_sheets::read(&export.body).unwrap();
+    let sql = "SELECT COUNT(*) FROM goals g JOIN people p ON p.id = g.person_id \
+               WHERE g.state = 'active' AND g.kind IN ('kpi', 'key_result') AND p.status = 'active' \
+               AND g.period_id = (SELECT period_id FROM goals WHERE id = $1)";
+    let (expected,): (i64,) = match app.db.pool() {
+        pulse_store::Pool::Sqlite(p) => sqlx::query_as(sql)
+            .bind(foc["id"].as_i64().unwrap())
+            .fetch_one(p)
+            .await
+            .unwrap(),
+        pulse_store::Pool::Postgres(p) => sqlx::query_as(sql)
+            .bind(foc["id"].as_i64().unwrap())
+            .fetch_one(p)
+            .await
+            .unwrap(),
+    };
+    assert!(expected > 1000, "{expected}");
+    assert_eq!(
+        grid.rows.len() as i64 - 1,
+        expected,
+        "header + one row per goal"
+    );
+    let mine = grid
+        .rows
+        .iter()
+        .filter(|r| r.first().map(|c| c.as_text()) == Some(no.clone()))
+        .count();
+    assert_eq!(mine, 4);
     assert_eq!(director.get("/goals/team").await.status, StatusCode::OK);
 }
 

@@ -115,8 +115,10 @@ pub(super) async fn render_team(
     )
     .await?;
     if let Some(p) = &period {
+        let ids: Vec<i64> = reports.iter().map(|r| r.id).collect();
+        let mut by_person = goals::goals_of_people(&state.db, &ids, p.id).await?;
         for r in reports {
-            let gs = goals::person_goals(&state.db, r.id, p.id).await?;
+            let gs = by_person.remove(&r.id).unwrap_or_default();
             members.push(MemberRow {
                 score: percent(goals::weighted_score_bp(&gs)),
                 kpis: gs
@@ -202,8 +204,10 @@ pub async fn export(State(state): State<AppState>, Me(caller): Me) -> AppResult<
     let found = people::list_all(&state.db, &caller.viewer(), &query).await?;
     let text = |s: &str| Cell::Text(s.to_string());
     let mut rows = Vec::new();
+    let ids: Vec<i64> = found.iter().map(|p| p.id).collect();
+    let mut by_person = goals::goals_of_people(&state.db, &ids, period.id).await?;
     for p in &found {
-        for g in goals::person_goals(&state.db, p.id, period.id).await? {
+        for g in by_person.remove(&p.id).unwrap_or_default() {
             if !pulse_domain::goals::is_weighted(&g.kind) {
                 continue;
             }
