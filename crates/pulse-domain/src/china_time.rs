@@ -5,6 +5,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 
 /// UTC+8, checked when compiling (a bad offset would not build).
+#[allow(clippy::disallowed_methods)] // the one place the offset is built
 pub const CST: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
     Some(o) => o,
     None => panic!("UTC+8 is a valid offset"),

@@ -60,6 +60,7 @@ impl Clock {
     pub fn now_ms(&self) -> i64 {
         match &self.0 {
             Some(s) => s.base.load(Ordering::SeqCst) + s.elapsed_ms(),
+            #[allow(clippy::disallowed_methods)] // the system clock itself
             None => chrono::Utc::now().timestamp_millis(),
         }
     }

@@ -246,16 +246,7 @@ pub fn form_field(encoded: &str, name: &str) -> Option<String> {
 }
 
 /// Every `key=value` pair of a URL-encoded form, decoded, in order (repeated keys kept).
-/// A submitted form field, trimmed ("" when absent): what every page form reads.
-pub fn form_value(pairs: &[(String, String)], k: &str) -> String {
-    pairs
-        .iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_default()
-}
-
-pub fn form_pairs(encoded: &str) -> Vec<(String, String)> {
+pub(crate) fn form_pairs(encoded: &str) -> Vec<(String, String)> {
     form_urlencoded_pairs(encoded).collect()
 }
 

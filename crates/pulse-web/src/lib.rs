@@ -6,6 +6,7 @@ pub mod api;
 pub mod charts;
 pub mod error;
 pub mod features;
+pub mod forms;
 pub mod i18n;
 mod idempotency;
 pub mod menu;

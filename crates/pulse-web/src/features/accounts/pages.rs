@@ -11,6 +11,7 @@ use crate::AppState;
 use crate::access::Me;
 use crate::error::{AppError, AppResult};
 use crate::features::accounts::api::GrantInput;
+use crate::forms::FormFields;
 use crate::i18n::Tr;
 use crate::pages::{Nav, PageCtx, fmt_ms};
 
@@ -168,11 +169,11 @@ pub async fn set_roles(
     Me(caller): Me,
     headers: HeaderMap,
     Path(login): Path<String>,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "admin").await;
     let lang = ctx.lang();
-    let pairs: Vec<(String, String)> = form_pairs(&body);
+    let pairs = form.pairs();
     let get = |k: &str| {
         pairs
             .iter()
@@ -221,19 +222,15 @@ pub async fn set_roles(
     }
 }
 
-fn form_pairs(body: &str) -> Vec<(String, String)> {
-    crate::access::form_pairs(body)
-}
-
 pub async fn create_token(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "admin").await;
     let lang = ctx.lang();
-    let pairs = form_pairs(&body);
+    let pairs = form.pairs();
     let get = |k: &str| {
         pairs
             .iter()
@@ -365,14 +362,6 @@ pub async fn audit(
     .into_response())
 }
 
-fn field(pairs: &[(String, String)], k: &str) -> String {
-    pairs
-        .iter()
-        .find(|(key, _)| key == k)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
 /// Runs an account action and re-renders the users page with its outcome.
 async fn outcome(
     state: &AppState,
@@ -395,15 +384,14 @@ pub async fn create_account(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "admin").await;
     let lang = ctx.lang();
-    let pairs = form_pairs(&body);
     let input = crate::features::accounts::api::NewAccount {
-        employee_no: field(&pairs, "employee_no"),
-        login: Some(field(&pairs, "login")).filter(|s| !s.trim().is_empty()),
-        password: field(&pairs, "password"),
+        employee_no: form.text("employee_no"),
+        login: Some(form.text("login")).filter(|s| !s.trim().is_empty()),
+        password: form.get("password").unwrap_or_default(),
         grants: None,
     };
     let result = crate::features::accounts::service::create(&state, &caller, input).await;
@@ -420,7 +408,7 @@ pub async fn reset_password(
     Me(caller): Me,
     headers: HeaderMap,
     Path(login): Path<String>,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "admin").await;
     let msg = format!(
@@ -434,7 +422,7 @@ pub async fn reset_password(
         &state,
         &caller,
         &login,
-        &field(&form_pairs(&body), "password"),
+        &form.get("password").unwrap_or_default(),
     )
     .await;
     outcome(&state, ctx, login.clone(), msg, result).await
@@ -445,10 +433,10 @@ pub async fn set_disabled(
     Me(caller): Me,
     headers: HeaderMap,
     Path(login): Path<String>,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "admin").await;
-    let disabled = field(&form_pairs(&body), "disabled") == "true";
+    let disabled = form.text("disabled") == "true";
     let msg = format!(
         "{login} {}",
         if disabled {

@@ -1,6 +1,5 @@
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,6 +10,7 @@ use crate::access::{
     MaybeMe, PRELOGIN_CSRF_COOKIE, SESSION_COOKIE, clear_session_cookie, cookie, session_cookie,
 };
 use crate::error::AppResult;
+use crate::forms::PageForm;
 use crate::i18n::{LANG_COOKIE, Tr};
 use crate::pages::{Nav, PageCtx};
 
@@ -108,7 +108,7 @@ pub struct LoginForm {
 pub async fn login_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    PageForm(form): PageForm<LoginForm>,
 ) -> Response {
     let lang = crate::i18n::request_lang(&headers);
     let next = safe_next(form.next.as_deref());

@@ -2,10 +2,10 @@
 
 use super::pages::*;
 use crate::AppState;
-use crate::access::form_value as field;
-use crate::access::{Me, form_pairs};
+use crate::access::Me;
 use crate::error::{AppError, AppResult};
 use crate::features::feedback::service::{self};
+use crate::forms::FormFields;
 use crate::i18n::Tr;
 use crate::pages::{Nav, PageCtx, fmt_ms};
 use askama::Template;
@@ -77,15 +77,14 @@ pub async fn submit_card(
     Me(caller): Me,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let pairs = form_pairs(&body);
     let event = own_event(&state, &caller, id).await?;
     let tags = feedback::tags(&state.db, true).await?;
     let chosen: Vec<(i64, i64)> = tags
         .iter()
         .filter_map(|t| {
-            let v = field(&pairs, &format!("rating_{}", t.id));
+            let v = form.text(&format!("rating_{}", t.id));
             (!v.is_empty()).then(|| (t.id, v.parse().unwrap_or(0)))
         })
         .collect();
@@ -98,7 +97,7 @@ pub async fn submit_card(
             })
         })
         .collect();
-    let observation = field(&pairs, "observation");
+    let observation = form.text("observation");
     match feedback::submit(
         &state.db,
         caller.person_id,
@@ -184,9 +183,9 @@ pub async fn reply(
     State(state): State<AppState>,
     Me(caller): Me,
     Path(id): Path<i64>,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let text = field(&form_pairs(&body), "body");
+    let text = form.text("body");
     service::reply(&state, &caller, id, &text).await?;
     Ok(Redirect::to(&format!("/feedback/cards/{id}?ok=1")).into_response())
 }
@@ -195,9 +194,9 @@ pub async fn ack(
     State(state): State<AppState>,
     Me(caller): Me,
     Path(id): Path<i64>,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let answer = field(&form_pairs(&body), "ack");
+    let answer = form.text("ack");
     let mut tx = state.db.begin().await?;
     feedback::acknowledge(&mut tx, caller.person_id, id, &answer).await?;
     tx.commit().await?;

@@ -2,10 +2,10 @@
 
 use super::pages::*;
 use crate::AppState;
-use crate::access::form_value as field;
-use crate::access::{Me, form_pairs};
+use crate::access::Me;
 use crate::error::{AppError, AppResult};
 use crate::features::feedback::service::{self, EventInput};
+use crate::forms::FormFields;
 use crate::i18n::Tr;
 use crate::pages::{Nav, PageCtx, fmt_ms};
 use askama::Template;
@@ -129,24 +129,23 @@ pub async fn create_event(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let pairs = form_pairs(&body);
-    let kind = form_kind(Some(field(&pairs, "kind").as_str()));
+    let kind = form_kind(Some(form.text("kind").as_str()));
     let mut payload = Map::new();
     for k in ["purpose", "stage", "next_step", "note"] {
-        let v = field(&pairs, k);
+        let v = form.text(k);
         if !v.is_empty() {
             payload.insert(k.into(), Value::from(v));
         }
     }
     for k in ["reported_at", "arrived_at", "resolved_at"] {
-        if let Some(v) = time_value(&field(&pairs, k)) {
+        if let Some(v) = time_value(&form.text(k)) {
             payload.insert(k.into(), v);
         }
     }
     for k in ["parts_planned", "parts_used"] {
-        let v = field(&pairs, k);
+        let v = form.text(k);
         if !v.is_empty() {
             payload.insert(
                 k.into(),
@@ -157,7 +156,7 @@ pub async fn create_event(
     let input = EventInput {
         kind: kind.clone(),
         employee_no: None,
-        customer: resolve_customer(&state, &field(&pairs, "customer")).await?,
+        customer: resolve_customer(&state, &form.text("customer")).await?,
         occurred_at: (kind == "work_order")
             .then(|| payload.get("arrived_at").cloned())
             .flatten(),
@@ -176,7 +175,7 @@ pub async fn create_event(
         Err(e) if e.status.is_client_error() => {
             let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
             let msg = e.message(ctx.lang()).to_string();
-            render_event_form(&state, &caller, ctx, kind, Some(msg), pairs).await
+            render_event_form(&state, &caller, ctx, kind, Some(msg), form.pairs().to_vec()).await
         }
         Err(e) => Err(e),
     }

@@ -1,9 +1,9 @@
 //! HR's feedback setup: the tag library, the points window and the reward catalog (F1, F2).
 
 use crate::AppState;
-use crate::access::form_value as field;
-use crate::access::{Me, form_pairs};
+use crate::access::Me;
 use crate::error::{AppError, AppResult};
+use crate::forms::FormFields;
 use crate::i18n::Tr;
 use crate::pages::{Nav, PageCtx};
 use askama::Template;
@@ -59,33 +59,32 @@ pub async fn setup_save(
     Me(caller): Me,
     Path(what): Path<String>,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let pairs = form_pairs(&body);
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback_setup").await;
     let mut tx = state.db.begin().await?;
     let result: Result<(), pulse_store::StoreError> = match what.as_str() {
         "tag" => feedback::save_tag(
             &mut tx,
-            &field(&pairs, "name"),
-            &field(&pairs, "description"),
-            field(&pairs, "active") != "0",
+            &form.text("name"),
+            &form.text("description"),
+            form.text("active") != "0",
         )
         .await
         .map(|_| ()),
-        "window" => match field(&pairs, "hours").parse::<i64>() {
+        "window" => match form.text("hours").parse::<i64>() {
             Ok(h) => feedback::set_window_hours(&mut tx, h).await,
             Err(_) => feedback::set_window_hours(&mut tx, 0).await,
         },
         "reward" => points::save_reward(
             &mut tx,
             &points::RewardInput {
-                name: field(&pairs, "name"),
-                kind: field(&pairs, "kind"),
-                description: field(&pairs, "description"),
-                cost: field(&pairs, "cost").parse().unwrap_or(0),
-                stock: field(&pairs, "stock").parse().ok(),
-                active: field(&pairs, "active") != "0",
+                name: form.text("name"),
+                kind: form.text("kind"),
+                description: form.text("description"),
+                cost: form.text("cost").parse().unwrap_or(0),
+                stock: form.text("stock").parse().ok(),
+                active: form.text("active") != "0",
             },
         )
         .await

@@ -2,10 +2,10 @@
 
 use super::pages::*;
 use crate::AppState;
-use crate::access::form_value as field;
-use crate::access::{Me, form_pairs};
+use crate::access::Me;
 use crate::error::AppResult;
 use crate::features::feedback::service::{self};
+use crate::forms::FormFields;
 use crate::i18n::Tr;
 use crate::pages::{Nav, PageCtx};
 use askama::Template;
@@ -87,11 +87,10 @@ pub async fn give(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let pairs = form_pairs(&body);
-    let to = field(&pairs, "employee_no");
-    match service::give_feedback(&state, &caller, &to, &field(&pairs, "body")).await {
+    let to = form.text("employee_no");
+    match service::give_feedback(&state, &caller, &to, &form.text("body")).await {
         Ok(_) => Ok(Redirect::to("/feedback/team?ok=1").into_response()),
         Err(e) if e.status.is_client_error() => {
             let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;

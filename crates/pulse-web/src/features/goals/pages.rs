@@ -12,10 +12,10 @@ use pulse_store::{adjustments, goals, people};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::access::form_value as field;
-use crate::access::{Me, form_pairs};
+use crate::access::Me;
 use crate::error::{AppError, AppResult};
 use crate::features::goals::service::{self, GoalDto};
+use crate::forms::FormFields;
 use crate::i18n::Tr;
 use crate::pages::{Nav, PageCtx, fmt_ms};
 
@@ -238,10 +238,9 @@ pub async fn request(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let pairs = form_pairs(&body);
-    let get = |k: &str| field(&pairs, k);
+    let get = |k: &str| form.text(k);
     let goal_id: i64 = get("goal_id").trim().parse().unwrap_or(0);
     match service::request_adjustment(&state, &caller, goal_id, &get("new_target"), &get("reason"))
         .await
@@ -302,10 +301,9 @@ pub async fn decide(
     Me(caller): Me,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let pairs = form_pairs(&body);
-    let get = |k: &str| field(&pairs, k);
+    let get = |k: &str| form.text(k);
     let approve = get("decision") == "approve";
     let result = service::decide_adjustment(&state, &caller, id, approve, &get("comment")).await;
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
@@ -336,10 +334,9 @@ pub async fn check_in(
     Me(caller): Me,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let pairs = form_pairs(&body);
-    let get = |k: &str| field(&pairs, k);
+    let get = |k: &str| form.text(k);
     let result = service::check_in(&state, &caller, id, &get("actual"), &get("note")).await;
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
     let lang = ctx.lang();

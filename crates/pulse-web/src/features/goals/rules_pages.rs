@@ -1,10 +1,10 @@
 //! The HRBP's live weight rules page: list, edit, check, preview (G5).
 
 use crate::AppState;
-use crate::access::form_value as field;
-use crate::access::{Me, form_pairs};
+use crate::access::Me;
 use crate::error::{AppError, AppResult};
 use crate::features::goals::service::{self, RuleDto};
+use crate::forms::FormFields;
 use crate::i18n::Tr;
 use crate::pages::{Nav, PageCtx};
 use askama::Template;
@@ -68,10 +68,9 @@ pub async fn save_rule(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let pairs = form_pairs(&body);
-    let get = |k: &str| field(&pairs, k);
+    let get = |k: &str| form.text(k);
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "rules").await;
     let lang = ctx.lang();
     let weight = pulse_domain::weights::parse_percent(&get("weight"));

@@ -2,10 +2,10 @@
 
 use super::rules_pages::*;
 use crate::AppState;
-use crate::access::form_value as field;
-use crate::access::{Me, form_pairs};
+use crate::access::Me;
 use crate::error::{AppError, AppResult};
 use crate::features::goals::service::{self};
+use crate::forms::FormFields;
 use crate::i18n::Tr;
 use crate::pages::{Nav, PageCtx};
 use askama::Template;
@@ -103,18 +103,17 @@ pub async fn setup_metric(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let pairs = form_pairs(&body);
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "setup").await;
     let m = goals::MetricInput {
-        code: field(&pairs, "code"),
-        name: field(&pairs, "name"),
-        unit: field(&pairs, "unit"),
-        direction: field(&pairs, "direction"),
-        source: field(&pairs, "source"),
-        formula: field(&pairs, "formula"),
-        description: field(&pairs, "description"),
+        code: form.text("code"),
+        name: form.text("name"),
+        unit: form.text("unit"),
+        direction: form.text("direction"),
+        source: form.text("source"),
+        formula: form.text("formula"),
+        description: form.text("description"),
     };
     let ok = format!("{} {}", m.name, ctx.lang().pick("已保存", "saved"));
     let result = service::save_metric(&state, &m).await;
@@ -127,16 +126,15 @@ pub async fn setup_template(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let pairs = form_pairs(&body);
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "setup").await;
     let lang = ctx.lang();
-    let family = field(&pairs, "job_family");
-    let apply = field(&pairs, "action") == "apply";
+    let family = form.text("job_family");
+    let apply = form.text("action") == "apply";
     let result: AppResult<String> = async {
         let lines =
-            service::parse_template_lines(&field(&pairs, "lines")).map_err(AppError::invalid)?;
+            service::parse_template_lines(&form.text("lines")).map_err(AppError::invalid)?;
         service::save_template(&state, &family, &lines).await?;
         if apply {
             let n = service::apply_template(&state, &caller, &family).await?;
@@ -164,18 +162,17 @@ pub async fn setup_goal(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let pairs = form_pairs(&body);
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "setup").await;
-    let parent = field(&pairs, "parent_id").parse::<i64>().ok();
-    let title = field(&pairs, "title");
+    let parent = form.text("parent_id").parse::<i64>().ok();
+    let title = form.text("title");
     let result = service::create_unit_goal(
         &state,
         &caller,
-        &field(&pairs, "kind"),
+        &form.text("kind"),
         &title,
-        &field(&pairs, "unit"),
+        &form.text("unit"),
         parent,
     )
     .await
@@ -193,11 +190,10 @@ pub async fn setup_edit_goal(
     Me(caller): Me,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let pairs = form_pairs(&body);
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "setup").await;
-    let title = field(&pairs, "title");
+    let title = form.text("title");
     let result = service::edit_unit_goal(&state, &caller, id, Some(&title), None).await;
     let ok = format!("{title} {}", ctx.lang().pick("已保存", "saved"));
     setup_outcome(&state, ctx, ok, result).await

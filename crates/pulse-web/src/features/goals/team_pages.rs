@@ -1,10 +1,10 @@
 //! Goal pages of a team lead or director: the team board, its key results and the goals export (G2, G4, G7).
 
 use crate::AppState;
-use crate::access::form_value as field;
-use crate::access::{Me, form_pairs};
+use crate::access::Me;
 use crate::error::{AppError, AppResult};
 use crate::features::goals::service::{self, RuleDto};
+use crate::forms::FormFields;
 use crate::i18n::Tr;
 use crate::pages::{Nav, PageCtx};
 use askama::Template;
@@ -259,16 +259,15 @@ pub async fn team_add_goal(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let pairs = form_pairs(&body);
-    let parent = field(&pairs, "parent_id").parse::<i64>().ok();
+    let parent = form.text("parent_id").parse::<i64>().ok();
     let result = service::create_unit_goal(
         &state,
         &caller,
         "key_result",
-        &field(&pairs, "title"),
-        &field(&pairs, "unit"),
+        &form.text("title"),
+        &form.text("unit"),
         parent,
     )
     .await;
@@ -281,11 +280,10 @@ pub async fn team_edit_goal(
     Me(caller): Me,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let pairs = form_pairs(&body);
-    let title = field(&pairs, "title");
-    let target = field(&pairs, "target");
+    let title = form.text("title");
+    let target = form.text("target");
     let result = service::edit_unit_goal(&state, &caller, id, Some(&title), Some(&target)).await;
     team_outcome(&state, &caller, &headers, result, "edited").await
 }

@@ -11,10 +11,10 @@ use pulse_store::{competency, digests};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::access::form_value as field;
-use crate::access::{Me, form_pairs};
+use crate::access::Me;
 use crate::error::{AppError, AppResult};
 use crate::features::insights::service;
+use crate::forms::FormFields;
 use crate::i18n::Tr;
 use crate::pages::{Nav, PageCtx, fmt_ms};
 use crate::{AppState, charts};
@@ -344,16 +344,15 @@ pub async fn setup_save(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let pairs = form_pairs(&body);
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "digest_setup").await;
-    let result: Result<(), pulse_store::StoreError> = match field(&pairs, "action").as_str() {
+    let result: Result<(), pulse_store::StoreError> = match form.text("action").as_str() {
         "add_term" | "remove_term" => {
             let mut tx = state.db.begin().await?;
-            let kind = field(&pairs, "kind");
-            let term = field(&pairs, "term");
-            let r = if field(&pairs, "action") == "add_term" {
+            let kind = form.text("kind");
+            let term = form.text("term");
+            let r = if form.text("action") == "add_term" {
                 digests::save_term(&mut tx, &term, &kind).await.map(|_| ())
             } else {
                 digests::remove_term(&mut tx, &term, &kind)
@@ -366,7 +365,7 @@ pub async fn setup_save(
             }
         }
         "settings" => {
-            let num = |k: &str| field(&pairs, k).parse::<u32>().unwrap_or(0);
+            let num = |k: &str| form.text(k).parse::<u32>().unwrap_or(0);
             pulse_jobs::digests::save_settings(
                 &state.db,
                 &pulse_jobs::digests::Settings {
@@ -375,7 +374,7 @@ pub async fn setup_save(
                         rise_pct: num("rise_pct"),
                     },
                     weekday: num("weekday"),
-                    hour: field(&pairs, "hour").parse().unwrap_or(99),
+                    hour: form.text("hour").parse().unwrap_or(99),
                 },
             )
             .await
@@ -461,25 +460,23 @@ pub async fn models_save(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
-    let pairs = form_pairs(&body);
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "competency").await;
-    let result: Result<(), pulse_store::StoreError> = if field(&pairs, "action") == "delete" {
+    let result: Result<(), pulse_store::StoreError> = if form.text("action") == "delete" {
         let mut tx = state.db.begin().await?;
-        match competency::delete_dimension(&mut tx, field(&pairs, "id").parse().unwrap_or(0)).await
-        {
+        match competency::delete_dimension(&mut tx, form.text("id").parse().unwrap_or(0)).await {
             Ok(_) => tx.commit().await,
             Err(e) => Err(e),
         }
     } else {
-        let target = field(&pairs, "target").parse::<f64>().ok();
+        let target = form.text("target").parse::<f64>().ok();
         match service::save_dimension(
             &state,
-            &field(&pairs, "job_family"),
-            &field(&pairs, "name"),
-            &field(&pairs, "metric"),
-            &field(&pairs, "normalisation"),
+            &form.text("job_family"),
+            &form.text("name"),
+            &form.text("metric"),
+            &form.text("normalisation"),
             target,
         )
         .await

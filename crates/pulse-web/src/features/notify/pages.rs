@@ -6,9 +6,10 @@ use axum::response::{IntoResponse, Response};
 use pulse_store::outbox;
 
 use crate::AppState;
-use crate::access::{Me, form_field};
+use crate::access::Me;
 use crate::error::{AppError, AppResult};
 use crate::features::notify::service::{self, ChannelDto};
+use crate::forms::FormFields;
 use crate::i18n::Tr;
 use crate::pages::{Nav, PageCtx, fmt_ms};
 
@@ -121,10 +122,10 @@ pub async fn save(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "notify").await;
-    let get = |k: &str| form_field(&body, k).unwrap_or_default();
+    let get = |k: &str| form.get(k).unwrap_or_default();
     let name = get("name");
     let kind = Some(get("kind"))
         .filter(|k| !k.is_empty())
@@ -183,10 +184,10 @@ pub async fn set_unit(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
     let ctx = PageCtx::load(&state, &headers, Some(&caller), "notify").await;
-    let get = |k: &str| form_field(&body, k).unwrap_or_default();
+    let get = |k: &str| form.get(k).unwrap_or_default();
     let code = get("unit");
     let channel = get("channel");
     let result = service::set_unit_channel(&state, &code, Some(channel.as_str())).await;

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::access::Me;
 use crate::error::{AppError, AppResult};
+use crate::forms::FormFields;
 use crate::i18n::Tr;
 use crate::pages::{Nav, PageCtx, fmt_ms};
 
@@ -236,10 +237,10 @@ pub async fn update(
     Me(caller): Me,
     headers: HeaderMap,
     Path(employee_no): Path<String>,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
     let lang = crate::i18n::request_lang(&headers);
-    let get = |k: &str| crate::access::form_field(&body, k).map(|v| v.trim().to_string());
+    let get = |k: &str| form.get(k).map(|v| v.trim().to_string());
     let hire_date = match get("hire_date").filter(|v| !v.is_empty()) {
         None => None,
         Some(v) => match pulse_sheets::parse_date(&v) {
@@ -485,10 +486,10 @@ pub async fn save_notifications(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
     let lang = crate::i18n::request_lang(&headers);
-    let pairs = crate::access::form_pairs(&body);
+    let pairs = form.pairs();
     let channels: Vec<String> = pairs
         .iter()
         .filter(|(k, _)| k == "channel")
@@ -535,10 +536,10 @@ pub async fn change_password(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
-    body: String,
+    form: FormFields,
 ) -> AppResult<Response> {
     let lang = crate::i18n::request_lang(&headers);
-    let get = |k: &str| crate::access::form_field(&body, k).unwrap_or_default();
+    let get = |k: &str| form.get(k).unwrap_or_default();
     if get("new_password") != get("confirm_password") {
         return me_with(
             &state,
