@@ -5,14 +5,14 @@ use crate::AppState;
 use crate::access::Me;
 use crate::error::AppResult;
 use crate::features::feedback::service::{self};
-use crate::forms::FormFields;
+use crate::forms::{FormFields, rerender_or_redirect};
 use crate::i18n::Tr;
 use crate::pages::{Nav, PageCtx};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use pulse_store::accounts::Caller;
 use pulse_store::feedback::{self};
 use serde::Deserialize;
@@ -90,13 +90,15 @@ pub async fn give(
     form: FormFields,
 ) -> AppResult<Response> {
     let to = form.text("employee_no");
-    match service::give_feedback(&state, &caller, &to, &form.text("body")).await {
-        Ok(_) => Ok(Redirect::to("/feedback/team?ok=1").into_response()),
-        Err(e) if e.status.is_client_error() => {
+    let result = service::give_feedback(&state, &caller, &to, &form.text("body")).await;
+    rerender_or_redirect(
+        result,
+        |_| "/feedback/team?ok=1".into(),
+        |e| async move {
             let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
             let msg = e.message(ctx.lang()).to_string();
             render_team(&state, &caller, ctx, None, Some(msg)).await
-        }
-        Err(e) => Err(e),
-    }
+        },
+    )
+    .await
 }

@@ -5,7 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use pulse_domain::Lang;
 use pulse_domain::weights::percent;
 use pulse_store::{adjustments, goals, people};
@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::access::Me;
 use crate::error::{AppError, AppResult};
 use crate::features::goals::service::{self, GoalDto};
-use crate::forms::FormFields;
+use crate::forms::{FormFields, rerender_or_redirect};
 use crate::i18n::Tr;
 use crate::pages::{Nav, PageCtx, fmt_ms};
 
@@ -242,17 +242,19 @@ pub async fn request(
 ) -> AppResult<Response> {
     let get = |k: &str| form.text(k);
     let goal_id: i64 = get("goal_id").trim().parse().unwrap_or(0);
-    match service::request_adjustment(&state, &caller, goal_id, &get("new_target"), &get("reason"))
-        .await
-    {
-        Ok(_) => Ok(Redirect::to("/goals?requested=1").into_response()),
-        Err(e) if e.status.is_client_error() => {
+    let result =
+        service::request_adjustment(&state, &caller, goal_id, &get("new_target"), &get("reason"))
+            .await;
+    rerender_or_redirect(
+        result,
+        |_| "/goals?requested=1".into(),
+        |e| async move {
             let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
             let msg = e.message(ctx.lang()).to_string();
             render_board(&state, ctx, &caller, None, None, None, Some(msg)).await
-        }
-        Err(e) => Err(e),
-    }
+        },
+    )
+    .await
 }
 
 #[derive(Template, WebTemplate)]
