@@ -97,6 +97,32 @@ impl PageCtx {
     }
 }
 
+/// The page context of a request, taken as a handler argument: language,
+/// the caller's menu and inbox badge. The handler names its menu section
+/// with [`Page::at`].
+pub struct Page(PageCtx);
+
+impl Page {
+    pub fn at(mut self, section: &'static str) -> PageCtx {
+        self.0.nav.section = section;
+        self.0
+    }
+}
+
+impl axum::extract::FromRequestParts<AppState> for Page {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = parts.extensions.get::<Caller>().cloned();
+        Ok(Page(
+            PageCtx::load(state, &parts.headers, caller.as_ref(), "").await,
+        ))
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "error.html")]
 struct ErrorPage {

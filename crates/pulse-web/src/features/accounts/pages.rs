@@ -1,7 +1,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use pulse_domain::roles::{Role, ScopeKind};
 use pulse_store::{accounts, audit};
@@ -13,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::features::accounts::api::GrantInput;
 use crate::forms::FormFields;
 use crate::i18n::Tr;
-use crate::pages::{Nav, PageCtx, fmt_ms};
+use crate::pages::{Nav, Page, PageCtx, fmt_ms};
 
 pub struct GrantView {
     label: String,
@@ -155,11 +154,11 @@ async fn render(
 
 pub async fn users(
     State(state): State<AppState>,
-    Me(caller): Me,
-    headers: HeaderMap,
+    Me(_caller): Me,
+    page: Page,
     Query(p): Query<UsersParams>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "admin").await;
+    let ctx = page.at("admin");
     render(&state, ctx, p.q.unwrap_or_default(), None, None, None).await
 }
 
@@ -167,11 +166,11 @@ pub async fn users(
 pub async fn set_roles(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     Path(login): Path<String>,
     form: FormFields,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "admin").await;
+    let ctx = page.at("admin");
     let lang = ctx.lang();
     let pairs = form.pairs();
     let get = |k: &str| {
@@ -225,10 +224,10 @@ pub async fn set_roles(
 pub async fn create_token(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "admin").await;
+    let ctx = page.at("admin");
     let lang = ctx.lang();
     let pairs = form.pairs();
     let get = |k: &str| {
@@ -339,10 +338,10 @@ fn diff(before: Option<&str>, after: Option<&str>) -> Vec<(String, String, Strin
 
 pub async fn audit(
     State(state): State<AppState>,
-    Me(caller): Me,
-    headers: HeaderMap,
+    Me(_caller): Me,
+    page: Page,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "audit").await;
+    let ctx = page.at("audit");
     let entries = audit::list(&state.db, None, None, 200)
         .await?
         .into_iter()
@@ -383,10 +382,10 @@ async fn outcome(
 pub async fn create_account(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "admin").await;
+    let ctx = page.at("admin");
     let lang = ctx.lang();
     let input = crate::features::accounts::api::NewAccount {
         employee_no: form.text("employee_no"),
@@ -406,11 +405,11 @@ pub async fn create_account(
 pub async fn reset_password(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     Path(login): Path<String>,
     form: FormFields,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "admin").await;
+    let ctx = page.at("admin");
     let msg = format!(
         "{login} {}",
         ctx.lang().pick(
@@ -431,11 +430,11 @@ pub async fn reset_password(
 pub async fn set_disabled(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     Path(login): Path<String>,
     form: FormFields,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "admin").await;
+    let ctx = page.at("admin");
     let disabled = form.text("disabled") == "true";
     let msg = format!(
         "{login} {}",

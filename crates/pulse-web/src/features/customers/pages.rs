@@ -4,7 +4,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use pulse_domain::roles::Role;
 use pulse_store::customers::{self, Customer};
@@ -15,7 +14,7 @@ use crate::access::Me;
 use crate::error::{AppError, AppResult};
 use crate::features::customers::api::{SourceDto, source_dtos};
 use crate::i18n::Tr;
-use crate::pages::{Nav, PageCtx, fmt_ms};
+use crate::pages::{Nav, Page, PageCtx, fmt_ms};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "customers/customers.html")]
@@ -90,20 +89,20 @@ async fn render(
 pub async fn page(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "customers").await;
+    let ctx = page.at("customers");
     render(&state, ctx, &caller, q, None, None).await
 }
 
 pub async fn pull(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     Path(name): Path<String>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "customers").await;
+    let ctx = page.at("customers");
     let source = customers::sources(&state.db)
         .await?
         .into_iter()

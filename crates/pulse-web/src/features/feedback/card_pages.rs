@@ -7,11 +7,10 @@ use crate::error::{AppError, AppResult};
 use crate::features::feedback::service::{self};
 use crate::forms::FormFields;
 use crate::i18n::Tr;
-use crate::pages::{Nav, PageCtx, fmt_ms};
+use crate::pages::{Nav, Page, fmt_ms};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use pulse_domain::feedback::TagRating;
 use pulse_store::accounts::Caller;
@@ -52,13 +51,13 @@ pub async fn card_form(
     State(state): State<AppState>,
     Me(caller): Me,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    page: Page,
 ) -> AppResult<Response> {
     let event = own_event(&state, &caller, id).await?;
     if let Some(card) = event.card_id {
         return Ok(Redirect::to(&format!("/feedback/cards/{card}")).into_response());
     }
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+    let ctx = page.at("feedback");
     Ok(CardForm {
         event: event_row(&event, ctx.tr),
         tags: feedback::tags(&state.db, true).await?,
@@ -76,7 +75,7 @@ pub async fn submit_card(
     State(state): State<AppState>,
     Me(caller): Me,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
     let event = own_event(&state, &caller, id).await?;
@@ -118,7 +117,7 @@ pub async fn submit_card(
             if !e.status.is_client_error() {
                 return Err(e);
             }
-            let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+            let ctx = page.at("feedback");
             let mut res = CardForm {
                 event: event_row(&event, ctx.tr),
                 tags,
@@ -158,10 +157,10 @@ pub async fn view_card(
     Me(caller): Me,
     Path(id): Path<i64>,
     Query(q): Query<CardQuery>,
-    headers: HeaderMap,
+    page: Page,
 ) -> AppResult<Response> {
     let card = service::visible_card(&state, &caller, id).await?;
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+    let ctx = page.at("feedback");
     let message = q.ok.map(|_| ctx.tr.t("feedback.saved").to_string());
     Ok(CardPage {
         at: fmt_ms(card.created_at),

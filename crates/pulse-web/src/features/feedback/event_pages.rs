@@ -7,11 +7,10 @@ use crate::error::{AppError, AppResult};
 use crate::features::feedback::service::{self, EventInput};
 use crate::forms::FormFields;
 use crate::i18n::Tr;
-use crate::pages::{Nav, PageCtx, fmt_ms};
+use crate::pages::{Nav, Page, PageCtx, fmt_ms};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use pulse_store::accounts::Caller;
 use pulse_store::customers;
@@ -89,9 +88,9 @@ pub async fn new_event(
     State(state): State<AppState>,
     Me(caller): Me,
     Query(q): Query<NewQuery>,
-    headers: HeaderMap,
+    page: Page,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+    let ctx = page.at("feedback");
     render_event_form(
         &state,
         &caller,
@@ -128,7 +127,7 @@ pub(super) fn time_value(s: &str) -> Option<Value> {
 pub async fn create_event(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
     let kind = form_kind(Some(form.text("kind").as_str()));
@@ -173,7 +172,7 @@ pub async fn create_event(
             .into_response())
         }
         Err(e) if e.status.is_client_error() => {
-            let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+            let ctx = page.at("feedback");
             let msg = e.message(ctx.lang()).to_string();
             render_event_form(&state, &caller, ctx, kind, Some(msg), form.pairs().to_vec()).await
         }
@@ -233,9 +232,9 @@ pub async fn photos_page(
     State(state): State<AppState>,
     Me(caller): Me,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    page: Page,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+    let ctx = page.at("feedback");
     render_photos(&state, &caller, ctx, id, None).await
 }
 
@@ -244,11 +243,11 @@ pub async fn photos_upload(
     State(state): State<AppState>,
     Me(caller): Me,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    page: Page,
     req: axum::extract::Request,
 ) -> AppResult<Response> {
     use axum::extract::FromRequest;
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+    let ctx = page.at("feedback");
     let too_large = || {
         AppError::new(
             axum::http::StatusCode::PAYLOAD_TOO_LARGE,

@@ -5,7 +5,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use pulse_store::events::Event;
 use pulse_store::feedback::{self, Card};
@@ -18,7 +17,7 @@ use crate::access::Me;
 use crate::error::AppResult;
 use crate::features::feedback::service::{self};
 use crate::i18n::Tr;
-use crate::pages::{Nav, PageCtx, fmt_ms};
+use crate::pages::{Nav, Page, fmt_ms};
 
 pub struct EventRow {
     pub id: i64,
@@ -123,9 +122,9 @@ pub async fn home(
     State(state): State<AppState>,
     Me(caller): Me,
     Query(q): Query<HomeQuery>,
-    headers: HeaderMap,
+    page: Page,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+    let ctx = page.at("feedback");
     let tr = ctx.tr;
     let message = q.ok.as_deref().map(|k| match k {
         "card" => match q.points {

@@ -4,11 +4,10 @@ use crate::AppState;
 use crate::access::Me;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
-use crate::pages::{Nav, PageCtx, fmt_ms};
+use crate::pages::{Nav, Page, PageCtx, fmt_ms};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use pulse_store::accounts::Caller;
 use pulse_store::points;
@@ -83,9 +82,9 @@ pub(super) async fn render_rewards(
 pub async fn rewards(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "rewards").await;
+    let ctx = page.at("rewards");
     render_rewards(&state, &caller, ctx, None, None).await
 }
 
@@ -93,9 +92,9 @@ pub async fn redeem(
     State(state): State<AppState>,
     Me(caller): Me,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    page: Page,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "rewards").await;
+    let ctx = page.at("rewards");
     match points::redeem(&state.db, caller.person_id, id, None).await {
         Ok(o) => {
             let msg = format!(
@@ -128,10 +127,10 @@ pub(super) struct FulfilPage {
 /// HR: vouchers waiting to be honoured.
 pub async fn fulfil_list(
     State(state): State<AppState>,
-    Me(caller): Me,
-    headers: HeaderMap,
+    Me(_caller): Me,
+    page: Page,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "rewards").await;
+    let ctx = page.at("rewards");
     Ok(FulfilPage {
         pending: points::pending_redemptions(&state.db)
             .await?

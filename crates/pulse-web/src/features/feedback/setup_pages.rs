@@ -5,11 +5,10 @@ use crate::access::Me;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormFields;
 use crate::i18n::Tr;
-use crate::pages::{Nav, PageCtx};
+use crate::pages::{Nav, Page, PageCtx};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use pulse_store::feedback::{self, Tag};
 use pulse_store::points;
@@ -47,21 +46,21 @@ pub(super) async fn render_setup(
 /// HR: the tag library, the points window and the reward catalog.
 pub async fn setup(
     State(state): State<AppState>,
-    Me(caller): Me,
-    headers: HeaderMap,
+    Me(_caller): Me,
+    page: Page,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback_setup").await;
+    let ctx = page.at("feedback_setup");
     render_setup(&state, ctx, None, None).await
 }
 
 pub async fn setup_save(
     State(state): State<AppState>,
-    Me(caller): Me,
+    Me(_caller): Me,
     Path(what): Path<String>,
-    headers: HeaderMap,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback_setup").await;
+    let ctx = page.at("feedback_setup");
     let mut tx = state.db.begin().await?;
     let result: Result<(), pulse_store::StoreError> = match what.as_str() {
         "tag" => feedback::save_tag(

@@ -7,11 +7,10 @@ use crate::error::AppResult;
 use crate::features::feedback::service::{self};
 use crate::forms::{FormFields, rerender_or_redirect};
 use crate::i18n::Tr;
-use crate::pages::{Nav, PageCtx};
+use crate::pages::{Nav, Page, PageCtx};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use pulse_store::accounts::Caller;
 use pulse_store::feedback::{self};
@@ -40,9 +39,9 @@ pub async fn team(
     State(state): State<AppState>,
     Me(caller): Me,
     Query(q): Query<TeamQuery>,
-    headers: HeaderMap,
+    page: Page,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+    let ctx = page.at("feedback");
     let message = q.ok.map(|_| ctx.tr.t("feedback.saved").to_string());
     render_team(&state, &caller, ctx, message, None).await
 }
@@ -86,7 +85,7 @@ pub(super) async fn render_team(
 pub async fn give(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
     let to = form.text("employee_no");
@@ -95,7 +94,7 @@ pub async fn give(
         result,
         |_| "/feedback/team?ok=1".into(),
         |e| async move {
-            let ctx = PageCtx::load(&state, &headers, Some(&caller), "feedback").await;
+            let ctx = page.at("feedback");
             let msg = e.message(ctx.lang()).to_string();
             render_team(&state, &caller, ctx, None, Some(msg)).await
         },

@@ -4,7 +4,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use pulse_domain::Lang;
 use pulse_domain::weights::percent;
@@ -17,7 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::features::goals::service::{self, GoalDto};
 use crate::forms::{FormFields, rerender_or_redirect};
 use crate::i18n::Tr;
-use crate::pages::{Nav, PageCtx, fmt_ms};
+use crate::pages::{Nav, Page, PageCtx, fmt_ms};
 
 pub struct GoalCard {
     id: i64,
@@ -212,10 +211,10 @@ pub(super) async fn render_board(
 pub async fn board(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     Query(q): Query<BoardQuery>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
+    let ctx = page.at("goals");
     let message = q.requested.map(|_| {
         ctx.lang()
             .pick("微调申请已提交，等待审批", "Request sent for approval")
@@ -237,7 +236,7 @@ pub async fn board(
 pub async fn request(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
     let get = |k: &str| form.text(k);
@@ -249,7 +248,7 @@ pub async fn request(
         result,
         |_| "/goals?requested=1".into(),
         |e| async move {
-            let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
+            let ctx = page.at("goals");
             let msg = e.message(ctx.lang()).to_string();
             render_board(&state, ctx, &caller, None, None, None, Some(msg)).await
         },
@@ -291,24 +290,24 @@ pub(super) async fn render_adjustment(
 pub async fn adjustment(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
+    let ctx = page.at("goals");
     render_adjustment(&state, ctx, &caller, id, None, None).await
 }
 
 pub async fn decide(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<i64>,
     form: FormFields,
 ) -> AppResult<Response> {
     let get = |k: &str| form.text(k);
     let approve = get("decision") == "approve";
     let result = service::decide_adjustment(&state, &caller, id, approve, &get("comment")).await;
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
+    let ctx = page.at("goals");
     let lang = ctx.lang();
     match result {
         Ok(a) => {
@@ -334,13 +333,13 @@ pub async fn decide(
 pub async fn check_in(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<i64>,
     form: FormFields,
 ) -> AppResult<Response> {
     let get = |k: &str| form.text(k);
     let result = service::check_in(&state, &caller, id, &get("actual"), &get("note")).await;
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
+    let ctx = page.at("goals");
     let lang = ctx.lang();
     match result {
         Ok(g) => {

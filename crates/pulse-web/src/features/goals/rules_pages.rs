@@ -6,11 +6,10 @@ use crate::error::{AppError, AppResult};
 use crate::features::goals::service::{self, RuleDto};
 use crate::forms::FormFields;
 use crate::i18n::Tr;
-use crate::pages::{Nav, PageCtx};
+use crate::pages::{Nav, Page, PageCtx};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use pulse_store::goals;
 
@@ -56,10 +55,10 @@ pub(super) async fn render_rules(
 
 pub async fn rules(
     State(state): State<AppState>,
-    Me(caller): Me,
-    headers: HeaderMap,
+    Me(_caller): Me,
+    page: Page,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "rules").await;
+    let ctx = page.at("rules");
     render_rules(&state, ctx, None, None).await
 }
 
@@ -67,11 +66,11 @@ pub async fn rules(
 pub async fn save_rule(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
     let get = |k: &str| form.text(k);
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "rules").await;
+    let ctx = page.at("rules");
     let lang = ctx.lang();
     let weight = pulse_domain::weights::parse_percent(&get("weight"));
     let result = match weight {

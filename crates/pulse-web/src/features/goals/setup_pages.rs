@@ -7,11 +7,10 @@ use crate::error::{AppError, AppResult};
 use crate::features::goals::service::{self};
 use crate::forms::FormFields;
 use crate::i18n::Tr;
-use crate::pages::{Nav, PageCtx};
+use crate::pages::{Nav, Page, PageCtx};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use pulse_domain::weights::percent;
 use pulse_store::goals;
@@ -75,10 +74,10 @@ pub(super) async fn render_setup(
 
 pub async fn setup(
     State(state): State<AppState>,
-    Me(caller): Me,
-    headers: HeaderMap,
+    Me(_caller): Me,
+    page: Page,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "setup").await;
+    let ctx = page.at("setup");
     render_setup(&state, ctx, None, None).await
 }
 
@@ -101,11 +100,11 @@ pub(super) async fn setup_outcome(
 
 pub async fn setup_metric(
     State(state): State<AppState>,
-    Me(caller): Me,
-    headers: HeaderMap,
+    Me(_caller): Me,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "setup").await;
+    let ctx = page.at("setup");
     let m = goals::MetricInput {
         code: form.text("code"),
         name: form.text("name"),
@@ -125,10 +124,10 @@ pub async fn setup_metric(
 pub async fn setup_template(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "setup").await;
+    let ctx = page.at("setup");
     let lang = ctx.lang();
     let family = form.text("job_family");
     let apply = form.text("action") == "apply";
@@ -161,10 +160,10 @@ pub async fn setup_template(
 pub async fn setup_goal(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "setup").await;
+    let ctx = page.at("setup");
     let parent = form.text("parent_id").parse::<i64>().ok();
     let title = form.text("title");
     let result = service::create_unit_goal(
@@ -189,10 +188,10 @@ pub async fn setup_edit_goal(
     State(state): State<AppState>,
     Me(caller): Me,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "setup").await;
+    let ctx = page.at("setup");
     let title = form.text("title");
     let result = service::edit_unit_goal(&state, &caller, id, Some(&title), None).await;
     let ok = format!("{title} {}", ctx.lang().pick("已保存", "saved"));
@@ -202,11 +201,11 @@ pub async fn setup_edit_goal(
 pub async fn close_period(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     Path(code): Path<String>,
 ) -> AppResult<Response> {
     let result = service::close_period(&state, &caller, &code).await;
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "rules").await;
+    let ctx = page.at("rules");
     let lang = ctx.lang();
     match result {
         Ok(p) => {

@@ -6,7 +6,7 @@ use crate::error::{AppError, AppResult};
 use crate::features::goals::service::{self, RuleDto};
 use crate::forms::FormFields;
 use crate::i18n::Tr;
-use crate::pages::{Nav, PageCtx};
+use crate::pages::{Nav, Page, PageCtx};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
@@ -65,9 +65,9 @@ pub async fn team(
     State(state): State<AppState>,
     Me(caller): Me,
     Query(q): Query<TeamQuery>,
-    headers: HeaderMap,
+    page: Page,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "goals").await;
+    let ctx = page.at("goals");
     let message = match q.ok.as_deref() {
         Some("added") => Some(
             ctx.lang()

@@ -5,7 +5,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use pulse_store::{competency, digests};
 use serde::Deserialize;
@@ -16,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::features::insights::service;
 use crate::forms::FormFields;
 use crate::i18n::Tr;
-use crate::pages::{Nav, PageCtx, fmt_ms};
+use crate::pages::{Nav, Page, PageCtx, fmt_ms};
 use crate::{AppState, charts};
 
 pub struct TagView {
@@ -171,9 +170,9 @@ struct NoDigestPage {
 pub async fn latest_page(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "digests").await;
+    let ctx = page.at("digests");
     match service::latest(&state, &caller).await {
         Ok(d) => {
             let history = digests::list(&state.db, caller.person_id, 12).await?;
@@ -206,10 +205,10 @@ pub async fn latest_page(
 pub async fn digest_page(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "digests").await;
+    let ctx = page.at("digests");
     let d = service::visible(&state, &caller, id).await?;
     let history = digests::list(&state.db, d.manager_id, 12).await?;
     Ok(render(&d, ctx, history, String::new()))
@@ -242,11 +241,11 @@ struct TermCardsPage {
 pub async fn term_cards_page(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<i64>,
     Query(q): Query<TermQuery>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "digests").await;
+    let ctx = page.at("digests");
     let d = service::visible(&state, &caller, id).await?;
     let term = q.term.unwrap_or_default();
     let v: Value = serde_json::from_str(&d.body_json).unwrap_or(Value::Null);
@@ -332,21 +331,21 @@ async fn render_setup(
 
 pub async fn setup_page(
     State(state): State<AppState>,
-    Me(caller): Me,
-    headers: HeaderMap,
+    Me(_caller): Me,
+    page: Page,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "digest_setup").await;
+    let ctx = page.at("digest_setup");
     render_setup(&state, ctx, None, None).await
 }
 
 /// One form per action: `add_term`, `remove_term`, `settings`.
 pub async fn setup_save(
     State(state): State<AppState>,
-    Me(caller): Me,
-    headers: HeaderMap,
+    Me(_caller): Me,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "digest_setup").await;
+    let ctx = page.at("digest_setup");
     let result: Result<(), pulse_store::StoreError> = match form.text("action").as_str() {
         "add_term" | "remove_term" => {
             let mut tx = state.db.begin().await?;
@@ -448,21 +447,21 @@ async fn render_models(
 
 pub async fn models_page(
     State(state): State<AppState>,
-    Me(caller): Me,
-    headers: HeaderMap,
+    Me(_caller): Me,
+    page: Page,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "competency").await;
+    let ctx = page.at("competency");
     render_models(&state, ctx, None, None).await
 }
 
 /// Save a dimension (`action=save`) or delete one (`action=delete`, `id`).
 pub async fn models_save(
     State(state): State<AppState>,
-    Me(caller): Me,
-    headers: HeaderMap,
+    Me(_caller): Me,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "competency").await;
+    let ctx = page.at("competency");
     let result: Result<(), pulse_store::StoreError> = if form.text("action") == "delete" {
         let mut tx = state.db.begin().await?;
         match competency::delete_dimension(&mut tx, form.text("id").parse().unwrap_or(0)).await {

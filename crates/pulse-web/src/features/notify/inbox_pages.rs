@@ -1,7 +1,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use pulse_store::inbox::{self, TodoState};
 use serde::Deserialize;
@@ -11,7 +10,7 @@ use crate::access::Me;
 use crate::error::AppResult;
 use crate::features::notify::inbox_api::{TodoDto, state_filter};
 use crate::i18n::Tr;
-use crate::pages::{Nav, PageCtx, fmt_ms};
+use crate::pages::{Nav, Page, fmt_ms};
 
 pub struct TodoView {
     id: i64,
@@ -41,10 +40,10 @@ pub struct InboxQuery {
 pub async fn page(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     Query(q): Query<InboxQuery>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "inbox").await;
+    let ctx = page.at("inbox");
     let filter = state_filter(q.state.as_deref())?;
     let (items, total) = inbox::list(&state.db, caller.person_id, filter, 200, 0).await?;
     let tr = ctx.tr;

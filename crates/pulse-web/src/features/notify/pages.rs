@@ -1,7 +1,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use pulse_store::outbox;
 
@@ -11,7 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::features::notify::service::{self, ChannelDto};
 use crate::forms::FormFields;
 use crate::i18n::Tr;
-use crate::pages::{Nav, PageCtx, fmt_ms};
+use crate::pages::{Nav, Page, PageCtx, fmt_ms};
 
 pub struct JobView {
     name: String,
@@ -94,10 +93,10 @@ async fn render(
 
 pub async fn page(
     State(state): State<AppState>,
-    Me(caller): Me,
-    headers: HeaderMap,
+    Me(_caller): Me,
+    page: Page,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "notify").await;
+    let ctx = page.at("notify");
     render(&state, ctx, None, None).await
 }
 
@@ -120,11 +119,11 @@ async fn outcome(
 
 pub async fn save(
     State(state): State<AppState>,
-    Me(caller): Me,
-    headers: HeaderMap,
+    Me(_caller): Me,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "notify").await;
+    let ctx = page.at("notify");
     let get = |k: &str| form.get(k).unwrap_or_default();
     let name = get("name");
     let kind = Some(get("kind"))
@@ -151,10 +150,10 @@ pub async fn save(
 pub async fn test(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     Path(name): Path<String>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "notify").await;
+    let ctx = page.at("notify");
     let result = service::test(&state, &name, &caller).await;
     let ok = format!(
         "{name} {}",
@@ -165,11 +164,11 @@ pub async fn test(
 
 pub async fn retry(
     State(state): State<AppState>,
-    Me(caller): Me,
-    headers: HeaderMap,
+    Me(_caller): Me,
+    page: Page,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "notify").await;
+    let ctx = page.at("notify");
     let result = outbox::retry_dead(&state.db, id)
         .await
         .map_err(AppError::from);
@@ -182,11 +181,11 @@ pub async fn retry(
 
 pub async fn set_unit(
     State(state): State<AppState>,
-    Me(caller): Me,
-    headers: HeaderMap,
+    Me(_caller): Me,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "notify").await;
+    let ctx = page.at("notify");
     let get = |k: &str| form.get(k).unwrap_or_default();
     let code = get("unit");
     let channel = get("channel");
@@ -198,11 +197,11 @@ pub async fn set_unit(
 /// "Run now": makes a scheduled job due; the next scheduler tick of any instance runs it.
 pub async fn run_job(
     State(state): State<AppState>,
-    Me(caller): Me,
-    headers: HeaderMap,
+    Me(_caller): Me,
+    page: Page,
     Path(name): Path<String>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "notify").await;
+    let ctx = page.at("notify");
     let result = match pulse_store::jobs::run_soon(&state.db, &name).await {
         Ok(true) => Ok(()),
         Ok(false) => Err(AppError::not_found("定时任务", "scheduled job")),

@@ -11,7 +11,7 @@ use crate::access::Me;
 use crate::error::{AppError, AppResult};
 use crate::features::people::import_api::parse_kind;
 use crate::i18n::Tr;
-use crate::pages::{Nav, PageCtx};
+use crate::pages::{Nav, Page, PageCtx};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "people/import.html")]
@@ -54,10 +54,10 @@ pub async fn form(State(state): State<AppState>, Me(caller): Me, headers: Header
 pub async fn upload(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     req: Request,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "import").await;
+    let ctx = page.at("import");
     let (kind, name, bytes) = read_kind_and_file(req).await?;
     let report = imports::run(&state.db, &state.actor(&caller), kind, &name, &bytes, true).await?;
     Ok(render(ctx, kind.as_str(), Some(report)))
@@ -104,11 +104,11 @@ async fn read_kind_and_file(req: Request) -> AppResult<(ImportKind, String, axum
 
 pub async fn batch(
     State(state): State<AppState>,
-    Me(caller): Me,
-    headers: HeaderMap,
+    Me(_caller): Me,
+    page: Page,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "import").await;
+    let ctx = page.at("import");
     let (kind, report, _) = imports::batch(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("导入批次", "import batch"))?;
@@ -119,10 +119,10 @@ pub async fn batch(
 pub async fn commit(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "import").await;
+    let ctx = page.at("import");
     let (kind, old, bytes) = imports::batch(&state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("导入批次", "import batch"))?;

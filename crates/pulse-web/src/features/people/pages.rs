@@ -17,7 +17,7 @@ use crate::access::Me;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormFields;
 use crate::i18n::Tr;
-use crate::pages::{Nav, PageCtx, fmt_ms};
+use crate::pages::{Nav, Page, PageCtx, fmt_ms};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "people/me.html")]
@@ -342,10 +342,10 @@ const PER_PAGE: i64 = 30;
 pub async fn org(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     Query(p): Query<OrgParams>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(&state, &headers, Some(&caller), "org").await;
+    let ctx = page.at("org");
     let tree = state.org_tree_with_headcount().await?;
     let selected_unit = p
         .unit
