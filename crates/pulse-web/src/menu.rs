@@ -65,21 +65,30 @@ pub const MENU: &[MenuItem] = &[
     item("/api/docs", "nav.api", "api"),
 ];
 
-/// Who may GET each path of the route table, read once.
-fn get_access() -> &'static HashMap<&'static str, Access> {
-    static MAP: OnceLock<HashMap<&'static str, Access>> = OnceLock::new();
+/// Who may call each (method, path) of the route table, read once.
+fn route_access() -> &'static HashMap<(&'static str, &'static str), Access> {
+    static MAP: OnceLock<HashMap<(&'static str, &'static str), Access>> = OnceLock::new();
     MAP.get_or_init(|| {
         crate::routes::table()
             .into_iter()
-            .filter(|r| r.method == "GET")
-            .map(|r| (r.path, r.access))
+            .map(|r| ((r.method, r.path), r.access))
             .collect()
     })
 }
 
 /// The route's access rule for `GET path`, if the table has that path.
 pub fn access_of(path: &str) -> Option<Access> {
-    get_access().get(path).copied()
+    route_access().get(&("GET", path)).copied()
+}
+
+/// Whether the route table lets `caller` call `method path` (a route
+/// pattern such as `/feedback/cards/{id}/reply`): pages offer a form only
+/// to those its target admits.
+pub fn may(caller: &Caller, method: &str, path: &str) -> bool {
+    route_access()
+        .iter()
+        .find(|((m, p), _)| *m == method && *p == path)
+        .is_some_and(|(_, a)| a.admits(Some(caller)).is_ok())
 }
 
 /// People who lead or oversee others: team leads, directors, HR, admins.
@@ -101,6 +110,43 @@ pub fn for_caller(caller: &Caller) -> Vec<MenuItem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn caller(role: Role) -> Caller {
+        Caller {
+            account_id: 1,
+            person_id: 1,
+            login: "x".into(),
+            employee_no: "X1".into(),
+            name: "测试".into(),
+            org_unit_id: 1,
+            org_unit_code: "T1".into(),
+            org_unit_name: "测试组".into(),
+            grants: vec![pulse_domain::roles::Grant {
+                role,
+                scope: role.default_scope(),
+                anchor_unit: None,
+            }],
+            csrf_token: None,
+            token_scopes: None,
+        }
+    }
+
+    #[test]
+    fn a_form_is_offered_only_where_its_route_admits_the_caller() {
+        let reply = ("POST", "/feedback/cards/{id}/reply");
+        assert!(may(&caller(Role::Manager), reply.0, reply.1));
+        assert!(!may(&caller(Role::Committee), reply.0, reply.1));
+        assert!(!may(&caller(Role::Employee), reply.0, reply.1));
+        assert!(!may(&caller(Role::Manager), "POST", "/no/such/route"));
+        let links: Vec<&str> = for_caller(&caller(Role::Employee))
+            .iter()
+            .map(|m| m.href)
+            .collect();
+        assert!(
+            links.contains(&"/goals") && !links.contains(&"/goals/setup"),
+            "{links:?}"
+        );
+    }
 
     #[test]
     fn every_menu_link_is_a_route() {

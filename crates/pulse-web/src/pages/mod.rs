@@ -22,8 +22,8 @@ pub struct Nav {
     pub csrf: String,
     pub is_hr: bool,
     pub can_audit: bool,
-    /// Leads people: sees the team goal board.
-    pub leads: bool,
+    /// May answer other people's cards (the reply form's route admits them).
+    pub can_reply: bool,
     pub section: &'static str,
     /// Open to-dos: the badge on every page.
     pub inbox_open: i64,
@@ -44,15 +44,7 @@ impl Nav {
                 csrf: c.csrf_token.clone().unwrap_or_default(),
                 is_hr: c.has_role(Role::Hrbp) || c.has_role(Role::Admin),
                 can_audit: c.has_role(Role::Hrbp) || c.has_role(Role::Admin),
-                leads: [
-                    Role::Manager,
-                    Role::Director,
-                    Role::Hrbp,
-                    Role::Admin,
-                    Role::Committee,
-                ]
-                .iter()
-                .any(|r| c.has_role(*r)),
+                can_reply: crate::menu::may(c, "POST", "/feedback/cards/{id}/reply"),
                 section,
                 inbox_open: 0,
                 links: crate::menu::for_caller(c),
