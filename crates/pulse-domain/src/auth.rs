@@ -11,6 +11,10 @@ use sha2::{Digest, Sha256};
 use crate::Problem;
 
 pub const MIN_PASSWORD_CHARS: usize = 4;
+/// New passwords: at most this many characters (what the API documents).
+pub const MAX_PASSWORD_CHARS: usize = 64;
+/// Sign-in refuses longer input before hashing; covers any password set
+/// under the earlier 256-byte rule.
 pub const MAX_PASSWORD_BYTES: usize = 256;
 
 pub fn hash_password(password: &str) -> Result<String, Problem> {
@@ -48,11 +52,11 @@ pub fn check_password_shape(password: &str) -> Result<(), Problem> {
             format!("password needs at least {MIN_PASSWORD_CHARS} characters"),
         ));
     }
-    if password.len() > MAX_PASSWORD_BYTES {
+    if password.chars().count() > MAX_PASSWORD_CHARS {
         return Err(Problem::new(
             "password_too_long",
-            "密码过长",
-            "password is too long",
+            format!("密码最多 {MAX_PASSWORD_CHARS} 个字符"),
+            format!("a password has at most {MAX_PASSWORD_CHARS} characters"),
         ));
     }
     Ok(())

@@ -17,11 +17,23 @@ use crate::{Db, StoreError, Tx};
 #[serde(deny_unknown_fields)]
 pub struct CustomerInput {
     /// The CRM's own key.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub external_id: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
-    /// `A`, `B` or `C` (also `A类`).
+    /// `A`, `B` or `C` (`A类` is read as `A`).
+    #[schema(pattern = "^[ABC]类?$")]
     pub tier: String,
     /// Region code or name, e.g. `HD` or `华东大区`.
+    #[schema(min_length = 1, max_length = 64)]
     pub region: String,
     /// The owner's 工号.
     #[serde(default)]
@@ -301,14 +313,23 @@ pub async fn refresh_region_metrics(tx: &mut Tx, period_id: i64) -> Result<usize
 pub struct Mapping {
     /// Where the list is, e.g. `/data/items`; empty = the answer is the list.
     #[serde(default)]
+    #[schema(max_length = 200, pattern = "^(/.*)?$")]
     pub items: String,
+    /// e.g. `/id`.
+    #[schema(max_length = 200, pattern = "^/")]
     pub external_id: String,
+    #[schema(max_length = 200, pattern = "^/")]
     pub name: String,
+    #[schema(max_length = 200, pattern = "^/")]
     pub tier: String,
+    #[schema(max_length = 200, pattern = "^/")]
     pub region: String,
+    /// Empty: customers come without an owner.
     #[serde(default)]
+    #[schema(max_length = 200, pattern = "^(/.*)?$")]
     pub owner: String,
     #[serde(default)]
+    #[schema(max_length = 200, pattern = "^(/.*)?$")]
     pub signed_on: String,
 }
 
@@ -324,6 +345,13 @@ impl Mapping {
             ("signed_on", &self.signed_on, false),
         ];
         for (field, p, required) in fields {
+            if p.chars().count() > 200 {
+                return Err(Problem::new(
+                    "invalid_mapping",
+                    format!("字段“{field}”的 JSON 指针过长（最多 200 个字符）"),
+                    format!("the JSON pointer of '{field}' is too long (at most 200 characters)"),
+                ));
+            }
             if (required && p.is_empty()) || (!p.is_empty() && !p.starts_with('/')) {
                 return Err(Problem::new(
                     "invalid_mapping",

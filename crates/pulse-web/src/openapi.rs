@@ -1,8 +1,16 @@
 //! The OpenAPI 3 document, derived from the handlers (X4), and an offline docs page.
 
-use axum::Json;
-use axum::response::Html;
+use std::sync::OnceLock;
+
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
 use utoipa::OpenApi;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::{Ref, RefOr};
+
+use crate::access::{Access, Who};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -39,8 +47,130 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
-pub async fn json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// The served document: the handlers' own declarations, completed with the
+/// statuses the shared layers answer for them (see [`complete`]).
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    let table = crate::routes::table();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for (method, op) in operations_mut(item) {
+            let access = table
+                .iter()
+                .find(|r| r.method == method && r.path == path)
+                .map(|r| r.access);
+            complete(op, access);
+        }
+    }
+    doc
+}
+
+pub async fn json() -> Response {
+    static DOC: OnceLock<Vec<u8>> = OnceLock::new();
+    let body = DOC.get_or_init(|| serde_json::to_vec(&document()).unwrap_or_default());
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        body.as_slice(),
+    )
+        .into_response()
+}
+
+fn operations_mut(item: &mut PathItem) -> Vec<(&'static str, &mut Operation)> {
+    [
+        ("GET", item.get.as_mut()),
+        ("POST", item.post.as_mut()),
+        ("PUT", item.put.as_mut()),
+        ("PATCH", item.patch.as_mut()),
+        ("DELETE", item.delete.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(m, op)| op.map(|op| (m, op)))
+    .collect()
+}
+
+/// Statuses no handler writes itself but every request can meet on its way
+/// there: the access layer (401 without a session or token, 403 for a role,
+/// token scope or missing CSRF proof), the path, query and body extractors
+/// (`api::ApiJson`, `api::ApiQuery`, axum's `Path`) and the body limit.
+/// Derived from the route's `Access` and the operation's own parameters, so
+/// a new handler gets them without anyone remembering to list them.
+fn complete(op: &mut Operation, access: Option<Access>) {
+    let signed_in = !matches!(access.map(|a| a.who), None | Some(Who::Open | Who::Public));
+    let params: Vec<ParameterIn> = op
+        .parameters
+        .iter()
+        .flatten()
+        .filter_map(|p| match p {
+            RefOr::T(p) => Some(p.parameter_in.clone()),
+            RefOr::Ref(_) => None,
+        })
+        .collect();
+    let has_path = params.iter().any(|p| matches!(p, ParameterIn::Path));
+    let has_query = params.iter().any(|p| matches!(p, ParameterIn::Query));
+    let body_types: Vec<String> = match &op.request_body {
+        Some(RefOr::T(b)) => b.content.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    let responses = &mut op.responses.responses;
+    let mut add = |status: &str, description: &str| {
+        responses
+            .entry(status.to_string())
+            .or_insert_with(|| RefOr::T(error_response(description)));
+    };
+    if signed_in {
+        add(
+            "401",
+            "Not signed in, or the session or token has expired (`unauthenticated`).",
+        );
+        add(
+            "403",
+            "The caller's roles or token scope do not admit this operation, or a browser write lacks its CSRF proof (`forbidden`, `csrf`).",
+        );
+    }
+    if has_path {
+        add(
+            "400",
+            "A path value that does not fit its type, e.g. an id beyond 64 bits (`bad_request`).",
+        );
+        add(
+            "404",
+            "No such record, or it lies outside the caller's scope (`not_found`).",
+        );
+    }
+    if has_query {
+        add(
+            "400",
+            "A query parameter of the wrong type, out of range or unknown (`bad_request`).",
+        );
+    }
+    if !body_types.is_empty() {
+        add(
+            "413",
+            "The body is larger than this operation accepts (`payload_too_large`).",
+        );
+        add(
+            "415",
+            "The body is not of the declared content type (`unsupported_media_type`).",
+        );
+        add(
+            "422",
+            "The body is well-formed but a field is missing, unknown, of the wrong type or breaks a rule (`invalid_body` or a specific code).",
+        );
+        if body_types.iter().any(|t| t == "application/json") {
+            add("400", "The body is not valid JSON (`malformed_json`).");
+        }
+    }
+}
+
+fn error_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(Ref::from_schema_name("ErrorBody"))))
+                .build(),
+        )
+        .build()
 }
 
 /// A docs page that needs nothing from the internet: the operations listed

@@ -2,6 +2,8 @@
 //! lists are `{"items": [...], "total": N}`, errors are
 //! `{"error": {"code", "message"}}`, unknown fields are rejected.
 
+pub mod vocab;
+
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
@@ -19,10 +21,44 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rej) => Err(json_rejection(rej)),
+        let axum::Json(mut value) = axum::Json::<serde_json::Value>::from_request(req, state)
+            .await
+            .map_err(json_rejection)?;
+        integral_floats_as_integers(&mut value);
+        serde_path_to_error::deserialize(value)
+            .map(ApiJson)
+            .map_err(|e| {
+                let detail = match e.path().to_string().as_str() {
+                    "." => e.inner().to_string(),
+                    path => format!("{path}: {}", e.inner()),
+                };
+                AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_body",
+                    format!("字段或类型不正确：{detail}"),
+                    format!("wrong or unknown fields: {detail}"),
+                )
+            })
+    }
+}
+
+/// In JSON (and JSON Schema) `14.0` is the integer 14; serde would refuse it
+/// for an integer field. Whole floats within 64 bits become integers before
+/// the body meets its type; a float field accepts an integer anyway.
+fn integral_floats_as_integers(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.2e18
+            {
+                *v = Value::from(f as i64);
+            }
         }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
     }
 }
 
@@ -80,6 +116,19 @@ fn query_rejection(rej: QueryRejection) -> AppError {
         format!("查询参数不正确：{detail}"),
         format!("invalid query parameters: {detail}"),
     )
+}
+
+/// A `limit`-style query value: its default when absent, else it must lie
+/// in `1..=max` (the range the OpenAPI document declares).
+pub fn limit(value: Option<i64>, default: i64, max: i64) -> Result<i64, AppError> {
+    match value {
+        None => Ok(default),
+        Some(v) if (1..=max).contains(&v) => Ok(v),
+        Some(v) => Err(AppError::bad_request(
+            format!("limit 需在 1 到 {max} 之间，而不是 {v}"),
+            format!("limit must be between 1 and {max}, not {v}"),
+        )),
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -11,6 +11,7 @@ mod feedback;
 mod goals;
 mod imports;
 mod inbox;
+mod input_shapes;
 mod insights;
 mod links;
 mod matrix;

@@ -30,6 +30,7 @@ pub struct AccountList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AccountParams {
     pub q: Option<String>,
@@ -69,8 +70,10 @@ pub async fn list_accounts(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrantInput {
+    #[schema(value_type = crate::api::vocab::RoleName)]
     pub role: String,
-    /// `self`, `subtree` or `org`; the role's default when absent.
+    /// The role's default when absent.
+    #[schema(value_type = Option<crate::api::vocab::ScopeName>)]
     pub scope: Option<String>,
     /// Org unit code for `subtree`; defaults to the person's own unit.
     pub scope_unit: Option<String>,
@@ -140,11 +143,18 @@ pub async fn set_roles(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenInput {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
     /// The account the token acts as; its roles and data scope apply.
     pub login: String,
-    /// Any of `people:read`, `org:read`, `people:write`.
+    #[schema(value_type = Vec<crate::api::vocab::TokenScope>, min_items = 1)]
     pub scopes: Vec<String>,
+    /// Never expires when absent or 0; at most ten years.
+    #[schema(maximum = 3650)]
     pub expires_in_days: Option<u32>,
 }
 
@@ -213,10 +223,14 @@ pub async fn revoke_token(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
+    /// Kind of record, e.g. `goal_adjustment`.
     pub entity: Option<String>,
     pub entity_id: Option<String>,
+    /// Newest first, at most this many (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
@@ -233,7 +247,7 @@ pub async fn list_audit(
     _me: Me,
     ApiQuery(p): ApiQuery<AuditParams>,
 ) -> AppResult<Json<AuditList>> {
-    let limit = p.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = crate::api::limit(p.limit, 100, 1000)?;
     let items: Vec<serde_json::Value> = audit::list(
         &state.db,
         p.entity.as_deref(),
@@ -252,10 +266,21 @@ pub async fn list_audit(
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
     /// 工号 of the person who gets the login.
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub employee_no: String,
     /// Defaults to the 工号.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub login: Option<String>,
-    /// Initial password (at least 4 characters); the person should change it.
+    /// Initial password, 4–64 characters; the person should change it.
+    #[schema(min_length = 4, max_length = 64)]
     pub password: String,
     /// Defaults to `[{"role": "employee"}]`.
     pub grants: Option<Vec<GrantInput>>,
@@ -282,6 +307,8 @@ pub async fn create_account(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
+    /// 4–64 characters.
+    #[schema(min_length = 4, max_length = 64)]
     pub password: String,
 }
 

@@ -14,7 +14,10 @@ use crate::error::AppResult;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    /// Login name or 工号.
+    #[schema(min_length = 1, max_length = 128)]
     pub login: String,
+    #[schema(min_length = 1, max_length = 256)]
     pub password: String,
 }
 
@@ -132,6 +135,8 @@ pub async fn me(State(state): State<AppState>, Me(caller): Me) -> AppResult<Json
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,
+    /// 4–64 characters.
+    #[schema(min_length = 4, max_length = 64)]
     pub new_password: String,
 }
 

@@ -12,16 +12,36 @@ use crate::api::{ApiJson, ApiQuery};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerParams {
     /// Region code, e.g. `HD`.
     pub region: Option<String>,
-    /// `A`, `B` or `C`.
-    pub tier: Option<String>,
+    #[param(inline)]
+    pub tier: Option<TierFilter>,
     /// Name, pinyin or customer id.
     pub q: Option<String>,
-    /// At most this many (default 200, max 2000).
+    /// At most this many (default 200).
+    #[param(minimum = 1, maximum = 2000)]
     pub limit: Option<i64>,
+}
+
+/// Customer tier: A-class hospitals first.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum TierFilter {
+    A,
+    B,
+    C,
+}
+
+impl TierFilter {
+    fn code(self) -> &'static str {
+        match self {
+            TierFilter::A => "A",
+            TierFilter::B => "B",
+            TierFilter::C => "C",
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -39,9 +59,7 @@ pub async fn list(
 ) -> AppResult<Json<CustomerList>> {
     let tier = p
         .tier
-        .as_deref()
-        .filter(|t| !t.is_empty())
-        .map(customers::parse_tier)
+        .map(|t| customers::parse_tier(t.code()))
         .transpose()
         .map_err(AppError::invalid)?;
     let (items, total) = customers::list(
@@ -49,7 +67,7 @@ pub async fn list(
         p.region.as_deref().filter(|r| !r.is_empty()),
         tier,
         p.q.as_deref(),
-        p.limit.unwrap_or(200).clamp(1, 2000),
+        crate::api::limit(p.limit, 200, 2000)?,
     )
     .await?;
     Ok(Json(CustomerList { items, total }))
@@ -160,6 +178,8 @@ pub async fn sources(State(state): State<AppState>, _me: Me) -> AppResult<Json<S
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceInput {
+    /// The CRM's list endpoint.
+    #[schema(max_length = 500, pattern = r"^https?://[^\s/?#]+[^\s]*$")]
     pub url: String,
     /// Bearer token; empty keeps the stored one.
     #[serde(default)]
@@ -171,6 +191,7 @@ pub struct SourceInput {
 
 /// Create or change a CRM source (HR): URL, token and JSON-pointer mapping.
 #[utoipa::path(put, path = "/api/v1/crm-sources/{name}", tag = "customers", request_body = SourceInput,
+    params(("name" = String, Path, max_length = 64, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")),
     responses((status = 204), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn save_source(
     State(state): State<AppState>,

@@ -24,9 +24,9 @@ use crate::{AppState, idempotency};
 /// (score 1–5), delivery (due_at, delivered_at). With an `Idempotency-Key`
 /// header a retry returns the first answer and creates nothing.
 #[utoipa::path(post, path = "/api/v1/events", tag = "events",
-    params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key, 1–200 characters")),
-    request_body = serde_json::Value,
-    responses((status = 201, body = serde_json::Value), (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+    params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key, 1–200 visible ASCII characters", pattern = r"^[\x21-\x7e]{1,200}$")),
+    request_body = EventBody,
+    responses((status = 201, body = serde_json::Value), (status = 400, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn create_event(
     State(state): State<AppState>,
     Me(caller): Me,
@@ -47,12 +47,40 @@ pub async fn create_event(
     }
 }
 
+/// The documented shape of an event. The handler reads the body as JSON
+/// and folds any other top-level field into `payload` (a CRM's own fields
+/// travel with the event as evidence), so unknown fields are allowed here.
+/// Which payload fields a type needs, and their order in time, is checked
+/// per type and answered with 422 and a specific code.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct EventBody {
+    #[schema(value_type = crate::api::vocab::EventKind)]
+    r#type: String,
+    /// Whose event (HR and system tokens only); default the caller.
+    #[schema(max_length = 32)]
+    employee_no: Option<String>,
+    #[schema(value_type = Option<crate::api::vocab::CustomerRef>)]
+    customer_id: Option<String>,
+    /// Default now; never later than now.
+    #[schema(value_type = Option<crate::api::vocab::Instant>)]
+    occurred_at: Option<String>,
+    /// visit: `note`; snapshot: `stage`, `next_step` (1–100 characters);
+    /// work_order: `reported_at`, `arrived_at`, `resolved_at`, `parts_planned`,
+    /// `parts_used`; service_ticket; evaluation: `score` 1–5; delivery:
+    /// `due_at`, `delivered_at`. `note` is at most 500 characters.
+    #[schema(value_type = Option<Object>)]
+    payload: Option<String>,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EventParams {
     /// Someone in your scope; default yourself.
     pub employee_no: Option<String>,
-    /// At most this many, newest first (default 50, max 500).
+    /// At most this many, newest first (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -63,7 +91,7 @@ pub struct EventList {
 }
 
 /// A person's latest events.
-#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventParams), responses((status = 200, body = EventList)))]
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventParams), responses((status = 200, body = EventList), (status = 404, body = crate::api::ErrorBody)))]
 pub async fn list_events(
     State(state): State<AppState>,
     Me(caller): Me,
@@ -81,7 +109,7 @@ pub async fn list_events(
     let items = pulse_store::events::for_person(
         &state.db,
         person_id,
-        p.limit.unwrap_or(50).clamp(1, 500),
+        crate::api::limit(p.limit, 50, 500)?,
     )
     .await?
     .into_iter()
@@ -113,7 +141,9 @@ pub async fn tags(State(state): State<AppState>, _me: Me) -> AppResult<Json<TagL
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TagBody {
+    /// At most 100 characters.
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub description: String,
     #[serde(default = "yes")]
     pub active: bool,
@@ -125,6 +155,7 @@ fn yes() -> bool {
 
 /// Add or change a tag by name; `active: false` retires it (HR).
 #[utoipa::path(put, path = "/api/v1/feedback-tags/{name}", tag = "feedback", request_body = TagBody,
+    params(("name" = String, Path, description = "The tag, 1–16 characters", max_length = 16, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")),
     responses((status = 204), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn save_tag(
     State(state): State<AppState>,
@@ -141,16 +172,28 @@ pub async fn save_tag(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TagRatingBody {
+    /// A tag of the library.
+    #[schema(min_length = 1, max_length = 16)]
     pub tag: String,
+    #[schema(minimum = 1, maximum = 5)]
     pub rating: i64,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CardBody {
+    /// The caller's visit or work order the card is about.
     pub event_id: i64,
+    /// Exactly three different tags, each rated 1–5.
+    #[schema(min_items = 3, max_items = 3)]
     pub tags: Vec<TagRatingBody>,
+    /// One key observation, 1–20 characters as people count them (graphemes), one line.
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 20,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub observation: String,
 }
 
@@ -220,6 +263,8 @@ pub async fn card(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplyBody {
+    /// 1–500 characters.
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub body: String,
 }
 
@@ -244,7 +289,7 @@ pub async fn reply(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AckBody {
-    /// `clear` (我清楚下一步) or `unclear` (还不清楚).
+    #[schema(value_type = crate::api::vocab::AckKind)]
     pub ack: String,
 }
 
@@ -266,7 +311,10 @@ pub async fn ack(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GiveBody {
+    #[schema(min_length = 1, max_length = 32)]
     pub employee_no: String,
+    /// 1–500 characters.
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub body: String,
 }
 
@@ -318,13 +366,26 @@ pub async fn rewards(State(state): State<AppState>, _me: Me) -> AppResult<Json<R
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RewardBody {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
     /// `training`, `leave`, …
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub kind: String,
     #[serde(default)]
     pub description: String,
     #[serde(default = "ten")]
+    #[schema(minimum = 1, maximum = 10000)]
     pub cost: i64,
+    /// Unlimited when absent.
+    #[schema(minimum = 0)]
     pub stock: Option<i64>,
     #[serde(default = "yes")]
     pub active: bool,
@@ -362,8 +423,8 @@ pub async fn save_reward(
 /// Redeem a reward for yourself: 201 with the voucher, 409
 /// `insufficient_points` or `out_of_stock`. Retry-safe with `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/rewards/{id}/redeem", tag = "feedback",
-    params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key")),
-    responses((status = 201, body = Object), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody)))]
+    params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key, 1–200 visible ASCII characters", pattern = r"^[\x21-\x7e]{1,200}$")),
+    responses((status = 201, body = Object), (status = 400, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody)))]
 pub async fn redeem(
     State(state): State<AppState>,
     Me(caller): Me,
@@ -407,6 +468,7 @@ pub async fn fulfil(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BoardParams {
     /// Org unit code; default your own unit.
@@ -414,7 +476,7 @@ pub struct BoardParams {
 }
 
 /// Points earned this period in a unit and the units below it (F3).
-#[utoipa::path(get, path = "/api/v1/leaderboard", tag = "feedback", params(BoardParams), responses((status = 200, body = service::Leaderboard)))]
+#[utoipa::path(get, path = "/api/v1/leaderboard", tag = "feedback", params(BoardParams), responses((status = 200, body = service::Leaderboard), (status = 404, body = crate::api::ErrorBody)))]
 pub async fn leaderboard(
     State(state): State<AppState>,
     Me(caller): Me,

@@ -40,10 +40,13 @@ impl EventInput {
         for (k, val) in obj {
             match k.as_str() {
                 "type" | "kind" => {
-                    input.kind =
-                        pulse_domain::events::normalize_kind(val.as_str().unwrap_or_default())
+                    input.kind = pulse_domain::events::normalize_kind(
+                        text_field(k, val)?.unwrap_or_default(),
+                    )
                 }
-                "employee_no" => input.employee_no = val.as_str().map(|s| s.trim().to_string()),
+                "employee_no" => {
+                    input.employee_no = text_field(k, val)?.map(|s| s.trim().to_string())
+                }
                 "customer_id" | "customer" | "customer_external_id" => {
                     input.customer = Some(val.clone()).filter(|v| !v.is_null());
                 }
@@ -73,6 +76,19 @@ impl EventInput {
             )));
         }
         Ok(input)
+    }
+}
+
+/// A field that must be text when present (null = absent).
+fn text_field<'a>(name: &str, v: &'a Value) -> AppResult<Option<&'a str>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s)),
+        _ => Err(AppError::invalid(Problem::new(
+            "invalid_body",
+            format!("{name} 必须是文本"),
+            format!("{name} must be text"),
+        ))),
     }
 }
 

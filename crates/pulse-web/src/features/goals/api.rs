@@ -64,6 +64,7 @@ pub struct ResponseTime {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodParams {
     /// Period code such as `2026Q4`; default the period running today.
@@ -90,17 +91,33 @@ pub async fn person_goals(
 pub struct AdjustmentInput {
     pub goal_id: i64,
     /// Exact decimal text or a number, e.g. "0.385" or 110.
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::api::vocab::Decimal)]
     pub new_target: serde_json::Value,
     /// Required business reason.
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     #[serde(default)]
     pub reason: String,
+}
+
+/// A JSON number as decimal text. Integers stay exact; a float is taken to
+/// 12 decimal places (its binary value has no exact decimal anyway), and one
+/// beyond ±10^18 is refused by the decimal parser as too long.
+fn number_text(n: &serde_json::Number) -> String {
+    match (n.as_i64(), n.as_u64(), n.as_f64()) {
+        (Some(i), _, _) => i.to_string(),
+        (_, Some(u), _) => u.to_string(),
+        (_, _, Some(f)) if f.is_finite() && f.abs() < 1e18 => {
+            let s = format!("{f:.12}");
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
+        _ => n.to_string(),
+    }
 }
 
 pub(super) fn target_text(v: &serde_json::Value) -> AppResult<String> {
     match v {
         serde_json::Value::String(s) => Ok(s.clone()),
-        serde_json::Value::Number(n) => Ok(n.to_string()),
+        serde_json::Value::Number(n) => Ok(number_text(n)),
         _ => Err(AppError::invalid(pulse_domain::Problem::new(
             "invalid_number",
             "新目标必须是数字",
@@ -112,7 +129,7 @@ pub(super) fn target_text(v: &serde_json::Value) -> AppResult<String> {
 /// File a target adjustment request (目标微调申请) for one of the caller's goals:
 /// at most 10 % change, a reason required; routed to the approver as a to-do.
 #[utoipa::path(post, path = "/api/v1/goal-adjustments", tag = "goals", request_body = AdjustmentInput,
-    responses((status = 201, body = Adjustment), (status = 422, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody)))]
+    responses((status = 201, body = Adjustment), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody)))]
 pub async fn create_adjustment(
     State(state): State<AppState>,
     Me(caller): Me,
@@ -150,6 +167,17 @@ pub async fn list_adjustments(
 pub struct Decision {
     /// Required when rejecting.
     #[serde(default)]
+    #[schema(max_length = 500)]
+    pub comment: String,
+}
+
+/// A rejection: the same body as [`Decision`], with the reason required.
+#[allow(dead_code)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectDecision {
+    /// Why, for the requester.
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub comment: String,
 }
 
@@ -170,7 +198,7 @@ pub async fn approve(
 }
 
 /// Reject a request with a comment (approver only).
-#[utoipa::path(post, path = "/api/v1/goal-adjustments/{id}/reject", tag = "goals", request_body = Decision,
+#[utoipa::path(post, path = "/api/v1/goal-adjustments/{id}/reject", tag = "goals", request_body = RejectDecision,
     responses((status = 200, body = Adjustment), (status = 422, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
 pub async fn reject(
     State(state): State<AppState>,
@@ -214,9 +242,10 @@ pub async fn response_times(
 #[serde(deny_unknown_fields)]
 pub struct CheckInBody {
     /// The value reached so far, decimal text or a number.
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::api::vocab::Decimal)]
     pub actual: serde_json::Value,
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub note: String,
 }
 
@@ -304,10 +333,17 @@ pub async fn metrics(State(state): State<AppState>, _me: Me) -> AppResult<Json<M
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MetricBody {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
     #[serde(default)]
     pub unit: String,
+    #[schema(value_type = crate::api::vocab::Direction)]
     pub direction: String,
+    #[schema(value_type = crate::api::vocab::MetricSource)]
     pub source: String,
     #[serde(default)]
     pub formula: String,
@@ -317,6 +353,7 @@ pub struct MetricBody {
 
 /// Create or change a KPI definition (HR).
 #[utoipa::path(put, path = "/api/v1/metrics/{code}", tag = "goals", request_body = MetricBody,
+    params(("code" = String, Path, description = "Metric code, e.g. `FCR`", max_length = 64, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")),
     responses((status = 204), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn save_metric(
     State(state): State<AppState>,
@@ -343,19 +380,26 @@ pub async fn save_metric(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateLineBody {
+    #[schema(min_length = 1, max_length = 64)]
     pub metric_code: String,
+    /// Basis points; the lines add up to 10000 (100 %).
+    #[schema(minimum = 0, maximum = 10000)]
     pub weight_bp: i64,
+    /// Decimal text; none for a metric without a fixed target.
+    #[schema(pattern = r"^-?([0-9]{1,20}(\.[0-9]{0,12})?|\.[0-9]{1,12})$")]
     pub target: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateBody {
+    #[schema(min_items = 1)]
     pub lines: Vec<TemplateLineBody>,
 }
 
 /// Replace a job family's KPI template (HR); weights must sum to 10000.
 #[utoipa::path(put, path = "/api/v1/goal-templates/{job_family}", tag = "goals", request_body = TemplateBody,
+    params(("job_family" = String, Path, max_length = 32, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")),
     responses((status = 204), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn save_template(
     State(state): State<AppState>,
@@ -449,10 +493,16 @@ pub async fn archive(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnitGoalBody {
-    /// `company`, `objective` or `key_result`.
+    #[schema(value_type = crate::api::vocab::UnitGoalKind)]
     pub kind: String,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub title: String,
     /// The owning org unit's code.
+    #[schema(min_length = 1, max_length = 64)]
     pub unit: String,
     pub parent_id: Option<i64>,
 }

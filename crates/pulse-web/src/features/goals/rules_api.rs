@@ -30,12 +30,20 @@ pub async fn list_rules(State(state): State<AppState>, _me: Me) -> AppResult<Jso
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleBody {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
     /// CEL over the documented region variables, e.g. `a_class_new_sign_rate > 0.15`.
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub condition: String,
     /// The KPI (metric code) whose weight the rule sets.
+    #[schema(min_length = 1, max_length = 64)]
     pub metric_code: String,
-    /// The weight it gets while the condition holds, basis points.
+    /// The weight it gets while the condition holds, basis points (10000 = 100 %).
+    #[schema(minimum = 0, maximum = 10000)]
     pub weight_bp: i64,
     /// Limit to the regions under this unit code; absent = all regions.
     pub scope: Option<String>,
@@ -109,15 +117,15 @@ pub async fn update_rule(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckBody {
+    /// As typed; an empty, over-long or ill-typed condition is answered with `ok: false`.
     pub condition: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CheckResult {
     pub ok: bool,
-    /// `{code, message}` in the caller's language when not ok.
-    #[schema(value_type = Object)]
-    pub error: Option<serde_json::Value>,
+    /// Why not, in the caller's language; null when ok.
+    pub error: Option<crate::api::ErrorDetail>,
 }
 
 /// Check a condition as it is typed: syntax, variable names, boolean result.
@@ -136,7 +144,10 @@ pub async fn check(
         },
         Err(p) => CheckResult {
             ok: false,
-            error: Some(serde_json::json!({"code": p.code, "message": lang.pick(&p.zh, &p.en)})),
+            error: Some(crate::api::ErrorDetail {
+                code: p.code.to_string(),
+                message: lang.pick(&p.zh, &p.en).to_string(),
+            }),
         },
     })
 }
@@ -167,7 +178,6 @@ pub async fn preview(
 #[serde(deny_unknown_fields)]
 pub struct RegionMetricsBody {
     /// Variable → value, e.g. `{"a_class_new_sign_rate": 0.182}`.
-    #[schema(value_type = Object)]
     pub values: std::collections::BTreeMap<String, f64>,
     pub period: Option<String>,
 }

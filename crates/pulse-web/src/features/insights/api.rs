@@ -37,6 +37,7 @@ pub async fn latest(State(state): State<AppState>, Me(caller): Me) -> AppResult<
 pub struct GenerateBody {
     /// Any day of the week wanted (default: last complete week).
     #[serde(default)]
+    #[schema(format = Date)]
     pub week_start: Option<String>,
 }
 
@@ -106,11 +107,17 @@ pub async fn list(State(state): State<AppState>, Me(caller): Me) -> AppResult<Js
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DigestSettingsBody {
+    /// A term is flagged only from this many mentions a week.
+    #[schema(minimum = 1, maximum = 1000)]
     pub min_count: u32,
+    /// …and when it rose at least this much against the week before.
+    #[schema(minimum = 1, maximum = 1000)]
     pub rise_pct: u32,
     /// 1 = Monday … 7 = Sunday.
+    #[schema(minimum = 1, maximum = 7)]
     pub weekday: u32,
     /// 0–23, China time.
+    #[schema(minimum = 0, maximum = 23)]
     pub hour: u32,
 }
 
@@ -180,6 +187,7 @@ pub async fn terms(State(state): State<AppState>, _me: Me) -> AppResult<Json<Dic
 
 /// Add a term (`kind`: `domain` or `stop`) (HR).
 #[utoipa::path(put, path = "/api/v1/text-terms/{kind}/{term}", tag = "digests",
+    params(("kind" = inline(crate::api::vocab::TermKind), Path), ("term" = String, Path, description = "1–12 characters, no spaces", pattern = r"^[^\s\x00-\x1f\x7f-\x9f]{1,12}$")),
     responses((status = 204), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn add_term(
     State(state): State<AppState>,
@@ -193,7 +201,8 @@ pub async fn add_term(
 }
 
 #[utoipa::path(delete, path = "/api/v1/text-terms/{kind}/{term}", tag = "digests",
-    responses((status = 204), (status = 404, body = crate::api::ErrorBody)))]
+    params(("kind" = inline(crate::api::vocab::TermKind), Path), ("term" = String, Path, description = "1–12 characters, no spaces", pattern = r"^[^\s\x00-\x1f\x7f-\x9f]{1,12}$")),
+    responses((status = 204), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn remove_term(
     State(state): State<AppState>,
     _me: Me,
@@ -249,7 +258,8 @@ pub async fn models(State(state): State<AppState>, _me: Me) -> AppResult<Json<Mo
 pub struct DimensionBody {
     /// e.g. `feedback_tag:沟通质量`, `response_minutes`.
     pub metric: String,
-    /// `percentile` (within the peer group) or `target`.
+    /// Within the peer group, or as a share of `target`.
+    #[schema(value_type = crate::api::vocab::Normalisation)]
     pub normalisation: String,
     #[serde(default)]
     pub target: Option<f64>,
@@ -257,6 +267,7 @@ pub struct DimensionBody {
 
 /// Add or change a dimension of a job family's model (HR).
 #[utoipa::path(put, path = "/api/v1/competency-models/{job_family}/dimensions/{name}", tag = "competency",
+    params(("job_family" = String, Path, max_length = 40, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"), ("name" = String, Path, max_length = 16, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")),
     request_body = DimensionBody, responses((status = 200, body = Object), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn save_dimension(
     State(state): State<AppState>,

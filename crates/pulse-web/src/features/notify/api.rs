@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::access::Me;
 use crate::api::{ApiJson, ApiQuery};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::features::notify::service::{self, ChannelDto};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -28,7 +28,8 @@ pub async fn list_channels(State(state): State<AppState>, _me: Me) -> AppResult<
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelInput {
-    /// `wecom_robot`, `dingtalk_robot`, `feishu_robot`, `wecom_app` (then `webhook_url` is the API base URL) or `email`.
+    /// For `wecom_app` the `webhook_url` is the API base URL.
+    #[schema(value_type = crate::api::vocab::ChannelKind)]
     pub kind: String,
     /// The robot's webhook URL; empty keeps the stored one.
     #[serde(default)]
@@ -60,6 +61,7 @@ pub struct ChannelInput {
 
 /// Create or change a channel (admin).
 #[utoipa::path(put, path = "/api/v1/notify-channels/{name}", tag = "notifications", request_body = ChannelInput,
+    params(("name" = String, Path, max_length = 64, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$")),
     responses((status = 204), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn save_channel(
     State(state): State<AppState>,
@@ -97,10 +99,21 @@ pub async fn test_channel(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxParams {
-    /// `dead` (default), `pending`, `sending` or `sent`.
-    pub state: Option<String>,
+    /// Default `dead`.
+    #[param(inline)]
+    pub state: Option<OutboxState>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxState {
+    Dead,
+    Pending,
+    Sending,
+    Sent,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -118,14 +131,13 @@ pub async fn list_outbox(
     _me: Me,
     ApiQuery(p): ApiQuery<OutboxParams>,
 ) -> AppResult<Json<OutboxList>> {
-    let s = p.state.unwrap_or_else(|| "dead".into());
-    if !["dead", "pending", "sending", "sent"].contains(&s.as_str()) {
-        return Err(AppError::bad_request(
-            format!("未知状态“{s}”"),
-            format!("unknown state '{s}'"),
-        ));
-    }
-    let items: Vec<serde_json::Value> = outbox::list(&state.db, &s, 200)
+    let s = match p.state.unwrap_or(OutboxState::Dead) {
+        OutboxState::Dead => "dead",
+        OutboxState::Pending => "pending",
+        OutboxState::Sending => "sending",
+        OutboxState::Sent => "sent",
+    };
+    let items: Vec<serde_json::Value> = outbox::list(&state.db, s, 200)
         .await?
         .into_iter()
         .map(|m| serde_json::to_value(m).unwrap_or_default())
@@ -187,7 +199,8 @@ pub async fn my_preferences(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreferencesInput {
-    /// `wecom_app` and/or `email`; an empty list means inbox only.
+    /// An empty list means inbox only.
+    #[schema(schema_with = crate::api::vocab::personal_channels)]
     pub channels: Vec<String>,
     /// Messages created inside these hours wait until they end; to-dos do not wait. Null for none.
     pub quiet_hours: Option<service::QuietHoursDto>,

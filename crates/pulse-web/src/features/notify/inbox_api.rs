@@ -52,12 +52,38 @@ pub struct TodoList {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InboxParams {
-    /// `open` (default), `done`, `dismissed` or `all`.
-    pub state: Option<String>,
+    /// Default `open`.
+    #[param(inline)]
+    pub state: Option<StateFilter>,
+    /// Default 1.
+    #[param(minimum = 1, maximum = 10000)]
     pub page: Option<i64>,
+    /// Default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StateFilter {
+    Open,
+    Done,
+    Dismissed,
+    All,
+}
+
+impl StateFilter {
+    fn todo_state(self) -> Option<TodoState> {
+        match self {
+            StateFilter::Open => Some(TodoState::Open),
+            StateFilter::Done => Some(TodoState::Done),
+            StateFilter::Dismissed => Some(TodoState::Dismissed),
+            StateFilter::All => None,
+        }
+    }
 }
 
 pub(crate) fn state_filter(s: Option<&str>) -> AppResult<Option<TodoState>> {
@@ -72,19 +98,19 @@ pub(crate) fn state_filter(s: Option<&str>) -> AppResult<Option<TodoState>> {
 
 /// The caller's to-dos, soonest due first.
 #[utoipa::path(get, path = "/api/v1/inbox", tag = "inbox", params(InboxParams),
-    responses((status = 200, body = TodoList), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = TodoList)))]
 pub async fn list(
     State(state): State<AppState>,
     Me(caller): Me,
     ApiQuery(p): ApiQuery<InboxParams>,
 ) -> AppResult<Json<TodoList>> {
-    let filter = state_filter(p.state.as_deref())?;
+    let filter = p.state.unwrap_or(StateFilter::Open).todo_state();
     let per_page = p.per_page.unwrap_or(50);
     let page = p.page.unwrap_or(1);
-    if page < 1 || !(1..=200).contains(&per_page) {
+    if !(1..=10_000).contains(&page) || !(1..=200).contains(&per_page) {
         return Err(AppError::bad_request(
-            "page 需 ≥ 1，per_page 需在 1 到 200 之间",
-            "page must be ≥ 1 and per_page between 1 and 200",
+            "page 需在 1 到 10000 之间，per_page 需在 1 到 200 之间",
+            "page must be between 1 and 10000 and per_page between 1 and 200",
         ));
     }
     let (items, total) = inbox::list(

@@ -244,7 +244,11 @@ pub struct PreferencesDto {
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuietHoursDto {
+    /// `HH:MM`, China time.
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub start: String,
+    /// `HH:MM`; before `start` means the next morning.
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub end: String,
 }
 

@@ -66,41 +66,50 @@ pub struct PeoplePage {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PeopleParams {
     /// Part of a name, its pinyin (full or initials, e.g. `zw` for 张伟) or an employee number.
+    #[param(max_length = 64)]
     pub q: Option<String>,
     /// Org unit code; includes everyone below it.
     pub org_unit: Option<String>,
-    /// `active` (default), `left` or `all`.
-    pub status: Option<String>,
+    /// Default `active`.
+    #[param(inline)]
+    pub status: Option<StatusFilter>,
+    /// Default 1.
+    #[param(minimum = 1, maximum = 10000)]
     pub page: Option<i64>,
+    /// Default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusFilter {
+    Active,
+    Left,
+    All,
 }
 
 impl PeopleParams {
     pub fn to_query(&self) -> AppResult<PeopleQuery> {
-        let status = match self.status.as_deref().map(str::trim) {
-            None | Some("") | Some("active") => Some("active".to_string()),
-            Some("left") => Some("left".to_string()),
-            Some("all") => None,
-            Some(other) => {
-                return Err(AppError::bad_request(
-                    format!("status 只能是 active、left 或 all，而不是“{other}”"),
-                    format!("status must be active, left or all, not '{other}'"),
-                ));
-            }
+        let status = match self.status.unwrap_or(StatusFilter::Active) {
+            StatusFilter::Active => Some("active".to_string()),
+            StatusFilter::Left => Some("left".to_string()),
+            StatusFilter::All => None,
         };
         let page = self.page.unwrap_or(1);
         let per_page = self.per_page.unwrap_or(20);
-        if page < 1 || !(1..=people::MAX_PER_PAGE).contains(&per_page) {
+        if !(1..=10_000).contains(&page) || !(1..=people::MAX_PER_PAGE).contains(&per_page) {
             return Err(AppError::bad_request(
                 format!(
-                    "page 需 ≥ 1，per_page 需在 1 到 {} 之间",
+                    "page 需在 1 到 10000 之间，per_page 需在 1 到 {} 之间",
                     people::MAX_PER_PAGE
                 ),
                 format!(
-                    "page must be ≥ 1 and per_page between 1 and {}",
+                    "page must be between 1 and 10000 and per_page between 1 and {}",
                     people::MAX_PER_PAGE
                 ),
             ));
@@ -120,7 +129,7 @@ impl PeopleParams {
 
 /// People the caller may see (their data scope), searchable and paged.
 #[utoipa::path(get, path = "/api/v1/people", tag = "people", params(PeopleParams),
-    responses((status = 200, body = PeoplePage), (status = 400, body = crate::api::ErrorBody), (status = 401, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = PeoplePage)))]
 pub async fn list(
     State(state): State<AppState>,
     Me(caller): Me,
@@ -160,16 +169,32 @@ pub async fn get(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonPatch {
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub job_family: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 16,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub level: Option<String>,
     /// Org unit code.
     pub org_unit: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    /// The manager's 工号; null or empty for none.
+    #[schema(value_type = Option<String>, max_length = 32)]
     pub manager: Option<Option<String>>,
     pub hire_date: Option<NaiveDate>,
-    /// `active` or `left`.
+    #[schema(value_type = Option<crate::api::vocab::PersonStatus>)]
     pub status: Option<String>,
     pub email: Option<String>,
 }
@@ -182,7 +207,7 @@ fn double_option<'de, D: serde::Deserializer<'de>>(
 
 /// Change a person (HRBP, admin). A manager cycle is refused with 422.
 #[utoipa::path(patch, path = "/api/v1/people/{employee_no}", tag = "people", request_body = PersonPatch,
-    responses((status = 200, body = PersonDto), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = PersonDto), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn patch(
     State(state): State<AppState>,
     Me(caller): Me,
@@ -208,6 +233,19 @@ pub(crate) async fn apply_patch(
     let current = people::get_visible(&state.db, &viewer, employee_no)
         .await?
         .ok_or_else(|| AppError::not_found("人员", "person"))?;
+    if current.id == caller.person_id
+        && patch.status.as_deref().map(str::trim) == Some("left")
+        && current.status != "left"
+    {
+        // Leaving ends one's own sessions at once: the last HR could lock
+        // everyone out of the roster. Another HR records it.
+        return Err(AppError::new(
+            axum::http::StatusCode::CONFLICT,
+            "own_departure",
+            "不能把自己标记为离职，请由另一位 HR 操作",
+            "you cannot mark yourself as having left; another HR person records it",
+        ));
+    }
     let tree = state.org_tree().await?;
     let org_unit_id = match &patch.org_unit {
         None => current.org_unit_id,

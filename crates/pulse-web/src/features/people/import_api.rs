@@ -13,6 +13,7 @@ use crate::api::ApiQuery;
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportParams {
     /// `true` (default): check and count only. `false`: import all rows or none.
