@@ -6,7 +6,70 @@ use serde_json::{Map, Value};
 
 use crate::Problem;
 
-/// (code, 中文, English). The code is what the API and the database use.
+/// The kinds of business event. The code (`as_str`) is what the API and
+/// the database use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    Visit,
+    Snapshot,
+    WorkOrder,
+    ServiceTicket,
+    Evaluation,
+    Delivery,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 6] = [
+        EventKind::Visit,
+        EventKind::Snapshot,
+        EventKind::WorkOrder,
+        EventKind::ServiceTicket,
+        EventKind::Evaluation,
+        EventKind::Delivery,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Visit => "visit",
+            EventKind::Snapshot => "snapshot",
+            EventKind::WorkOrder => "work_order",
+            EventKind::ServiceTicket => "service_ticket",
+            EventKind::Evaluation => "evaluation",
+            EventKind::Delivery => "delivery",
+        }
+    }
+
+    /// The stored code back to its kind; `None` for a code Pulse never wrote.
+    pub fn from_code(code: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == code)
+    }
+
+    pub fn label(self, lang: crate::Lang) -> &'static str {
+        let (zh, en) = match self {
+            EventKind::Visit => ("客户拜访", "Customer visit"),
+            EventKind::Snapshot => ("商机进展快照", "Opportunity snapshot"),
+            EventKind::WorkOrder => ("服务工单", "Service work order"),
+            EventKind::ServiceTicket => ("客服工单", "Service ticket"),
+            EventKind::Evaluation => ("客户评价", "Customer evaluation"),
+            EventKind::Delivery => ("项目交付", "Project delivery"),
+        };
+        lang.pick(zh, en)
+    }
+
+    /// A feedback card can be written for it (F1: the card follows a visit;
+    /// a service engineer's on-site work order counts as one).
+    pub fn takes_feedback(self) -> bool {
+        matches!(self, EventKind::Visit | EventKind::WorkOrder)
+    }
+
+    /// It is about a known CRM customer and so must name one. A visit may
+    /// not: reps visit prospects before the CRM knows them (新客户开拓).
+    pub fn needs_customer(self) -> bool {
+        matches!(self, EventKind::Snapshot | EventKind::Evaluation)
+    }
+}
+
+/// (code, 中文, English) of every kind, for forms and lists.
 pub const KINDS: &[(&str, &str, &str)] = &[
     ("visit", "客户拜访", "Customer visit"),
     ("snapshot", "商机进展快照", "Opportunity snapshot"),
@@ -26,10 +89,9 @@ pub const STAGES: &[&str] = &[
     "输单",
 ];
 
-/// Kinds that are about a known CRM customer and so must name one. A visit
-/// may not: reps visit prospects before the CRM knows them (新客户开拓).
+/// See [`EventKind::needs_customer`]; false for an unknown code.
 pub fn needs_customer(kind: &str) -> bool {
-    matches!(kind, "snapshot" | "evaluation")
+    EventKind::from_code(kind).is_some_and(EventKind::needs_customer)
 }
 
 /// The code for a kind as systems and people spell it (`customer_visit`,
@@ -50,18 +112,13 @@ pub fn normalize_kind(kind: &str) -> String {
     code.to_string()
 }
 
-/// Kinds a feedback card can be written for (F1: the card follows a visit;
-/// a service engineer's on-site work order counts as one).
+/// See [`EventKind::takes_feedback`]; false for an unknown code.
 pub fn takes_feedback(kind: &str) -> bool {
-    matches!(kind, "visit" | "work_order")
+    EventKind::from_code(kind).is_some_and(EventKind::takes_feedback)
 }
 
 pub fn kind_label(kind: &str, lang: crate::Lang) -> &str {
-    KINDS
-        .iter()
-        .find(|k| k.0 == kind)
-        .map(|k| lang.pick(k.1, k.2))
-        .unwrap_or(kind)
+    EventKind::from_code(kind).map_or(kind, |k| k.label(lang))
 }
 
 fn invalid(code: &'static str, zh: String, en: String) -> Problem {
@@ -138,8 +195,8 @@ fn count_field(p: &Map<String, Value>, field: &str, zh: &str) -> Result<Option<i
 /// Checks a payload for its kind. Unknown extra fields are kept: a CRM's
 /// own fields travel with the event as evidence.
 pub fn check(kind: &str, payload: &Map<String, Value>) -> Result<(), Problem> {
-    if !KINDS.iter().any(|k| k.0 == kind) {
-        let list: Vec<&str> = KINDS.iter().map(|k| k.0).collect();
+    let Some(kind) = EventKind::from_code(kind) else {
+        let list: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
         return Err(invalid(
             "invalid_event_type",
             format!("未知的事件类型“{kind}”，可用：{}", list.join("、")),
@@ -148,7 +205,7 @@ pub fn check(kind: &str, payload: &Map<String, Value>) -> Result<(), Problem> {
                 list.join(", ")
             ),
         ));
-    }
+    };
     if let Some(note) = text(payload, "note")
         && crate::feedback::grapheme_len(&note) > 500
     {
@@ -159,7 +216,7 @@ pub fn check(kind: &str, payload: &Map<String, Value>) -> Result<(), Problem> {
         ));
     }
     match kind {
-        "snapshot" => {
+        EventKind::Snapshot => {
             let stage = text(payload, "stage").unwrap_or_default();
             if !STAGES.contains(&stage.as_str()) {
                 return Err(invalid(
@@ -178,7 +235,7 @@ pub fn check(kind: &str, payload: &Map<String, Value>) -> Result<(), Problem> {
                 ));
             }
         }
-        "work_order" => {
+        EventKind::WorkOrder => {
             let reported = time_field(payload, "reported_at", "报修时间")?;
             let arrived = time_field(payload, "arrived_at", "到场时间")?;
             let resolved = time_field(payload, "resolved_at", "解决时间")?;
@@ -217,7 +274,7 @@ pub fn check(kind: &str, payload: &Map<String, Value>) -> Result<(), Problem> {
             count_field(payload, "parts_planned", "计划备件数")?;
             count_field(payload, "parts_used", "实际使用备件数")?;
         }
-        "evaluation" => match payload.get("score").and_then(Value::as_i64) {
+        EventKind::Evaluation => match payload.get("score").and_then(Value::as_i64) {
             Some(1..=5) => {}
             _ => {
                 return Err(invalid(
@@ -227,7 +284,7 @@ pub fn check(kind: &str, payload: &Map<String, Value>) -> Result<(), Problem> {
                 ));
             }
         },
-        "delivery" => {
+        EventKind::Delivery => {
             let due = time_field(payload, "due_at", "承诺交付时间")?;
             let done = time_field(payload, "delivered_at", "实际交付时间")?;
             if due.is_none() || done.is_none() {
@@ -238,7 +295,7 @@ pub fn check(kind: &str, payload: &Map<String, Value>) -> Result<(), Problem> {
                 ));
             }
         }
-        _ => {}
+        EventKind::Visit | EventKind::ServiceTicket => {}
     }
     Ok(())
 }
@@ -255,6 +312,31 @@ pub fn parts(payload: &Map<String, Value>) -> Option<(i64, i64)> {
     let planned = payload.get("parts_planned").and_then(Value::as_i64)?;
     let used = payload.get("parts_used").and_then(Value::as_i64)?;
     Some((planned, used))
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_and_the_table_agrees() {
+        for k in EventKind::ALL {
+            assert_eq!(EventKind::from_code(k.as_str()), Some(k));
+            assert_eq!(normalize_kind(k.as_str()), k.as_str());
+            let row = KINDS.iter().find(|r| r.0 == k.as_str()).expect("in KINDS");
+            assert_eq!(k.label(crate::Lang::Zh), row.1);
+            assert_eq!(k.label(crate::Lang::En), row.2);
+        }
+        assert_eq!(KINDS.len(), EventKind::ALL.len());
+        assert_eq!(EventKind::from_code("meeting"), None);
+        assert!(!takes_feedback("meeting") && !needs_customer("meeting"));
+        assert_eq!(kind_label("meeting", crate::Lang::Zh), "meeting");
+        let cards: Vec<_> = EventKind::ALL
+            .into_iter()
+            .filter(|k| k.takes_feedback())
+            .collect();
+        assert_eq!(cards, [EventKind::Visit, EventKind::WorkOrder]);
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use pulse_domain::competency::{Metric, Normalisation};
+use pulse_domain::events::EventKind;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -293,19 +294,20 @@ pub async fn peer_figures(
     let mut acc: HashMap<i64, Acc> = HashMap::new();
     for (person, kind, json) in rows {
         let a = acc.entry(person).or_default();
-        if kind == "visit" {
+        let kind = EventKind::from_code(&kind);
+        if kind == Some(EventKind::Visit) {
             a.visits += 1;
             continue;
         }
         let p: Map<String, Value> = serde_json::from_str(&json).unwrap_or_default();
-        match kind.as_str() {
-            "evaluation" => {
+        match kind {
+            Some(EventKind::Evaluation) => {
                 if let Some(s) = p.get("score").and_then(Value::as_f64) {
                     a.scores.0 += s;
                     a.scores.1 += 1;
                 }
             }
-            "delivery" => {
+            Some(EventKind::Delivery) => {
                 let due = p.get("due_at").and_then(pulse_domain::events::parse_time);
                 let done = p
                     .get("delivered_at")
@@ -315,7 +317,7 @@ pub async fn peer_figures(
                     a.deliveries.0 += u32::from(done <= due);
                 }
             }
-            "work_order" => {
+            Some(EventKind::WorkOrder) => {
                 if let Some(m) = pulse_domain::events::response_minutes(&p) {
                     a.response.0 += m as f64;
                     a.response.1 += 1;

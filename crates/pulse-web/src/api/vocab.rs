@@ -272,7 +272,7 @@ mod tests {
         for v in values::<PersonStatus>() {
             assert!(pulse_domain::org::PersonStatus::parse(&v).is_ok(), "{v}");
         }
-        let kinds: Vec<&str> = pulse_domain::events::KINDS.iter().map(|k| k.0).collect();
+        let kinds = pulse_domain::events::EventKind::ALL.map(|k| k.as_str());
         same(values::<EventKind>(), &kinds);
         for v in values::<Normalisation>() {
             assert!(

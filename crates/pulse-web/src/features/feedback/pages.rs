@@ -32,12 +32,13 @@ pub struct EventRow {
 }
 
 pub(super) fn summary(e: &Event) -> String {
+    use pulse_domain::events::EventKind;
     let p = e.payload();
     let s = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    match e.kind.as_str() {
-        "snapshot" => format!("{} → {}", s("stage"), s("next_step")),
-        "visit" => s("purpose"),
-        "work_order" => {
+    match EventKind::from_code(&e.kind) {
+        Some(EventKind::Snapshot) => format!("{} → {}", s("stage"), s("next_step")),
+        Some(EventKind::Visit) => s("purpose"),
+        Some(EventKind::WorkOrder) => {
             let mut parts = Vec::new();
             if let Some(m) = pulse_domain::events::response_minutes(&p) {
                 parts.push(format!("响应 {m} 分钟"));
@@ -47,12 +48,12 @@ pub(super) fn summary(e: &Event) -> String {
             }
             parts.join(" · ")
         }
-        "evaluation" => format!(
+        Some(EventKind::Evaluation) => format!(
             "评分 {}",
             p.get("score").and_then(Value::as_i64).unwrap_or(0)
         ),
-        "service_ticket" => s("topic"),
-        _ => String::new(),
+        Some(EventKind::ServiceTicket) => s("topic"),
+        Some(EventKind::Delivery) | None => String::new(),
     }
 }
 
