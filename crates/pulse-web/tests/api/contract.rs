@@ -485,3 +485,38 @@ fn collect_refs(v: &serde_json::Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// Every page form route takes a browser form: a page route wired to a JSON
+/// handler answers 415 to the phone's form (the 打卡 form did, after the
+/// web-layer move). Posted empty with the CSRF token, as HR and as the
+/// administrator, none may answer 415 or 5xx.
+#[tokio::test]
+async fn every_page_form_route_takes_a_form() {
+    let app = TestApp::new().await;
+    let callers = [app.login("hrbp").await, app.login("admin").await];
+    let routes: Vec<String> = pulse_web::routes::table()
+        .into_iter()
+        .filter(|r| r.method == "POST" && !r.path.starts_with("/api/"))
+        .filter(|r| !["/login", "/logout"].contains(&r.path))
+        .map(|r| {
+            r.path
+                .split('/')
+                .map(|seg| if seg.starts_with('{') { "1" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
+    assert!(routes.len() > 30, "{} page forms", routes.len());
+    for path in &routes {
+        for c in &callers {
+            let r = c.post_form(path, &[], true).await;
+            assert_ne!(
+                r.status,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "{path}: {}",
+                r.text()
+            );
+            assert!(!r.status.is_server_error(), "{path}: {}", r.status);
+        }
+    }
+}

@@ -300,7 +300,11 @@ async fn a_request_through_the_pages_and_a_closed_period() {
             true,
         )
         .await;
-    assert!(approved.text().contains("已批准"));
+    // POST-redirect-GET: a refresh of the result does not decide again.
+    assert_eq!(approved.status, StatusCode::SEE_OTHER);
+    let to = approved.headers["location"].to_str().unwrap().to_string();
+    assert_eq!(to, format!("/goals/adjustments/{id}?decided=1"));
+    assert!(director.get(&to).await.text().contains("已批准"));
     let after = e1.get("/api/v1/people/E1/goals").await.json();
     assert_eq!(after["items"][2]["target"], "110");
 
@@ -879,4 +883,43 @@ async fn team_leads_add_and_rename_their_own_key_results() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+}
+
+/// The board's 打卡 form is POST-redirect-GET: success lands on the board
+/// with its message (a refresh does not check in twice); a refusal stays on
+/// the page with the reason.
+#[tokio::test]
+async fn the_check_in_form_redirects_after_success_and_explains_a_refusal() {
+    let (app, _period) = app().await;
+    let e1 = app.login("employee").await;
+    let board = e1.get("/api/v1/people/E1/goals").await.json();
+    let foc = board["items"][0]["id"].as_i64().unwrap();
+    let sent = e1
+        .post_form(
+            &format!("/goals/{foc}/check-in"),
+            &[("actual", "28"), ("note", "")],
+            true,
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+    let to = sent.headers["location"].to_str().unwrap().to_string();
+    assert_eq!(to, format!("/goals?checked_in={foc}"));
+    assert!(e1.get(&to).await.text().contains("打卡已记录"));
+    let after = e1.get("/api/v1/people/E1/goals").await.json();
+    assert_eq!(after["items"][0]["progress_bp"], 8000);
+    let refused = e1
+        .post_form(
+            &format!("/goals/{foc}/check-in"),
+            &[("actual", "二十八")],
+            true,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::OK);
+    assert!(
+        refused.text().contains("不是有效的数字"),
+        "{}",
+        refused.text()
+    );
+    let unchanged = e1.get("/api/v1/people/E1/goals").await.json();
+    assert_eq!(unchanged["items"][0]["progress_bp"], 8000);
 }

@@ -135,6 +135,8 @@ pub struct BoardQuery {
     person: Option<String>,
     period: Option<String>,
     requested: Option<String>,
+    /// Set by the redirect after a check-in (POST-redirect-GET).
+    checked_in: Option<String>,
 }
 
 pub(super) async fn render_board(
@@ -215,11 +217,18 @@ pub async fn board(
     Query(q): Query<BoardQuery>,
 ) -> AppResult<Response> {
     let ctx = page.at("goals");
-    let message = q.requested.map(|_| {
-        ctx.lang()
-            .pick("微调申请已提交，等待审批", "Request sent for approval")
-            .to_string()
-    });
+    let lang = ctx.lang();
+    let message = if q.requested.is_some() {
+        Some(lang.pick("微调申请已提交，等待审批", "Request sent for approval"))
+    } else if q.checked_in.is_some() {
+        Some(lang.pick(
+            "打卡已记录，进度和加权得分已更新",
+            "Check-in recorded: progress and weighted score updated",
+        ))
+    } else {
+        None
+    }
+    .map(str::to_string);
     render_board(
         &state,
         ctx,
@@ -287,14 +296,37 @@ pub(super) async fn render_adjustment(
     .into_response())
 }
 
+#[derive(Deserialize)]
+pub struct AdjustmentQuery {
+    /// Set by the redirect after a decision (POST-redirect-GET).
+    decided: Option<String>,
+}
+
 pub async fn adjustment(
     State(state): State<AppState>,
     Me(caller): Me,
     page: Page,
     Path(id): Path<i64>,
+    Query(q): Query<AdjustmentQuery>,
 ) -> AppResult<Response> {
     let ctx = page.at("goals");
-    render_adjustment(&state, ctx, &caller, id, None, None).await
+    let message = match q.decided {
+        Some(_) => {
+            let a = service::adjustment_for(&state, &caller, id).await?;
+            let lang = ctx.lang();
+            match a.state.as_str() {
+                "approved" => Some(lang.pick(
+                    "已批准，新目标即时生效",
+                    "Approved: the new target applies now",
+                )),
+                "rejected" => Some(lang.pick("已驳回", "Rejected")),
+                _ => None,
+            }
+            .map(str::to_string)
+        }
+        None => None,
+    };
+    render_adjustment(&state, ctx, &caller, id, message, None).await
 }
 
 pub async fn decide(
@@ -307,26 +339,16 @@ pub async fn decide(
     let get = |k: &str| form.text(k);
     let approve = get("decision") == "approve";
     let result = service::decide_adjustment(&state, &caller, id, approve, &get("comment")).await;
-    let ctx = page.at("goals");
-    let lang = ctx.lang();
-    match result {
-        Ok(a) => {
-            let msg = if a.state == "approved" {
-                lang.pick(
-                    "已批准，新目标即时生效",
-                    "Approved: the new target applies now",
-                )
-            } else {
-                lang.pick("已驳回", "Rejected")
-            };
-            render_adjustment(&state, ctx, &caller, id, Some(msg.to_string()), None).await
-        }
-        Err(e) if e.status.is_client_error() => {
-            let msg = e.message(lang).to_string();
+    rerender_or_redirect(
+        result,
+        |_| format!("/goals/adjustments/{id}?decided=1"),
+        |e| async move {
+            let ctx = page.at("goals");
+            let msg = e.message(ctx.lang()).to_string();
             render_adjustment(&state, ctx, &caller, id, None, Some(msg)).await
-        }
-        Err(e) => Err(e),
-    }
+        },
+    )
+    .await
 }
 
 /// The "打卡" form on a goal card (G7).
@@ -339,21 +361,14 @@ pub async fn check_in(
 ) -> AppResult<Response> {
     let get = |k: &str| form.text(k);
     let result = service::check_in(&state, &caller, id, &get("actual"), &get("note")).await;
-    let ctx = page.at("goals");
-    let lang = ctx.lang();
-    match result {
-        Ok(g) => {
-            let msg = format!(
-                "{} {}",
-                g.title,
-                lang.pick("进度已更新", "progress updated")
-            );
-            render_board(&state, ctx, &caller, None, None, Some(msg), None).await
-        }
-        Err(e) if e.status.is_client_error() => {
-            let msg = e.message(lang).to_string();
+    rerender_or_redirect(
+        result,
+        |g| format!("/goals?checked_in={}", g.id),
+        |e| async move {
+            let ctx = page.at("goals");
+            let msg = e.message(ctx.lang()).to_string();
             render_board(&state, ctx, &caller, None, None, None, Some(msg)).await
-        }
-        Err(e) => Err(e),
-    }
+        },
+    )
+    .await
 }

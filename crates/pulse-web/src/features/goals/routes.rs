@@ -146,7 +146,7 @@ pub fn routes() -> Vec<Route> {
             "POST",
             "/goals/{id}/check-in",
             Access::ANYONE,
-            post(api::check_in),
+            post(pages::check_in),
         ),
         r(
             "POST",
