@@ -1029,3 +1029,32 @@ async fn a_manager_gives_their_own_feedback_from_the_team_page() {
     assert!(r.text().contains("role=\"alert\""), "{}", r.text());
     assert_eq!(count(&app, "feedback_messages").await, 1);
 }
+
+/// Redeeming on the rewards page is POST-redirect-GET: a reload of the
+/// result shows the voucher again instead of spending the points twice, and
+/// only the owner sees whose voucher it was.
+#[tokio::test]
+async fn redeeming_on_the_page_spends_once_however_often_the_result_is_reloaded() {
+    let app = app().await;
+    give_points(&app, "E1", 1000).await;
+    let e1 = app.login("employee").await;
+    let reward = pulse_store::points::rewards(&app.db, true).await.unwrap()[0].clone();
+    let sent = e1
+        .post_form(&format!("/rewards/{}/redeem", reward.id), &[], true)
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+    let to = sent.headers["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/rewards?redeemed="), "{to}");
+    for _ in 0..2 {
+        let page = e1.get(&to).await.text();
+        assert!(page.contains(&reward.name), "{page}");
+    }
+    let balance = e1.get("/api/v1/me/points").await.json();
+    assert_eq!(balance["balance"], 1000 - reward.cost, "{balance}");
+    let other = app.login("manager").await;
+    let theirs = other.get(&to).await.text();
+    assert!(
+        !theirs.contains("PV-"),
+        "another person sees no voucher code"
+    );
+}

@@ -7,7 +7,7 @@ use crate::i18n::Tr;
 use crate::pages::{Nav, Page, PageCtx, fmt_ms};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use pulse_store::accounts::Caller;
 use pulse_store::points;
@@ -78,14 +78,35 @@ pub(super) async fn render_rewards(
     .into_response())
 }
 
+#[derive(serde::Deserialize)]
+pub struct RewardsQuery {
+    /// The redemption just made (POST-redirect-GET); shown only to its owner.
+    redeemed: Option<i64>,
+}
+
 /// My points, the catalog and my vouchers.
 pub async fn rewards(
     State(state): State<AppState>,
     Me(caller): Me,
     page: Page,
+    Query(q): Query<RewardsQuery>,
 ) -> AppResult<Response> {
     let ctx = page.at("rewards");
-    render_rewards(&state, &caller, ctx, None, None).await
+    let message = match q.redeemed {
+        Some(id) => points::redemption(&state.db, id)
+            .await?
+            .filter(|r| r.person_id == caller.person_id)
+            .map(|r| {
+                format!(
+                    "{} {}（{}）",
+                    ctx.tr.t("rewards.redeemed"),
+                    r.reward_name,
+                    r.voucher_code
+                )
+            }),
+        None => None,
+    };
+    render_rewards(&state, &caller, ctx, message, None).await
 }
 
 pub async fn redeem(
@@ -96,14 +117,9 @@ pub async fn redeem(
 ) -> AppResult<Response> {
     let ctx = page.at("rewards");
     match points::redeem(&state.db, caller.person_id, id, None).await {
+        // POST-redirect-GET: reloading the result must not redeem twice.
         Ok(o) => {
-            let msg = format!(
-                "{} {}（{}）",
-                ctx.tr.t("rewards.redeemed"),
-                o.redemption.reward_name,
-                o.redemption.voucher_code
-            );
-            render_rewards(&state, &caller, ctx, Some(msg), None).await
+            Ok(Redirect::to(&format!("/rewards?redeemed={}", o.redemption.id)).into_response())
         }
         Err(e) => {
             let e = AppError::from(e);
