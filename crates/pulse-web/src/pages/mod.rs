@@ -68,8 +68,9 @@ impl PageCtx {
     }
 
     /// Like [`PageCtx::new`] with the inbox badge filled in. A failing count
-    /// shows no badge rather than failing the page.
-    pub async fn load(
+    /// shows no badge rather than failing the page. Only the `Page` extractor
+    /// calls it: handlers take `page: Page` and call `page.at(section)`.
+    async fn load(
         state: &AppState,
         headers: &HeaderMap,
         caller: Option<&Caller>,

@@ -10,7 +10,6 @@ use crate::pages::{Nav, Page, PageCtx};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use pulse_domain::roles::Role;
 use pulse_domain::weights::percent;
@@ -258,7 +257,7 @@ pub async fn export(State(state): State<AppState>, Me(caller): Me) -> AppResult<
 pub async fn team_add_goal(
     State(state): State<AppState>,
     Me(caller): Me,
-    headers: HeaderMap,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
     let parent = form.text("parent_id").parse::<i64>().ok();
@@ -271,7 +270,7 @@ pub async fn team_add_goal(
         parent,
     )
     .await;
-    team_outcome(&state, &caller, &headers, result.map(|_| ()), "added").await
+    team_outcome(&state, &caller, page, result.map(|_| ()), "added").await
 }
 
 /// Renames a unit goal or sets a key result's target from the team board.
@@ -279,26 +278,26 @@ pub async fn team_edit_goal(
     State(state): State<AppState>,
     Me(caller): Me,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
     let title = form.text("title");
     let target = form.text("target");
     let result = service::edit_unit_goal(&state, &caller, id, Some(&title), Some(&target)).await;
-    team_outcome(&state, &caller, &headers, result, "edited").await
+    team_outcome(&state, &caller, page, result, "edited").await
 }
 
 pub(super) async fn team_outcome(
     state: &AppState,
     caller: &pulse_store::accounts::Caller,
-    headers: &HeaderMap,
+    page: Page,
     result: AppResult<()>,
     ok: &str,
 ) -> AppResult<Response> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/goals/team?ok={ok}")).into_response()),
         Err(e) if e.status.is_client_error() && e.status != axum::http::StatusCode::FORBIDDEN => {
-            let ctx = PageCtx::load(state, headers, Some(caller), "goals").await;
+            let ctx = page.at("goals");
             let msg = e.message(ctx.lang()).to_string();
             render_team(state, caller, ctx, None, Some(msg)).await
         }

@@ -1,7 +1,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Request, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use pulse_sheets::{Cell, XlsxTable};
 use pulse_store::imports::{self, ImportKind, ImportReport};
@@ -41,12 +40,8 @@ fn render(ctx: PageCtx, kind: &str, report: Option<ImportReport>) -> Response {
     .into_response()
 }
 
-pub async fn form(State(state): State<AppState>, Me(caller): Me, headers: HeaderMap) -> Response {
-    render(
-        PageCtx::load(&state, &headers, Some(&caller), "import").await,
-        "people",
-        None,
-    )
+pub async fn form(page: Page) -> Response {
+    render(page.at("import"), "people", None)
 }
 
 /// Upload = dry run. The page shows counts, row errors and a preview; the

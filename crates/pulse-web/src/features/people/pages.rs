@@ -17,7 +17,7 @@ use crate::access::Me;
 use crate::error::{AppError, AppResult};
 use crate::forms::FormFields;
 use crate::i18n::Tr;
-use crate::pages::{Nav, Page, PageCtx, fmt_ms};
+use crate::pages::{Nav, Page, fmt_ms};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "people/me.html")]
@@ -79,23 +79,24 @@ pub async fn me(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
+    page: Page,
     Query(p): Query<MeParams>,
 ) -> AppResult<Response> {
     let lang = crate::i18n::request_lang(&headers);
     let message = p
         .changed
         .map(|_| lang.pick("密码已修改", "Password changed").to_string());
-    me_with(&state, &caller, &headers, message, None).await
+    me_with(&state, &caller, page, message, None).await
 }
 
 async fn me_with(
     state: &AppState,
     caller: &pulse_store::accounts::Caller,
-    headers: &HeaderMap,
+    page: Page,
     message: Option<String>,
     error: Option<String>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(state, headers, Some(caller), "me").await;
+    let ctx = page.at("me");
     let person = people::by_id(&state.db, caller.person_id)
         .await?
         .ok_or_else(|| AppError::not_found("人员", "person"))?;
@@ -157,23 +158,24 @@ pub async fn person(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
+    page: Page,
     Path(employee_no): Path<String>,
     Query(p): Query<PersonParams>,
 ) -> AppResult<Response> {
     let lang = crate::i18n::request_lang(&headers);
     let message = p.saved.map(|_| lang.pick("已保存", "Saved").to_string());
-    person_with(&state, &caller, &headers, &employee_no, message, None).await
+    person_with(&state, &caller, page, &employee_no, message, None).await
 }
 
 async fn person_with(
     state: &AppState,
     caller: &pulse_store::accounts::Caller,
-    headers: &HeaderMap,
+    page: Page,
     employee_no: &str,
     message: Option<String>,
     error: Option<String>,
 ) -> AppResult<Response> {
-    let ctx = PageCtx::load(state, headers, Some(caller), "org").await;
+    let ctx = page.at("org");
     let person = people::get_visible(&state.db, &caller.viewer(), employee_no)
         .await?
         .ok_or_else(|| AppError::not_found("人员", "person"))?;
@@ -236,6 +238,7 @@ pub async fn update(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
+    page: Page,
     Path(employee_no): Path<String>,
     form: FormFields,
 ) -> AppResult<Response> {
@@ -246,7 +249,7 @@ pub async fn update(
         Some(v) => match pulse_sheets::parse_date(&v) {
             Ok(d) => Some(d),
             Err(msg) => {
-                return person_with(&state, &caller, &headers, &employee_no, None, Some(msg)).await;
+                return person_with(&state, &caller, page, &employee_no, None, Some(msg)).await;
             }
         },
     };
@@ -270,7 +273,7 @@ pub async fn update(
             person_with(
                 &state,
                 &caller,
-                &headers,
+                page,
                 &employee_no,
                 None,
                 Some(e.message(lang).to_string()),
@@ -486,6 +489,7 @@ pub async fn save_notifications(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
     let lang = crate::i18n::request_lang(&headers);
@@ -515,13 +519,13 @@ pub async fn save_notifications(
     {
         Ok(()) => {
             let ok = lang.pick("通知设置已保存", "Notification settings saved");
-            me_with(&state, &caller, &headers, Some(ok.to_string()), None).await
+            me_with(&state, &caller, page, Some(ok.to_string()), None).await
         }
         Err(e) if e.status.is_client_error() => {
             me_with(
                 &state,
                 &caller,
-                &headers,
+                page,
                 None,
                 Some(e.message(lang).to_string()),
             )
@@ -536,6 +540,7 @@ pub async fn change_password(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
+    page: Page,
     form: FormFields,
 ) -> AppResult<Response> {
     let lang = crate::i18n::request_lang(&headers);
@@ -544,7 +549,7 @@ pub async fn change_password(
         return me_with(
             &state,
             &caller,
-            &headers,
+            page,
             None,
             Some(
                 lang.pick("两次输入的新密码不一致", "the new passwords do not match")
@@ -576,7 +581,7 @@ pub async fn change_password(
             me_with(
                 &state,
                 &caller,
-                &headers,
+                page,
                 None,
                 Some(e.message(lang).to_string()),
             )
