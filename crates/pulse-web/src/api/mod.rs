@@ -21,25 +21,84 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(mut value) = axum::Json::<serde_json::Value>::from_request(req, state)
+        if !is_json(req.headers()) {
+            return Err(unsupported_media_type());
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(json_rejection)?;
-        integral_floats_as_integers(&mut value);
-        serde_path_to_error::deserialize(value)
-            .map(ApiJson)
-            .map_err(|e| {
-                let detail = match e.path().to_string().as_str() {
-                    "." => e.inner().to_string(),
-                    path => format!("{path}: {}", e.inner()),
-                };
-                AppError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_body",
-                    format!("字段或类型不正确：{detail}"),
-                    format!("wrong or unknown fields: {detail}"),
-                )
-            })
+            .map_err(|_| payload_too_large())?;
+        match axum::Json::<T>::from_bytes(&bytes) {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            // The body is valid JSON but does not fit `T`: perhaps only a
+            // whole number spelled `14.0`. Only then is the body read a
+            // second time, so the common case parses once.
+            Err(JsonRejection::JsonDataError(_)) => {
+                let mut value: serde_json::Value =
+                    serde_json::from_slice(&bytes).map_err(|e| malformed(&e.to_string()))?;
+                integral_floats_as_integers(&mut value);
+                serde_path_to_error::deserialize(value)
+                    .map(ApiJson)
+                    .map_err(|e| {
+                        let detail = match e.path().to_string().as_str() {
+                            "." => e.inner().to_string(),
+                            path => format!("{path}: {}", e.inner()),
+                        };
+                        AppError::new(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "invalid_body",
+                            format!("字段或类型不正确：{detail}"),
+                            format!("wrong or unknown fields: {detail}"),
+                        )
+                    })
+            }
+            Err(rej) => Err(json_rejection(rej)),
+        }
     }
+}
+
+/// `application/json` or any `application/*+json`, as axum's `Json` accepts.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(ct) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn unsupported_media_type() -> AppError {
+    AppError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "请求需要 Content-Type: application/json",
+        "expected Content-Type: application/json",
+    )
+}
+
+fn payload_too_large() -> AppError {
+    AppError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "提交的内容过大",
+        "request body too large",
+    )
+}
+
+fn malformed(detail: &str) -> AppError {
+    AppError::new(
+        StatusCode::BAD_REQUEST,
+        "malformed_json",
+        format!("JSON 格式错误：{detail}"),
+        format!("malformed JSON: {detail}"),
+    )
 }
 
 /// In JSON (and JSON Schema) `14.0` is the integer 14; serde would refuse it
@@ -65,30 +124,15 @@ fn integral_floats_as_integers(v: &mut serde_json::Value) {
 fn json_rejection(rej: JsonRejection) -> AppError {
     let detail = rej.body_text();
     match rej {
-        JsonRejection::MissingJsonContentType(_) => AppError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "请求需要 Content-Type: application/json",
-            "expected Content-Type: application/json",
-        ),
-        JsonRejection::JsonSyntaxError(_) => AppError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            format!("JSON 格式错误：{detail}"),
-            format!("malformed JSON: {detail}"),
-        ),
+        JsonRejection::MissingJsonContentType(_) => unsupported_media_type(),
+        JsonRejection::JsonSyntaxError(_) => malformed(&detail),
         JsonRejection::JsonDataError(_) => AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_body",
             format!("字段或类型不正确：{detail}"),
             format!("wrong or unknown fields: {detail}"),
         ),
-        JsonRejection::BytesRejection(_) => AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "提交的内容过大",
-            "request body too large",
-        ),
+        JsonRejection::BytesRejection(_) => payload_too_large(),
         _ => AppError::bad_request(
             format!("请求无效：{detail}"),
             format!("invalid request: {detail}"),

@@ -281,6 +281,7 @@ mod tests {
             );
         }
         same(values::<TermKind>(), &["domain", "stop"]);
+        same(values::<ChannelKind>(), pulse_jobs::channels::KINDS);
         same(values::<Direction>(), &["higher", "lower"]);
         same(
             values::<MetricSource>(),
