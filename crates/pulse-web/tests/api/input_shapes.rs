@@ -130,6 +130,11 @@ async fn hr_cannot_mark_themselves_as_having_left() {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
     assert_eq!(r.error_code(), "own_departure");
+    // Whatever the spelling the status parser takes.
+    let r = hr
+        .patch_json(&format!("/api/v1/people/{no}"), &json!({"status": "离职"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
     assert_eq!(
         hr.get("/api/v1/me").await.status,
         StatusCode::OK,

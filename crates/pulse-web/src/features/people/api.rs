@@ -233,10 +233,11 @@ pub(crate) async fn apply_patch(
     let current = people::get_visible(&state.db, &viewer, employee_no)
         .await?
         .ok_or_else(|| AppError::not_found("人员", "person"))?;
-    if current.id == caller.person_id
-        && patch.status.as_deref().map(str::trim) == Some("left")
-        && current.status != "left"
-    {
+    let leaving = match patch.status.as_deref() {
+        Some(s) => PersonStatus::parse(s)? == PersonStatus::Left,
+        None => false,
+    };
+    if current.id == caller.person_id && leaving && current.status != "left" {
         // Leaving ends one's own sessions at once: the last HR could lock
         // everyone out of the roster. Another HR records it.
         return Err(AppError::new(
