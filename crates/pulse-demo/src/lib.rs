@@ -16,6 +16,7 @@ mod names;
 mod org;
 mod stories;
 
+use pulse_domain::org::{EmployeeNo, PersonStatus};
 use pulse_domain::roles::{Grant, ScopeKind};
 use pulse_store::org::NewUnit;
 use pulse_store::people::PersonInput;
@@ -91,22 +92,25 @@ pub async fn build_with(
     let inputs: Vec<PersonInput> = plan
         .people
         .iter()
-        .map(|p| PersonInput {
-            employee_no: p.employee_no.clone(),
-            name: p.name.clone(),
-            job_family: p.job_family.to_string(),
-            level: p.level.to_string(),
-            org_unit_id: unit_ids[&p.unit_code],
-            manager_employee_no: p.manager.clone(),
-            hire_date: Some(p.hire_date),
-            status: "active".into(),
-            email: Some(format!(
-                "{}@pulse-demo.example.cn",
-                p.employee_no.to_lowercase()
-            )),
-            wecom_userid: Some(format!("wx{}", p.employee_no)),
+        .map(|p| -> Result<PersonInput, pulse_domain::Problem> {
+            Ok(PersonInput {
+                employee_no: EmployeeNo::parse(&p.employee_no)?,
+                name: p.name.clone(),
+                job_family: p.job_family.to_string(),
+                level: p.level.to_string(),
+                org_unit_id: unit_ids[&p.unit_code],
+                manager_employee_no: p.manager.as_deref().map(EmployeeNo::parse).transpose()?,
+                hire_date: Some(p.hire_date),
+                status: PersonStatus::Active,
+                email: Some(format!(
+                    "{}@pulse-demo.example.cn",
+                    p.employee_no.to_lowercase()
+                )),
+                wecom_userid: Some(format!("wx{}", p.employee_no)),
+            })
         })
-        .collect();
+        .collect::<Result<_, _>>()
+        .map_err(|p| anyhow::anyhow!("demo plan has a bad 工号: {}", p.en))?;
     pulse_store::people::upsert(&mut tx, &actor, &inputs, true).await?;
     progress.advance(inputs.len() as u64);
     progress.finish();

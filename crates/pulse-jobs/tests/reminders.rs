@@ -18,14 +18,14 @@ const DAY: i64 = 24 * HOUR;
 
 fn person(no: &str, name: &str, manager: Option<&str>, unit: i64) -> PersonInput {
     PersonInput {
-        employee_no: no.into(),
+        employee_no: pulse_domain::org::EmployeeNo::parse(no).unwrap(),
         name: name.into(),
         job_family: "销售管理".into(),
         level: "M2".into(),
         org_unit_id: unit,
-        manager_employee_no: manager.map(str::to_string),
+        manager_employee_no: manager.map(|m| pulse_domain::org::EmployeeNo::parse(m).unwrap()),
         hire_date: None,
-        status: "active".into(),
+        status: pulse_domain::org::PersonStatus::Active,
         email: Some(format!("{}@example.cn", no.to_lowercase())),
         wecom_userid: Some(format!("wx-{no}")),
     }

@@ -46,6 +46,8 @@ pub use pulse_domain::china_time::{day_of_ms, day_start_ms};
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub account_id: Option<i64>,
+    /// The person behind the account, for rules about oneself (own departure).
+    pub person_id: Option<i64>,
     pub label: String,
 }
 
@@ -53,6 +55,7 @@ impl Actor {
     pub fn system(label: &str) -> Actor {
         Actor {
             account_id: None,
+            person_id: None,
             label: label.to_string(),
         }
     }

@@ -37,14 +37,14 @@ fn unit(code: &str, name: &str, kind: UnitKind, parent: Option<&str>) -> NewUnit
 
 fn person(no: &str, name: &str, unit: i64, manager: Option<&str>) -> PersonInput {
     PersonInput {
-        employee_no: no.into(),
+        employee_no: pulse_domain::org::EmployeeNo::parse(no).unwrap(),
         name: name.into(),
         job_family: "销售代表".into(),
         level: "P3".into(),
         org_unit_id: unit,
-        manager_employee_no: manager.map(str::to_string),
+        manager_employee_no: manager.map(|m| pulse_domain::org::EmployeeNo::parse(m).unwrap()),
         hire_date: None,
-        status: "active".into(),
+        status: pulse_domain::org::PersonStatus::Active,
         email: None,
         wecom_userid: Some(format!("wx{no}")),
     }

@@ -95,14 +95,15 @@ async fn seed(db: &Db) {
 
 fn person(i: usize, manager: Option<usize>, unit: i64) -> PersonInput {
     PersonInput {
-        employee_no: format!("P{i}"),
+        employee_no: pulse_domain::org::EmployeeNo::parse(&format!("P{i}")).unwrap(),
         name: format!("员工{i}"),
         job_family: "销售代表".into(),
         level: "P3".into(),
         org_unit_id: unit,
-        manager_employee_no: manager.map(|m| format!("P{m}")),
+        manager_employee_no: manager
+            .map(|m| pulse_domain::org::EmployeeNo::parse(&format!("P{m}")).unwrap()),
         hire_date: None,
-        status: "active".into(),
+        status: pulse_domain::org::PersonStatus::Active,
         email: None,
         wecom_userid: None,
     }

@@ -106,6 +106,7 @@ impl AppState {
     pub fn actor(&self, caller: &Caller) -> Actor {
         Actor {
             account_id: Some(caller.account_id),
+            person_id: Some(caller.person_id),
             label: format!("{}（{}）", caller.name, caller.login),
         }
     }

@@ -25,38 +25,42 @@ pub(super) async fn import_people(
 
     for row in &table.rows {
         let before = errors.len();
-        let mut field = |key: &str, r: Result<String, pulse_domain::Problem>| -> String {
-            r.unwrap_or_else(|p| {
-                errors.push(row_error(row, &map.header(key), p.zh, p.en));
-                String::new()
-            })
-        };
-        let no = field(
+        let no = checked(
+            &mut errors,
+            row,
+            map,
             "employee_no",
-            EmployeeNo::parse(&map.text(row, "employee_no")).map(|n| n.as_str().to_string()),
+            EmployeeNo::parse(&map.text(row, "employee_no")),
         );
-        let name = field("name", person_name(&map.text(row, "name")));
-        let job_family = field(
+        let mut text =
+            |key: &str, parsed| checked(&mut errors, row, map, key, parsed).unwrap_or_default();
+        let name = text("name", person_name(&map.text(row, "name")));
+        let job_family = text(
             "job_family",
             required_text(&map.text(row, "job_family"), 32, "岗位族", "job family"),
         );
-        let level = field(
+        let level = text(
             "level",
             required_text(&map.text(row, "level"), 16, "职级", "level"),
         );
-        let status = field(
+        let status = checked(
+            &mut errors,
+            row,
+            map,
             "status",
-            PersonStatus::parse(&map.text(row, "status")).map(|s| s.as_str().to_string()),
+            PersonStatus::parse(&map.text(row, "status")),
         );
         let manager_raw = map.text(row, "manager");
         let manager = if manager_raw.is_empty() {
             None
         } else {
-            let m = field(
+            checked(
+                &mut errors,
+                row,
+                map,
                 "manager",
-                EmployeeNo::parse(&manager_raw).map(|n| n.as_str().to_string()),
-            );
-            (!m.is_empty()).then_some(m)
+                EmployeeNo::parse(&manager_raw),
+            )
         };
         let org_unit_id = match resolve_unit(&tree, &map.text(row, "org_unit")) {
             Ok(id) => id,
@@ -100,8 +104,8 @@ pub(super) async fn import_people(
         };
         let email = optional("email", 128, &mut errors);
         let wecom_userid = optional("wecom_userid", 64, &mut errors);
-        if !no.is_empty() {
-            if let Some(first) = first_row_of.get(&no) {
+        if let Some(no) = &no {
+            if let Some(first) = first_row_of.get(no.as_str()) {
                 errors.push(row_error(
                     row,
                     &map.header("employee_no"),
@@ -109,18 +113,18 @@ pub(super) async fn import_people(
                     format!("employee number '{no}' repeats row {first}"),
                 ));
             } else {
-                first_row_of.insert(no.clone(), row.number);
+                first_row_of.insert(no.to_string(), row.number);
+            }
+            if manager.as_ref() == Some(no) {
+                errors.push(row_error(
+                    row,
+                    &map.header("manager"),
+                    "上级工号不能是本人",
+                    "a person cannot be their own manager",
+                ));
             }
         }
-        if manager.as_deref() == Some(no.as_str()) && !no.is_empty() {
-            errors.push(row_error(
-                row,
-                &map.header("manager"),
-                "上级工号不能是本人",
-                "a person cannot be their own manager",
-            ));
-        }
-        if errors.len() == before {
+        if let (Some(no), Some(status), true) = (no, status, errors.len() == before) {
             inputs.push(PersonInput {
                 employee_no: no,
                 name,
@@ -160,17 +164,22 @@ pub(super) async fn import_people(
                 .map(|p| (p.employee_no.clone(), p))
                 .collect();
         for p in inputs.iter_mut() {
-            let Some(c) = current.get(&p.employee_no) else {
+            let Some(c) = current.get(p.employee_no.as_str()) else {
                 continue;
             };
             if absent("manager") {
-                p.manager_employee_no = c.manager_employee_no.clone();
+                // Stored 工号s were parsed on the way in; one that no longer
+                // parses (an older rule) is left unlinked rather than failing the row.
+                p.manager_employee_no = c
+                    .manager_employee_no
+                    .as_deref()
+                    .and_then(|m| EmployeeNo::parse(m).ok());
             }
             if absent("hire_date") {
                 p.hire_date = c.hire_date;
             }
             if absent("status") {
-                p.status = c.status.clone();
+                p.status = PersonStatus::parse(&c.status)?;
             }
             if absent("email") {
                 p.email = c.email.clone();
@@ -201,17 +210,17 @@ pub(super) async fn import_people(
                 format!("manager '{m}' is neither in the file nor in Pulse"),
             )),
             Some(m) => {
-                manager_of.insert(p.employee_no.clone(), m.clone());
+                manager_of.insert(p.employee_no.to_string(), m.to_string());
             }
             None => {
-                manager_of.remove(&p.employee_no);
+                manager_of.remove(p.employee_no.as_str());
             }
         }
     }
     if let Some(cycle) = find_cycle(&manager_of) {
         let problem = pulse_domain::org::manager_cycle_problem(&cycle);
         for (p, row) in inputs.iter().zip(&input_rows) {
-            if cycle.contains(&p.employee_no) {
+            if cycle.iter().any(|c| c == p.employee_no.as_str()) {
                 errors.push(row_error(
                     row,
                     &map.header("manager"),
@@ -255,4 +264,17 @@ pub(super) async fn stored_managers(
             .fetch_all(pool).await?
     });
     Ok(rows.into_iter().collect())
+}
+
+/// The value of a parsed cell, or `None` with the cell's error recorded.
+fn checked<T>(
+    errors: &mut Vec<ReportError>,
+    row: &Row,
+    map: &HeaderMap,
+    key: &str,
+    parsed: Result<T, pulse_domain::Problem>,
+) -> Option<T> {
+    parsed
+        .map_err(|p| errors.push(row_error(row, &map.header(key), p.zh, p.en)))
+        .ok()
 }

@@ -404,3 +404,39 @@ async fn renamed_units_show_at_once_in_person_paths() {
         "the cached tree follows the org version"
     );
 }
+
+#[tokio::test]
+async fn a_roster_cannot_mark_the_importing_hr_as_left() {
+    let app = TestApp::new().await;
+    let hr = app.login("hrbp").await;
+    let me = hr.get("/api/v1/me").await.json();
+    let no = me["employee_no"].as_str().unwrap().to_string();
+    let person = hr.get(&format!("/api/v1/people/{no}")).await.json();
+    let unit = person["org_unit"]["code"].as_str().unwrap().to_string();
+    let job = person["job_family"].as_str().unwrap().to_string();
+    let level = person["level"].as_str().unwrap().to_string();
+    let file = xlsx(&[
+        &["工号", "姓名", "部门", "岗位族", "职级", "在职状态"],
+        &["E4", "肆销售", "T1", "销售代表", "P3", "离职"],
+        &[&no, "本人", &unit, &job, &level, "离职"],
+    ]);
+    for url in [
+        "/api/v1/imports/people",
+        "/api/v1/imports/people?dry_run=false",
+    ] {
+        let r = hr.upload(url, file.clone()).await;
+        let report = &r.json()["report"];
+        assert_eq!(report["committed"], false, "{url}: {report}");
+        let msg = report["file_error"].as_str().unwrap_or_default();
+        assert!(
+            msg.contains("不能把自己") && msg.contains(&no),
+            "{url}: {report}"
+        );
+    }
+    assert_eq!(hr.get("/api/v1/me").await.status, StatusCode::OK);
+    let e4 = hr.get("/api/v1/people/E4").await.json();
+    assert_eq!(
+        e4["status"], "active",
+        "all or nothing: E4 is not left either"
+    );
+}

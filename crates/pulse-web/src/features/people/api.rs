@@ -233,20 +233,6 @@ pub(crate) async fn apply_patch(
     let current = people::get_visible(&state.db, &viewer, employee_no)
         .await?
         .ok_or_else(|| AppError::not_found("人员", "person"))?;
-    let leaving = match patch.status.as_deref() {
-        Some(s) => PersonStatus::parse(s)? == PersonStatus::Left,
-        None => false,
-    };
-    if current.id == caller.person_id && leaving && current.status != "left" {
-        // Leaving ends one's own sessions at once: the last HR could lock
-        // everyone out of the roster. Another HR records it.
-        return Err(AppError::new(
-            axum::http::StatusCode::CONFLICT,
-            "own_departure",
-            "不能把自己标记为离职，请由另一位 HR 操作",
-            "you cannot mark yourself as having left; another HR person records it",
-        ));
-    }
     let tree = state.org_tree().await?;
     let org_unit_id = match &patch.org_unit {
         None => current.org_unit_id,
@@ -267,10 +253,14 @@ pub(crate) async fn apply_patch(
         None => current.manager_employee_no.clone(),
         Some(None) => None,
         Some(Some(m)) if m.trim().is_empty() => None,
-        Some(Some(m)) => Some(EmployeeNo::parse(&m)?.as_str().to_string()),
+        Some(m) => m,
     };
+    let manager_employee_no = manager_employee_no
+        .as_deref()
+        .map(EmployeeNo::parse)
+        .transpose()?;
     let input = PersonInput {
-        employee_no: current.employee_no.clone(),
+        employee_no: EmployeeNo::parse(&current.employee_no)?,
         name: match &patch.name {
             Some(n) => person_name(n)?,
             None => current.name.clone(),
@@ -286,10 +276,7 @@ pub(crate) async fn apply_patch(
         org_unit_id,
         manager_employee_no,
         hire_date: patch.hire_date.or(current.hire_date),
-        status: match &patch.status {
-            Some(s) => PersonStatus::parse(s)?.as_str().to_string(),
-            None => current.status.clone(),
-        },
+        status: PersonStatus::parse(patch.status.as_deref().unwrap_or(&current.status))?,
         email: patch.email.clone().or(current.email.clone()),
         wecom_userid: current.wecom_userid.clone(),
     };

@@ -58,14 +58,14 @@ pub async fn seed_org(db: &Db) {
     .expect("units");
     let ids = pulse_store::org::ids_by_code(&mut tx).await.expect("ids");
     let p = |no: &str, name: &str, job: &str, unit: &str, mgr: Option<&str>| PersonInput {
-        employee_no: no.into(),
+        employee_no: pulse_domain::org::EmployeeNo::parse(no).unwrap(),
         name: name.into(),
         job_family: job.into(),
         level: "P3".into(),
         org_unit_id: ids[unit],
-        manager_employee_no: mgr.map(String::from),
+        manager_employee_no: mgr.map(|m| pulse_domain::org::EmployeeNo::parse(m).unwrap()),
         hire_date: chrono::NaiveDate::from_ymd_opt(2022, 3, 1),
-        status: "active".into(),
+        status: pulse_domain::org::PersonStatus::Active,
         email: None,
         wecom_userid: None,
     };
