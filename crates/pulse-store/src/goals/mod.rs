@@ -264,11 +264,26 @@ pub fn weighted_score_bp(goals: &[Goal]) -> i64 {
     )
 }
 
-/// Changes a goal's target (approved adjustment, HR edit).
+/// Changes a goal's target (approved adjustment, HR edit) and recomputes its
+/// progress against the last actual at once (G6/G7): the board and the
+/// weighted score must not show the old target until the next check-in.
 pub async fn set_target(tx: &mut Tx, goal_id: i64, target: &Dec) -> Result<(), StoreError> {
+    let row: Option<(Option<String>, Option<String>)> = on_tx!(tx, conn => {
+        sqlx::query_as("SELECT g.actual, m.direction FROM goals g LEFT JOIN metrics m ON m.id = g.metric_id WHERE g.id = $1")
+            .bind(goal_id).fetch_optional(conn).await?
+    });
+    let Some((actual, direction)) = row else {
+        return Err(StoreError::NotFound(format!("goal {goal_id}")));
+    };
+    let progress = actual
+        .as_deref()
+        .and_then(|a| Dec::parse(a).ok())
+        .map(|a| progress_bp(&a, target, direction.as_deref() == Some("lower")))
+        .unwrap_or(0);
     let now = tx.now_ms();
     on_tx!(tx, conn => {
-        sqlx::query("UPDATE goals SET target = $1, updated_at = $2 WHERE id = $3").bind(target.to_string()).bind(now).bind(goal_id).execute(conn).await?;
+        sqlx::query("UPDATE goals SET target = $1, progress_bp = $2, updated_at = $3 WHERE id = $4")
+            .bind(target.to_string()).bind(progress).bind(now).bind(goal_id).execute(conn).await?;
     });
     Ok(())
 }

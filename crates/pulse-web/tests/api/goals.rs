@@ -239,6 +239,13 @@ async fn a_request_through_the_pages_and_a_closed_period() {
     let e1 = app.login("employee").await;
     let board = e1.get("/api/v1/people/E1/goals").await.json();
     let sales = board["items"][2]["id"].as_i64().unwrap();
+    let r = e1
+        .post_json(
+            &format!("/api/v1/goals/{sales}/check-ins"),
+            &serde_json::json!({"actual": "55", "note": "半程"}),
+        )
+        .await;
+    assert_eq!(r.json()["progress_bp"], 5500, "55 of 100");
     let too_far = e1
         .post_form(
             "/goals/adjustments",
@@ -307,6 +314,10 @@ async fn a_request_through_the_pages_and_a_closed_period() {
     assert!(director.get(&to).await.text().contains("已批准"));
     let after = e1.get("/api/v1/people/E1/goals").await.json();
     assert_eq!(after["items"][2]["target"], "110");
+    assert_eq!(
+        after["items"][2]["progress_bp"], 5000,
+        "progress follows the approved target at once: 55 of 110"
+    );
 
     let mut tx = app.db.begin().await.unwrap();
     pulse_store::goals::close_period(&mut tx, &pulse_store::Actor::system("hrbp"), period)
