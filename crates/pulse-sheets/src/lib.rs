@@ -11,12 +11,14 @@
 mod cells;
 mod columns;
 mod read;
+mod stream;
 mod write;
 
 pub use cells::{Cell, parse_date};
 pub use columns::{ColumnSpec, Columns, HeaderMap};
 pub use read::{MAX_FILE_BYTES, MAX_ROWS, SheetError, read};
 pub use rust_xlsxwriter::XlsxError;
+pub use stream::{Column, ColumnKind, SheetStream, WorkbookStream, col};
 pub use write::{XlsxTable, error_workbook, write_tables};
 
 /// One row-level problem, reported to the person who uploaded the file.
