@@ -121,6 +121,7 @@ pub async fn story(db: &Db, org: &DemoOrg) -> Result<(), StoreError> {
     .await?;
     tx.commit().await?;
     voucher_story(db, org, &emp, now).await?;
+    check_in_story(db, &mgr, now).await?;
     let mut tx = db.begin().await?;
     for (r, _, name) in pulse_store::points::pending_redemptions(db)
         .await?
@@ -222,5 +223,63 @@ async fn voucher_story(
     if balance >= camp.cost && mate.id != emp.id {
         pulse_store::points::redeem(db, mate.id, camp.id, None).await?;
     }
+    Ok(())
+}
+
+/// The demo team's weekly check-ins (G7): each KPI of the manager's team
+/// reached its current actual over four check-ins, three weeks ago to
+/// yesterday, so the goal history and the team workbook's 打卡记录 have a
+/// month of entries. Only the history is written: the goals already hold
+/// their latest actual.
+async fn check_in_story(
+    db: &Db,
+    mgr: &pulse_store::people::Person,
+    now: i64,
+) -> Result<(), StoreError> {
+    let Some(period) = pulse_store::goals::period_at(db, db.today()).await? else {
+        return Ok(());
+    };
+    let mut team = pulse_store::people::reports(db, mgr.id).await?;
+    team.push(mgr.clone());
+    let ids: Vec<i64> = team.iter().map(|p| p.id).collect();
+    let goals = pulse_store::goals::goals_of_people(db, &ids, period.id).await?;
+    const DAY: i64 = 86_400_000;
+    // Weeks back (at about 18:00 the day before) and the share of today's actual.
+    let steps = [(22, 0.35), (15, 0.6), (8, 0.8), (1, 1.0)];
+    let mut tx = db.begin().await?;
+    for p in &team {
+        let actor = pulse_store::Actor {
+            account_id: None,
+            person_id: Some(p.id),
+            label: format!("{}（{}）", p.name, p.employee_no),
+        };
+        for g in goals.get(&p.id).into_iter().flatten() {
+            let Some(actual) = g.actual.as_deref().and_then(|a| a.parse::<f64>().ok()) else {
+                continue;
+            };
+            let mut before: Option<String> = None;
+            for (days, share) in steps {
+                let value = format!("{:.1}", actual * share);
+                let note = match days {
+                    1 => "本周数据已与 CRM 核对",
+                    8 => "新增两家医院进入商务阶段",
+                    _ => "",
+                };
+                pulse_store::audit::record_at(
+                    &mut tx,
+                    now - days * DAY - 6 * 3_600_000,
+                    &actor,
+                    "goal.check_in",
+                    "goal",
+                    &g.id.to_string(),
+                    Some(&serde_json::json!({"actual": before})),
+                    Some(&serde_json::json!({"actual": value, "note": note})),
+                )
+                .await?;
+                before = Some(value);
+            }
+        }
+    }
+    tx.commit().await?;
     Ok(())
 }

@@ -14,9 +14,25 @@ pub async fn record<B: Serialize, A: Serialize>(
     before: Option<&B>,
     after: Option<&A>,
 ) -> Result<(), StoreError> {
+    let now = tx.now_ms();
+    record_at(tx, now, actor, action, entity, entity_id, before, after).await
+}
+
+/// [`record`] at a given instant: for history written after the fact (the
+/// demo's weeks of check-ins), never for what happens now.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_at<B: Serialize, A: Serialize>(
+    tx: &mut Tx,
+    now: i64,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> Result<(), StoreError> {
     let before = before.map(|b| serde_json::to_string(b).unwrap_or_default());
     let after = after.map(|a| serde_json::to_string(a).unwrap_or_default());
-    let now = tx.now_ms();
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO audit_log (at, actor_id, actor_label, action, entity, entity_id, before_json, after_json) \

@@ -36,6 +36,7 @@ pub mod reminders;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod weight_rules;
+pub mod workbook;
 
 pub use clock::Clock;
 pub use db::{Db, Engine, Pool, Tx, TxConn};

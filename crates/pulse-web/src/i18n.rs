@@ -96,7 +96,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
 ];
 
 /// Every text table: the core's and each feature's.
-pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 9] {
+pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 10] {
     use crate::features::*;
     [
         TEXTS,
@@ -108,6 +108,7 @@ pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 9] {
         accounts::texts::TEXTS,
         goals::texts::TEXTS,
         customers::texts::TEXTS,
+        workbook::texts::TEXTS,
     ]
 }
 

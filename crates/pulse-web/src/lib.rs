@@ -179,11 +179,17 @@ pub async fn serve(
     .await
 }
 
-pub(crate) fn xlsx_response(file_name: &str, bytes: Vec<u8>) -> Response {
-    let disposition = format!(
+/// `Content-Disposition` for a download named in Chinese (RFC 6266/5987),
+/// with an ASCII fallback for old clients.
+pub(crate) fn attachment_disposition(file_name: &str) -> String {
+    format!(
         "attachment; filename=\"export.xlsx\"; filename*=UTF-8''{}",
         access::urlencode(file_name)
-    );
+    )
+}
+
+pub(crate) fn xlsx_response(file_name: &str, bytes: Vec<u8>) -> Response {
+    let disposition = attachment_disposition(file_name);
     (
         [
             (

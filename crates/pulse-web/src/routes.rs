@@ -64,6 +64,7 @@ pub fn table() -> Vec<Route> {
     table.extend(features::people::routes::routes());
     table.extend(features::customers::routes::routes());
     table.extend(features::accounts::routes::routes());
+    table.extend(features::workbook::routes::routes());
     table
 }
 

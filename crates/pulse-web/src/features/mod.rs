@@ -9,3 +9,4 @@ pub mod goals;
 pub mod insights;
 pub mod notify;
 pub mod people;
+pub mod workbook;

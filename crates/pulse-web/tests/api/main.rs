@@ -17,3 +17,4 @@ mod links;
 mod matrix;
 mod notify;
 mod security;
+mod workbook;

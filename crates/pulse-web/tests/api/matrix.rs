@@ -143,6 +143,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/people/{employee_no}", "HA"),
     ("GET", "/export/people.xlsx", "MDHA"),
     ("GET", "/export/goals.xlsx", "MDHA"),
+    ("GET", "/export/team.xlsx", "MDHA"),
     ("GET", "/import", "HA"),
     ("POST", "/import", "HA"),
     ("GET", "/import/batches/{id}", "HA"),

@@ -41,6 +41,8 @@ pub(super) struct TeamPage {
     rules: Vec<RuleDto>,
     response: Vec<(String, i64, f64)>,
     is_director: bool,
+    /// The team workbook's link for this period, for callers it admits.
+    workbook: Option<String>,
     message: Option<String>,
     error: Option<String>,
 }
@@ -169,7 +171,17 @@ pub(super) async fn render_team(
     } else {
         (Vec::new(), Vec::new())
     };
+    let workbook = period
+        .as_ref()
+        .filter(|_| crate::menu::may(caller, "GET", "/export/team.xlsx"))
+        .map(|p| {
+            format!(
+                "/export/team.xlsx?period={}",
+                crate::access::urlencode(&p.code)
+            )
+        });
     Ok(TeamPage {
+        workbook,
         period: period.map(|p| p.name).unwrap_or_default(),
         members,
         unit_goals,

@@ -606,7 +606,12 @@ pub async fn seed_feedback(db: &Db) {
 
 /// Rows in a table, on either engine.
 pub async fn count(app: &TestApp, table: &str) -> i64 {
-    let sql = format!("SELECT COUNT(*) FROM {table}");
+    scalar(app, &format!("SELECT COUNT(*) FROM {table}")).await
+}
+
+/// One whole number a query answers (cast to BIGINT for PostgreSQL), on either engine.
+pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let sql = sql.to_string();
     match app.db.pool() {
         pulse_store::Pool::Sqlite(p) => {
             sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql))
