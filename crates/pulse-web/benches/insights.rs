@@ -1,4 +1,4 @@
-//! Digest and radar benchmark (issue 6) on the demo's data (52 weeks by
+//! Digest, radar and team-workbook benchmark (issues 6, 13) on the demo's data (52 weeks by
 //! default; `PULSE_BENCH_WEEKS` to shrink): one manager's digest, every
 //! manager's digests, segmentation throughput and one person's radar, each
 //! beside the same run's baseline of just reading the cards of the two
@@ -202,6 +202,64 @@ async fn run(engine: &str, db: Db, weeks: i64) {
             ms(cold),
             ms(me)
         );
+    }
+
+    // The team workbook (X2): HR's whole company, and one team lead's team,
+    // beside the one-sheet goals export of the same run. Peak memory is the
+    // process's high-water mark, reset just before the download.
+    let manager_cookie = login_cookie(&http, addr, "manager", pulse_demo::DEMO_PASSWORD).await;
+    for (who, cookie) in [
+        ("HR, whole company", &cookie),
+        ("team lead", &manager_cookie),
+    ] {
+        let fetch = |path: &'static str| {
+            let (http, cookie) = (http.clone(), cookie.clone());
+            async move {
+                let r = http
+                    .get(format!("http://{addr}{path}"))
+                    .header("cookie", &cookie)
+                    .send()
+                    .await
+                    .expect("export");
+                assert!(r.status().is_success(), "{path}: {}", r.status());
+                r.bytes().await.expect("body").len()
+            }
+        };
+        let (base, _) = median(3, || fetch("/export/goals.xlsx")).await;
+        let rss_before = high_water_kb(true);
+        let (book, size) = median(3, || fetch("/export/team.xlsx")).await;
+        let rss_peak = high_water_kb(false);
+        println!(
+            "[{engine}] team workbook, {who}: {:.0} ms, {:.0} kB (baseline: the one-sheet goals export {:.0} ms = {:.1}×); peak memory +{} MB",
+            ms(book),
+            size as f64 / 1e3,
+            ms(base),
+            ms(book) / ms(base).max(1e-6),
+            rss_peak.saturating_sub(rss_before) / 1024
+        );
+    }
+}
+
+/// The process's peak resident memory (VmHWM) in kB; `reset` first sets the
+/// mark back to the current size (Linux `clear_refs`), so a later read shows
+/// the peak of what ran in between.
+fn high_water_kb(reset: bool) -> u64 {
+    if reset {
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    if reset {
+        field("VmRSS:")
+    } else {
+        field("VmHWM:")
     }
 }
 

@@ -96,7 +96,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
 ];
 
 /// Every text table: the core's and each feature's.
-pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 10] {
+pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 11] {
     use crate::features::*;
     [
         TEXTS,
@@ -109,6 +109,7 @@ pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 10] {
         goals::texts::TEXTS,
         customers::texts::TEXTS,
         workbook::texts::TEXTS,
+        home::texts::TEXTS,
     ]
 }
 

@@ -42,6 +42,7 @@ const fn leads(href: &'static str, label: &'static str, section: &'static str) -
 }
 
 pub const MENU: &[MenuItem] = &[
+    item("/home", "nav.home", "home"),
     item("/inbox", "nav.inbox", "inbox"),
     item("/goals", "nav.goals", "goals"),
     item("/goals/team", "nav.team_goals", "team_goals"),

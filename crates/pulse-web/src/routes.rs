@@ -65,6 +65,7 @@ pub fn table() -> Vec<Route> {
     table.extend(features::customers::routes::routes());
     table.extend(features::accounts::routes::routes());
     table.extend(features::workbook::routes::routes());
+    table.extend(features::home::routes::routes());
     table
 }
 

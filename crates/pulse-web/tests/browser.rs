@@ -125,7 +125,7 @@ async fn sign_in(d: &WebDriver, base: &str, login: &str) {
         .click()
         .await
         .expect("click");
-    wait_for_path(d, "/me").await;
+    wait_for_path(d, "/home").await;
 }
 
 async fn wait_for_path(d: &WebDriver, path: &str) {
@@ -243,6 +243,16 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
     eprintln!("browser up after {:?}", started.elapsed());
     sign_in(&phone, &base, "manager").await;
     eprintln!("signed in after {:?}", started.elapsed());
+    // Signing in lands on the home page (工作台), then the profile.
+    let home = wait_for_text(&phone, "工作台").await;
+    assert!(home.contains("今日待办"), "{home}");
+    assert_fits_phone(&phone, "home").await;
+    phone
+        .screenshot(&out.join("phone-home.png"))
+        .await
+        .expect("screenshot");
+    phone.goto(format!("{base}/me")).await.expect("open /me");
+    wait_for_path(&phone, "/me").await;
     let body = phone
         .find(By::Tag("body"))
         .await

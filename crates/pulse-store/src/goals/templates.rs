@@ -234,3 +234,17 @@ pub async fn apply_template(
     }
     Ok(people.len())
 }
+
+/// Active people of a job family that has a template but who hold no KPI
+/// in `period_id`: HR's "give them their template" count on the home page.
+pub async fn people_without_kpis(db: &Db, period_id: i64) -> Result<i64, StoreError> {
+    let (n,): (i64,) = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT COUNT(*) FROM people p WHERE p.status = 'active' \
+             AND p.job_family IN (SELECT job_family FROM goal_templates) \
+             AND NOT EXISTS (SELECT 1 FROM goals g WHERE g.person_id = p.id AND g.period_id = $1 AND g.kind = 'kpi' AND g.state = 'active')",
+        )
+        .bind(period_id).fetch_one(pool).await?
+    });
+    Ok(n)
+}

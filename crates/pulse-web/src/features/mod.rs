@@ -6,6 +6,7 @@ pub mod auth;
 pub mod customers;
 pub mod feedback;
 pub mod goals;
+pub mod home;
 pub mod insights;
 pub mod notify;
 pub mod people;

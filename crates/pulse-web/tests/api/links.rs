@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use crate::support::{TestApp, build_demo, demo_login};
 
 /// The `href`s of the `<a>` elements in `html` (entities decoded).
-fn hrefs(html: &str) -> Vec<String> {
+pub fn hrefs(html: &str) -> Vec<String> {
     html.split("<a ")
         .skip(1)
         .filter_map(|tag| {

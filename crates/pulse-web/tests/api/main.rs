@@ -9,6 +9,7 @@ mod demo;
 mod demo_clock;
 mod feedback;
 mod goals;
+mod home;
 mod imports;
 mod inbox;
 mod input_shapes;

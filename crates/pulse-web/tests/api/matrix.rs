@@ -138,6 +138,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/login", "*"),
     ("GET", "/lang/{code}", "*"),
     ("GET", "/me", "EMDHCA"),
+    ("GET", "/home", "EMDHCA"),
     ("GET", "/org", "EMDHCA"),
     ("GET", "/people/{employee_no}", "EMDHCA"),
     ("POST", "/people/{employee_no}", "HA"),

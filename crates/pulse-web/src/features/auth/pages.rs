@@ -27,7 +27,7 @@ struct LoginPage {
 }
 
 pub async fn home(MaybeMe(me): MaybeMe) -> Redirect {
-    Redirect::to(if me.is_some() { "/me" } else { "/login" })
+    Redirect::to(if me.is_some() { "/home" } else { "/login" })
 }
 
 #[derive(Deserialize)]
@@ -39,7 +39,7 @@ pub struct NextParam {
 fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/me".to_string(),
+        _ => "/home".to_string(),
     }
 }
 
@@ -183,9 +183,9 @@ mod tests {
     #[test]
     fn next_is_same_site_only() {
         assert_eq!(safe_next(Some("/org?q=1")), "/org?q=1");
-        assert_eq!(safe_next(Some("//evil.example")), "/me");
-        assert_eq!(safe_next(Some("https://evil.example")), "/me");
-        assert_eq!(safe_next(Some("/\\evil")), "/me");
-        assert_eq!(safe_next(None), "/me");
+        assert_eq!(safe_next(Some("//evil.example")), "/home");
+        assert_eq!(safe_next(Some("https://evil.example")), "/home");
+        assert_eq!(safe_next(Some("/\\evil")), "/home");
+        assert_eq!(safe_next(None), "/home");
     }
 }
