@@ -265,10 +265,20 @@ pub async fn seed(
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xFEED_BAC4);
     let mut tx = db.begin().await?;
     let mut tag_ids: HashMap<&str, i64> = HashMap::new();
-    for (name, desc) in SALES_TAGS.iter().chain(SERVICE_TAGS) {
+    let families = SALES_TAGS
+        .iter()
+        .map(|t| (t, crate::org::SALES))
+        .chain(SERVICE_TAGS.iter().map(|t| (t, crate::org::ENGINEER)));
+    for ((name, desc), family) in families {
+        // 沟通质量 and 服务态度 are for everyone; the rest are a family's own.
+        let family = if matches!(*name, "沟通质量" | "服务态度") {
+            ""
+        } else {
+            family
+        };
         tag_ids.insert(
             name,
-            pulse_store::feedback::save_tag(&mut tx, name, desc, true).await?,
+            pulse_store::feedback::save_tag(&mut tx, name, desc, true, Some(family)).await?,
         );
     }
     let mut reward_ids = Vec::new();

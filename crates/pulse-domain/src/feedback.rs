@@ -59,6 +59,14 @@ pub fn check_card(
                 format!("the tag \"{name}\" was picked twice"),
             ));
         }
+        if t.rating == 0 {
+            // A picked tag left unrated (the phone form's chips).
+            return Err(Problem::new(
+                "rating_out_of_range",
+                format!("请给“{name}”打 {RATING_MIN}–{RATING_MAX} 分"),
+                format!("rate \"{name}\" {RATING_MIN}–{RATING_MAX}"),
+            ));
+        }
         if !(RATING_MIN..=RATING_MAX).contains(&t.rating) {
             return Err(Problem::new(
                 "rating_out_of_range",

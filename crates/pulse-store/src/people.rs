@@ -590,3 +590,12 @@ pub async fn unit_of(tx: &mut crate::Tx, person_id: i64) -> Result<Option<i64>, 
     });
     Ok(row.map(|r| r.0))
 }
+
+/// The job families of active people, sorted (for pickers).
+pub async fn job_families(db: &Db) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = on_db!(db, pool => {
+        sqlx::query_as("SELECT DISTINCT job_family FROM people WHERE status = 'active' ORDER BY job_family")
+            .fetch_all(pool).await?
+    });
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

@@ -70,15 +70,17 @@ document.addEventListener('DOMContentLoaded', function () {
     });
   }
 
-  // Feedback card: how many tags are rated (exactly 3), and the
-  // observation's length in user-perceived characters (1–20).
+  // Feedback card (F1, three taps): tap a tag chip to pick it, tap 1–5 to
+  // rate it; the button stays disabled until 3 picked tags are rated and
+  // the observation is 1–20 user-perceived characters, and says why.
   var cardForm = document.querySelector('[data-feedback-card]');
   if (cardForm) {
-    var selects = cardForm.querySelectorAll('select[data-tag]');
+    var rows = cardForm.querySelectorAll('[data-tag-row]');
     var picked = cardForm.querySelector('[data-picked]');
     var obs = cardForm.querySelector('[data-observation]');
     var counter = cardForm.querySelector('[data-counter]');
     var submit = cardForm.querySelector('button[type=submit]');
+    var why = cardForm.querySelector('[data-why]');
     var graphemes = function (s) {
       s = s.trim();
       if (window.Intl && Intl.Segmenter) {
@@ -86,16 +88,38 @@ document.addEventListener('DOMContentLoaded', function () {
       }
       return Array.from(s).length;
     };
+    var say = function (key, n) { return (cardForm.getAttribute(key) || '').replace('{n}', n); };
     var update = function () {
-      var n = 0;
-      selects.forEach(function (sel) { if (sel.value) { n += 1; } });
-      selects.forEach(function (sel) { sel.closest('.tag-rating').classList.toggle('chosen', !!sel.value); });
+      var n = 0, unrated = 0;
+      rows.forEach(function (row) {
+        var on = row.querySelector('[data-pick]').checked;
+        var rated = !!row.querySelector('[data-rate]:checked');
+        row.classList.toggle('chosen', on);
+        if (on) { n += 1; if (!rated) { unrated += 1; } }
+      });
+      // Three picked: the other chips rest until one is unpicked.
+      rows.forEach(function (row) {
+        var box = row.querySelector('[data-pick]');
+        box.disabled = !box.checked && n >= 3;
+      });
       if (picked) { picked.textContent = n + ' / 3'; picked.classList.toggle('warn', n !== 3); }
       var len = obs ? graphemes(obs.value) : 0;
       if (counter) { counter.textContent = len + ' / 20'; counter.classList.toggle('warn', len < 1 || len > 20); }
-      if (submit) { submit.disabled = n !== 3 || len < 1 || len > 20; }
+      var reason = '';
+      if (n < 3) { reason = say('data-why-pick', 3 - n); }
+      else if (n > 3) { reason = say('data-why-too-many', n - 3); }
+      else if (unrated > 0) { reason = say('data-why-unrated', unrated); }
+      else if (len < 1 || len > 20) { reason = say('data-why-observation', 0); }
+      if (submit) { submit.disabled = reason !== ''; }
+      if (why) { why.textContent = reason || say('data-ready', 0); why.classList.toggle('warn', reason !== ''); }
     };
-    selects.forEach(function (sel) { sel.addEventListener('change', update); });
+    rows.forEach(function (row) {
+      row.querySelector('[data-pick]').addEventListener('change', update);
+      row.querySelectorAll('[data-rate]').forEach(function (r) {
+        // Rating a tag picks it: one tap fewer.
+        r.addEventListener('change', function () { row.querySelector('[data-pick]').checked = true; update(); });
+      });
+    });
     if (obs) { obs.addEventListener('input', update); }
     update();
   }

@@ -517,18 +517,36 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         !submit.is_enabled().await.expect("state"),
         "the card cannot be sent before 3 tags and an observation"
     );
-    let selects = phone
-        .find_all(By::Css("select[data-tag]"))
+    let why = wait_for_text(&phone, "还需选 3 个标签并打分").await;
+    assert!(why.contains("0 / 3"), "the disabled button says why: {why}");
+    // Three taps a tag: the chip picks it, a number rates it.
+    let rows = phone
+        .find_all(By::Css("[data-tag-row]"))
         .await
         .expect("tags");
-    for (sel, rating) in selects.iter().take(3).zip(["4", "3", "5"]) {
-        thirtyfour::components::SelectElement::new(sel)
+    for (row, rating) in rows.iter().take(3).zip([4usize, 3, 5]) {
+        row.find(By::Css("label.chip"))
             .await
-            .expect("select")
-            .select_by_value(rating)
+            .expect("chip")
+            .click()
+            .await
+            .expect("pick");
+        row.find(By::Css(format!(".stars label:nth-child({rating}) span")))
+            .await
+            .expect("rating")
+            .click()
             .await
             .expect("rate");
     }
+    let fourth = rows[3]
+        .find(By::Css("input.pick"))
+        .await
+        .expect("fourth chip");
+    assert!(
+        !fourth.is_enabled().await.expect("state"),
+        "a fourth tag rests until one is unpicked"
+    );
+    wait_for_text(&phone, "写一句观察").await;
     phone
         .find(By::Css("input[name=observation]"))
         .await

@@ -17,27 +17,35 @@ pub struct Tag {
     pub name: String,
     pub description: String,
     pub active: i64,
+    /// The job family the tag is for; empty for every family.
+    pub job_family: String,
 }
 
 pub async fn tags(db: &Db, active_only: bool) -> Result<Vec<Tag>, StoreError> {
     Ok(on_db!(db, pool => {
         sqlx::query_as::<_, Tag>(
-            "SELECT id, name, description, active FROM feedback_tags WHERE active = 1 OR $1 = 0 ORDER BY sort_order, id",
+            "SELECT id, name, description, active, job_family FROM feedback_tags WHERE active = 1 OR $1 = 0 ORDER BY sort_order, id",
         )
         .bind(i64::from(active_only)).fetch_all(pool).await?
     }))
 }
 
 /// Adds a tag or changes one by name. A tag is retired (active = false),
-/// never deleted: old cards keep their ratings.
+/// never deleted: old cards keep their ratings. `job_family` None keeps the
+/// stored family (a new tag: every family); `Some("")` makes it general.
 pub async fn save_tag(
     tx: &mut Tx,
     name: &str,
     description: &str,
     active: bool,
+    job_family: Option<&str>,
 ) -> Result<i64, StoreError> {
     let name = name.trim();
     pulse_domain::org::required_text(name, 16, "标签名称", "tag name")?;
+    let job_family = job_family.map(str::trim);
+    if let Some(f) = job_family.filter(|f| !f.is_empty()) {
+        pulse_domain::org::required_text(f, 32, "岗位族", "job family")?;
+    }
     if rules::grapheme_len(description) > 100 {
         return Err(StoreError::Invalid(Problem::new(
             "description_too_long",
@@ -48,12 +56,12 @@ pub async fn save_tag(
     let now = tx.now_ms();
     let (id,): (i64,) = on_tx!(tx, conn => {
         sqlx::query_as(
-            "INSERT INTO feedback_tags (name, description, active, sort_order, updated_at) \
-             VALUES ($1, $2, $3, (SELECT COALESCE(MAX(sort_order), 0) + 1 FROM feedback_tags), $4) \
+            "INSERT INTO feedback_tags (name, description, active, sort_order, updated_at, job_family) \
+             VALUES ($1, $2, $3, (SELECT COALESCE(MAX(sort_order), 0) + 1 FROM feedback_tags), $4, COALESCE($5, '')) \
              ON CONFLICT (name) DO UPDATE SET description = excluded.description, active = excluded.active, \
-               updated_at = excluded.updated_at RETURNING id",
+               updated_at = excluded.updated_at, job_family = COALESCE($5, feedback_tags.job_family) RETURNING id",
         )
-        .bind(name).bind(description.trim()).bind(i64::from(active)).bind(now)
+        .bind(name).bind(description.trim()).bind(i64::from(active)).bind(now).bind(job_family)
         .fetch_one(conn).await?
     });
     forget_card_rules();

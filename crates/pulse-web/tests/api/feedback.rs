@@ -664,6 +664,39 @@ async fn the_phone_pages_walk_a_visit_to_a_card_and_a_reply() {
         text.contains("恰好选择 3 个标签") && text.contains("客户关注交付周期"),
         "{text}"
     );
+    // The phone's chips: a picked tag left unrated is named, the picks kept.
+    let (p0, p1, p2) = (
+        format!("pick_{}", tags[0].id),
+        format!("pick_{}", tags[1].id),
+        format!("pick_{}", tags[2].id),
+    );
+    let unrated = e1
+        .post_form(
+            &to_card,
+            &[
+                (&p0, "1"),
+                (&f0, "4"),
+                (&p1, "1"),
+                (&f1, "3"),
+                (&p2, "1"),
+                ("observation", "客户关注交付周期"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(unrated.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = unrated.text();
+    assert!(
+        text.contains(&format!("请给“{}”打 1–5 分", tags[2].name)),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "id=\"pick-{}\" name=\"{p2}\" value=\"1\" checked",
+            tags[2].id
+        )),
+        "the picked chip stays picked"
+    );
     let ok = e1
         .post_form(
             &to_card,
@@ -1057,4 +1090,63 @@ async fn redeeming_on_the_page_spends_once_however_often_the_result_is_reloaded(
         !theirs.contains("PV-"),
         "another person sees no voucher code"
     );
+}
+
+#[tokio::test]
+async fn the_card_shows_the_authors_family_tags_first() {
+    let app = app().await;
+    let hr = app.login("hrbp").await;
+    for (tag, family) in [("故障诊断", "服务工程师"), ("方案匹配度", "销售代表")]
+    {
+        let r = hr
+            .put_json(
+                &format!("/api/v1/feedback-tags/{}", crate::support::enc(tag)),
+                &serde_json::json!({"description": "", "job_family": family}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    }
+    // Leaving job_family out keeps it.
+    let r = hr
+        .put_json(
+            &format!("/api/v1/feedback-tags/{}", crate::support::enc("故障诊断")),
+            &serde_json::json!({"description": "快速定位根因"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let tags = hr.get("/api/v1/feedback-tags").await.json();
+    let fault = tags["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "故障诊断")
+        .unwrap()
+        .clone();
+    assert_eq!(fault["job_family"], "服务工程师");
+
+    let e1 = app.login("employee").await;
+    let r = e1
+        .post_form(
+            "/feedback/events",
+            &[
+                ("kind", "visit"),
+                ("customer", "瑞华医院"),
+                ("purpose", "方案汇报"),
+            ],
+            true,
+        )
+        .await;
+    let page = e1.get(r.headers["location"].to_str().unwrap()).await.text();
+    let at = |s: &str| page.find(s).unwrap_or_else(|| panic!("{s} missing"));
+    assert!(
+        at("方案匹配度") < at("沟通质量"),
+        "the sales rep's own family's tag comes before the general ones"
+    );
+    let folded = at("其他岗位的标签");
+    assert!(
+        at("故障诊断") > folded && at("沟通质量") < folded,
+        "a service engineer's tag is folded under 其他岗位的标签"
+    );
+    let setup = hr.get("/feedback/setup").await.text();
+    assert!(setup.contains("适用岗位族") && setup.contains("服务工程师"));
 }

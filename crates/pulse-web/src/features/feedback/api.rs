@@ -147,6 +147,10 @@ pub struct TagBody {
     pub description: String,
     #[serde(default = "yes")]
     pub active: bool,
+    /// The job family whose cards show the tag first; empty for every
+    /// family; absent keeps the stored one.
+    #[schema(max_length = 32, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
+    pub job_family: Option<String>,
 }
 
 fn yes() -> bool {
@@ -164,7 +168,14 @@ pub async fn save_tag(
     ApiJson(b): ApiJson<TagBody>,
 ) -> AppResult<StatusCode> {
     let mut tx = state.db.begin().await?;
-    feedback::save_tag(&mut tx, &name, &b.description, b.active).await?;
+    feedback::save_tag(
+        &mut tx,
+        &name,
+        &b.description,
+        b.active,
+        b.job_family.as_deref(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -24,9 +24,13 @@ pub(super) struct CardForm {
     tr: Tr,
     nav: Nav,
     event: EventRow,
+    /// The author's family's tags first, then the ones for everyone.
     tags: Vec<Tag>,
+    /// Other families' tags, folded away.
+    other_tags: Vec<Tag>,
     error: Option<String>,
     observation: String,
+    /// Picked tags and their rating (0 while unrated).
     chosen: Vec<(i64, i64)>,
 }
 
@@ -37,6 +41,48 @@ impl CardForm {
             .find(|(t, _)| t == tag)
             .map_or(0, |(_, r)| *r)
     }
+
+    fn is_picked(&self, tag: &i64) -> bool {
+        self.chosen.iter().any(|(t, _)| t == tag)
+    }
+}
+
+/// The library split for one author: their family's own tags, then the
+/// general ones, and apart the other families' tags (a sales rep does not
+/// start at 故障诊断).
+pub(super) fn tags_for(tags: Vec<Tag>, family: &str) -> (Vec<Tag>, Vec<Tag>) {
+    let (mut mine, others): (Vec<Tag>, Vec<Tag>) = tags
+        .into_iter()
+        .partition(|t| t.job_family.is_empty() || t.job_family == family);
+    // Stable: the library's order within each group.
+    mine.sort_by_key(|t| t.job_family.is_empty());
+    (mine, others)
+}
+
+/// The author's job family (for the tag order).
+async fn family_of(state: &AppState, caller: &Caller) -> AppResult<String> {
+    Ok(pulse_store::people::by_id(&state.db, caller.person_id)
+        .await?
+        .map(|p| p.job_family)
+        .unwrap_or_default())
+}
+
+/// The tags a card form picked and rated. With the chips (`pick_<id>`) a tag
+/// counts when picked, rated or not (so the refusal can say which one to
+/// rate); a form of plain ratings (`rating_<id>`) counts the rated ones.
+pub(super) fn picked(form: &FormFields, tags: &[Tag]) -> Vec<(i64, i64)> {
+    let chips = form.pairs().iter().any(|(k, _)| k.starts_with("pick_"));
+    tags.iter()
+        .filter_map(|t| {
+            let rating = form.text(&format!("rating_{}", t.id));
+            let on = if chips {
+                !form.text(&format!("pick_{}", t.id)).is_empty()
+            } else {
+                !rating.is_empty()
+            };
+            on.then(|| (t.id, rating.parse().unwrap_or(0)))
+        })
+        .collect()
 }
 
 pub(super) async fn own_event(state: &AppState, caller: &Caller, id: i64) -> AppResult<Event> {
@@ -58,9 +104,14 @@ pub async fn card_form(
         return Ok(Redirect::to(&format!("/feedback/cards/{card}")).into_response());
     }
     let ctx = page.at("feedback");
+    let (tags, other_tags) = tags_for(
+        feedback::tags(&state.db, true).await?,
+        &family_of(&state, &caller).await?,
+    );
     Ok(CardForm {
         event: event_row(&event, ctx.tr),
-        tags: feedback::tags(&state.db, true).await?,
+        tags,
+        other_tags,
         error: None,
         observation: String::new(),
         chosen: Vec::new(),
@@ -80,13 +131,7 @@ pub async fn submit_card(
 ) -> AppResult<Response> {
     let event = own_event(&state, &caller, id).await?;
     let tags = feedback::tags(&state.db, true).await?;
-    let chosen: Vec<(i64, i64)> = tags
-        .iter()
-        .filter_map(|t| {
-            let v = form.text(&format!("rating_{}", t.id));
-            (!v.is_empty()).then(|| (t.id, v.parse().unwrap_or(0)))
-        })
-        .collect();
+    let chosen = picked(&form, &tags);
     let ratings: Vec<TagRating> = chosen
         .iter()
         .filter_map(|(id, r)| {
@@ -118,9 +163,11 @@ pub async fn submit_card(
                 return Err(e);
             }
             let ctx = page.at("feedback");
+            let (tags, other_tags) = tags_for(tags, &family_of(&state, &caller).await?);
             let mut res = CardForm {
                 event: event_row(&event, ctx.tr),
                 tags,
+                other_tags,
                 error: Some(e.message(ctx.lang()).to_string()),
                 observation,
                 chosen,

@@ -19,6 +19,7 @@ pub(super) struct SetupPage {
     tr: Tr,
     nav: Nav,
     tags: Vec<Tag>,
+    families: Vec<String>,
     window: i64,
     rewards: Vec<points::Reward>,
     message: Option<String>,
@@ -33,6 +34,7 @@ pub(super) async fn render_setup(
 ) -> AppResult<Response> {
     Ok(SetupPage {
         tags: feedback::tags(&state.db, false).await?,
+        families: pulse_store::people::job_families(&state.db).await?,
         window: feedback::window_hours(&state.db).await?,
         rewards: points::rewards(&state.db, false).await?,
         message,
@@ -68,6 +70,7 @@ pub async fn setup_save(
             &form.text("name"),
             &form.text("description"),
             form.text("active") != "0",
+            Some(&form.text("job_family")),
         )
         .await
         .map(|_| ()),

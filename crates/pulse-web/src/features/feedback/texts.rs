@@ -1,6 +1,34 @@
 //! UI texts of this feature: (key, zh-CN, English).
 
 pub const TEXTS: &[(&str, &str, &str)] = &[
+    ("feedback.tag_family", "适用岗位族", "For job family"),
+    ("feedback.all_families", "全部岗位", "Every family"),
+    (
+        "feedback.other_tags",
+        "其他岗位的标签",
+        "Other families' tags",
+    ),
+    (
+        "feedback.why_pick",
+        "还需选 {n} 个标签并打分",
+        "Pick and rate {n} more tags",
+    ),
+    (
+        "feedback.why_too_many",
+        "只能选 3 个标签，请取消 {n} 个",
+        "Only 3 tags: unpick {n}",
+    ),
+    (
+        "feedback.why_observation",
+        "写一句观察（1–20 字）",
+        "Write one observation (1–20 characters)",
+    ),
+    (
+        "feedback.why_unrated",
+        "请给已选的标签打 1–5 分",
+        "Rate each picked tag 1–5",
+    ),
+    ("feedback.ready", "可以提交了", "Ready to submit"),
     (
         "feedback.give",
         "给团队成员反馈",

@@ -558,7 +558,7 @@ pub async fn seed_feedback(db: &Db) {
         "跟进及时性",
         "医疗政策解读",
     ] {
-        pulse_store::feedback::save_tag(&mut tx, t, "", true)
+        pulse_store::feedback::save_tag(&mut tx, t, "", true, None)
             .await
             .unwrap();
     }
