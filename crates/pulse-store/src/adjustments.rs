@@ -21,6 +21,8 @@ pub struct Adjustment {
     pub approver_name: String,
     pub old_target: String,
     pub new_target: String,
+    /// The goal's metric unit ("%", "万元"), empty when it has none.
+    pub unit: String,
     pub reason: String,
     pub state: String,
     pub comment: String,
@@ -29,8 +31,9 @@ pub struct Adjustment {
 }
 
 const SELECT: &str = "SELECT a.id, a.goal_id, g.title AS goal_title, a.requester_id, r.name AS requester_name, a.approver_id, \
-     p.name AS approver_name, a.old_target, a.new_target, a.reason, a.state, a.comment, a.created_at, a.decided_at \
-     FROM goal_adjustments a JOIN goals g ON g.id = a.goal_id JOIN people r ON r.id = a.requester_id JOIN people p ON p.id = a.approver_id";
+     p.name AS approver_name, a.old_target, a.new_target, COALESCE(m.unit, '') AS unit, a.reason, a.state, a.comment, a.created_at, a.decided_at \
+     FROM goal_adjustments a JOIN goals g ON g.id = a.goal_id JOIN people r ON r.id = a.requester_id JOIN people p ON p.id = a.approver_id \
+     LEFT JOIN metrics m ON m.id = g.metric_id";
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Adjustment>, StoreError> {
     let sql = format!("{SELECT} WHERE a.id = $1");

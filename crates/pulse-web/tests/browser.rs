@@ -401,28 +401,22 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         .await
         .expect("send");
     wait_for_text(&phone, "超过单次申请上限 10%").await;
+    // The refused form comes back open on its card with what was typed.
     let card = phone
         .find(By::Css("li.goal:nth-of-type(3)"))
         .await
         .expect("third card");
-    card.find(By::Css("details:last-of-type > summary"))
+    let target = card
+        .find(By::Css("input[name=new_target]"))
         .await
-        .expect("summary")
-        .click()
-        .await
-        .expect("open");
-    card.find(By::Css("input[name=new_target]"))
-        .await
-        .expect("target")
-        .send_keys("110")
-        .await
-        .expect("type");
-    card.find(By::Css("textarea[name=reason]"))
-        .await
-        .expect("reason")
-        .send_keys("新增两家三甲医院")
-        .await
-        .expect("type");
+        .expect("target");
+    assert_eq!(
+        target.value().await.expect("value").as_deref(),
+        Some("110.01"),
+        "the refused request keeps what was typed"
+    );
+    target.clear().await.expect("clear");
+    target.send_keys("110").await.expect("type");
     card.find(By::Css("details:last-of-type button[type=submit]"))
         .await
         .expect("submit")

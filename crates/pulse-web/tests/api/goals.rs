@@ -258,9 +258,15 @@ async fn a_request_through_the_pages_and_a_closed_period() {
         )
         .await;
     assert_eq!(too_far.status, StatusCode::OK);
+    let text = too_far.text();
+    assert!(text.contains("超过单次申请上限 10%"), "the page says why");
     assert!(
-        too_far.text().contains("超过单次申请上限 10%"),
-        "the page says why"
+        text.contains("value=\"110.01\"") && text.contains(">政策</textarea>"),
+        "the refused request keeps what was typed"
+    );
+    assert!(
+        text.contains("<details open>\n      <summary>申请微调"),
+        "the refused form stays open on its card"
     );
     let sent = e1
         .post_form(
@@ -274,6 +280,24 @@ async fn a_request_through_the_pages_and_a_closed_period() {
         )
         .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+    // Revised: the second request replaces the first, which is shown folded.
+    let sent = e1
+        .post_form(
+            "/goals/adjustments",
+            &[
+                ("goal_id", &sales.to_string()),
+                ("new_target", "110"),
+                ("reason", "新增两家三甲医院"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+    let board = e1.get("/goals").await.text();
+    assert!(
+        board.contains("已被新申请替代（1）"),
+        "withdrawn requests are folded"
+    );
     let list = e1.get("/api/v1/goal-adjustments").await.json();
     let id = list["items"][0]["id"].as_i64().unwrap();
     assert_eq!(list["items"][0]["approver_name"], "邓总监");
@@ -282,7 +306,10 @@ async fn a_request_through_the_pages_and_a_closed_period() {
         .get(&format!("/goals/adjustments/{id}"))
         .await
         .text();
-    assert!(page.contains("100 → 110") && page.contains("批准"));
+    assert!(
+        page.contains("100% → 110%") && page.contains("批准"),
+        "values carry their unit"
+    );
     let manager = app.login("manager").await;
     assert_eq!(
         manager

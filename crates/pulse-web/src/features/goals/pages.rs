@@ -34,15 +34,20 @@ pub struct GoalCard {
     weighted: bool,
 }
 
+/// A value with its unit: 66%, 120 万元.
+fn with_unit(v: &str, unit: &str) -> String {
+    match unit {
+        "" => v.to_string(),
+        "%" => format!("{v}%"),
+        u => format!("{v} {u}"),
+    }
+}
+
 pub(super) fn card(g: GoalDto) -> GoalCard {
     let unit = g.unit.clone().unwrap_or_default();
     let show = |v: &Option<String>| {
         v.as_ref()
-            .map(|t| match unit.as_str() {
-                "" => t.clone(),
-                "%" => format!("{t}%"),
-                u => format!("{t} {u}"),
-            })
+            .map(|t| with_unit(t, &unit))
             .unwrap_or_else(|| "—".into())
     };
     GoalCard {
@@ -77,7 +82,11 @@ pub struct AdjView {
 pub(super) fn adj_view(a: adjustments::Adjustment) -> AdjView {
     AdjView {
         id: a.id,
-        change: format!("{} → {}", a.old_target, a.new_target),
+        change: format!(
+            "{} → {}",
+            with_unit(&a.old_target, &a.unit),
+            with_unit(&a.new_target, &a.unit)
+        ),
         goal_title: a.goal_title,
         reason: a.reason,
         state: a.state,
@@ -125,9 +134,40 @@ pub(super) struct GoalsPage {
     score: String,
     cards: Vec<GoalCard>,
     requests: Vec<AdjView>,
+    /// Requests replaced by a newer one, shown folded.
+    withdrawn: Vec<AdjView>,
     history: Vec<HistView>,
     message: Option<String>,
     error: Option<String>,
+    /// What a refused goal form had typed, to show it again in place.
+    draft: Option<Draft>,
+}
+
+/// A refused form on one goal card: which form, and what was typed.
+pub(super) struct Draft {
+    pub goal_id: i64,
+    /// "check_in" or "request".
+    pub form: &'static str,
+    pub fields: Vec<(&'static str, String)>,
+}
+
+impl GoalsPage {
+    fn draft_open(&self, goal_id: &i64, form: &str) -> bool {
+        self.draft
+            .as_ref()
+            .is_some_and(|d| d.goal_id == *goal_id && d.form == form)
+    }
+
+    fn draft_value(&self, goal_id: &i64, form: &str, field: &str) -> &str {
+        match &self.draft {
+            Some(d) if d.goal_id == *goal_id && d.form == form => d
+                .fields
+                .iter()
+                .find(|(k, _)| *k == field)
+                .map_or("", |(_, v)| v.as_str()),
+            _ => "",
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,6 +179,7 @@ pub struct BoardQuery {
     checked_in: Option<String>,
 }
 
+#[allow(clippy::too_many_arguments)] // the board's query, its messages and a refused form's draft
 pub(super) async fn render_board(
     state: &AppState,
     ctx: PageCtx,
@@ -147,6 +188,7 @@ pub(super) async fn render_board(
     period: Option<&str>,
     message: Option<String>,
     error: Option<String>,
+    draft: Option<Draft>,
 ) -> AppResult<Response> {
     let me = people::by_id(&state.db, caller.person_id)
         .await?
@@ -187,7 +229,12 @@ pub(super) async fn render_board(
         }
         None => (Vec::new(), Vec::new()),
     };
+    let (withdrawn, requests): (Vec<AdjView>, Vec<AdjView>) = requests
+        .into_iter()
+        .partition(|a: &AdjView| a.state == "withdrawn");
     Ok(GoalsPage {
+        withdrawn,
+        draft,
         own,
         employee_no: board.employee_no,
         name: board.name,
@@ -237,6 +284,7 @@ pub async fn board(
         q.period.as_deref(),
         message,
         None,
+        None,
     )
     .await
 }
@@ -253,13 +301,28 @@ pub async fn request(
     let result =
         service::request_adjustment(&state, &caller, goal_id, &get("new_target"), &get("reason"))
             .await;
+    let draft = Draft {
+        goal_id,
+        form: "request",
+        fields: vec![("new_target", get("new_target")), ("reason", get("reason"))],
+    };
     rerender_or_redirect(
         result,
         |_| "/goals?requested=1".into(),
         |e| async move {
             let ctx = page.at("goals");
             let msg = e.message(ctx.lang()).to_string();
-            render_board(&state, ctx, &caller, None, None, None, Some(msg)).await
+            render_board(
+                &state,
+                ctx,
+                &caller,
+                None,
+                None,
+                None,
+                Some(msg),
+                Some(draft),
+            )
+            .await
         },
     )
     .await
@@ -361,13 +424,28 @@ pub async fn check_in(
 ) -> AppResult<Response> {
     let get = |k: &str| form.text(k);
     let result = service::check_in(&state, &caller, id, &get("actual"), &get("note")).await;
+    let draft = Draft {
+        goal_id: id,
+        form: "check_in",
+        fields: vec![("actual", get("actual")), ("note", get("note"))],
+    };
     rerender_or_redirect(
         result,
         |g| format!("/goals?checked_in={}", g.id),
         |e| async move {
             let ctx = page.at("goals");
             let msg = e.message(ctx.lang()).to_string();
-            render_board(&state, ctx, &caller, None, None, None, Some(msg)).await
+            render_board(
+                &state,
+                ctx,
+                &caller,
+                None,
+                None,
+                None,
+                Some(msg),
+                Some(draft),
+            )
+            .await
         },
     )
     .await

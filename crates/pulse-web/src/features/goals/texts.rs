@@ -1,6 +1,11 @@
 //! UI texts of this feature: (key, zh-CN, English).
 
 pub const TEXTS: &[(&str, &str, &str)] = &[
+    (
+        "goals.withdrawn_folded",
+        "已被新申请替代",
+        "Replaced by a newer request",
+    ),
     ("goals.actual", "实际", "Actual"),
     (
         "goals.adjustment",
