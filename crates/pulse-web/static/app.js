@@ -70,6 +70,13 @@ document.addEventListener('DOMContentLoaded', function () {
     });
   }
 
+  // Forms that spend something ask once (points for a reward).
+  document.querySelectorAll('form[data-confirm]').forEach(function (f) {
+    f.addEventListener('submit', function (e) {
+      if (!window.confirm(f.getAttribute('data-confirm'))) { e.preventDefault(); }
+    });
+  });
+
   // Feedback card (F1, three taps): tap a tag chip to pick it, tap 1–5 to
   // rate it; the button stays disabled until 3 picked tags are rated and
   // the observation is 1–20 user-perceived characters, and says why.

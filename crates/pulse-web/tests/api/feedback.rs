@@ -603,6 +603,12 @@ async fn retried_redemptions_spend_once_and_stock_runs_out_cleanly() {
     assert_eq!(out.status, StatusCode::CONFLICT);
     assert_eq!(out.error_code(), "out_of_stock");
     assert_eq!(e1.get("/api/v1/me/points").await.json()["balance"], 20);
+    // The page says so instead of offering a button that would be refused,
+    // and the training (20 points in hand, 10 needed) asks once before spending.
+    let page = e1.get("/rewards").await.text();
+    assert!(page.contains("已兑完") && page.contains("HR 补货后可再兑换"));
+    assert!(!page.contains(&format!("action=\"/rewards/{leave}/redeem\"")));
+    assert!(page.contains("data-confirm=\"确认兑换？积分扣除后不退回"));
     // HR fulfils one voucher and its to-do closes.
     let hr = app.login("hrbp").await;
     let id = e1.get("/api/v1/me/points").await.json()["redemptions"][0]["id"]
@@ -777,6 +783,10 @@ async fn the_phone_pages_walk_a_visit_to_a_card_and_a_reply() {
         .await
         .text();
     assert!(short.contains("积分不足"), "{short}");
+    assert!(
+        rewards.contains("积分还差 9 分"),
+        "the disabled button says how many points are missing"
+    );
 
     // HR tunes the library and the window; the department page shows the board.
     let hr = app.login("hrbp").await;

@@ -178,6 +178,18 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("rewards.reason.other", "调整", "adjustment"),
     ("rewards.reason.redeem", "兑换", "redemption"),
     ("rewards.redeem", "兑换", "Redeem"),
+    ("rewards.sold_out", "已兑完", "Sold out"),
+    (
+        "rewards.sold_out_hint",
+        "HR 补货后可再兑换",
+        "Can be redeemed again once HR restocks it",
+    ),
+    ("rewards.short_by", "积分还差", "Short by"),
+    (
+        "rewards.confirm",
+        "确认兑换？积分扣除后不退回",
+        "Redeem it? Spent points are not refunded",
+    ),
     ("rewards.redeemed", "已兑换", "Redeemed"),
     ("rewards.stock", "库存", "Stock"),
     ("rewards.title", "积分与奖励", "Points & rewards"),
