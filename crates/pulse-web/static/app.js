@@ -188,6 +188,8 @@ document.addEventListener('DOMContentLoaded', function () {
             li.appendChild(tail);
             ol.appendChild(li);
           });
+          var mine = board.querySelector('[data-my-rank] strong');
+          if (mine && r.me) { mine.textContent = r.me.rank; }
           board.setAttribute('data-refreshed', String(Date.now()));
         }).catch(function () {});
     };

@@ -284,6 +284,19 @@ async fn a_card_earns_one_point_once_and_bad_cards_change_nothing() {
     assert_eq!(board["items"][0]["employee_no"], "E1");
     assert_eq!(board["items"][0]["points"], 1);
     assert_eq!(board["items"][0]["cards"], 2);
+    assert_eq!(
+        (board["me"]["rank"].clone(), board["me"]["of"].clone()),
+        (json!(1), json!(1)),
+        "the caller's own place"
+    );
+    let other = app.login("manager").await;
+    let theirs = other.get("/api/v1/leaderboard?unit=R1").await.json();
+    assert!(theirs["me"].is_null(), "no cards, no rank: {theirs}");
+    let page = e1.get("/feedback").await.text();
+    assert!(
+        page.contains("我的排名 <strong>1</strong> / 1"),
+        "the page shows it too"
+    );
 }
 
 #[tokio::test]

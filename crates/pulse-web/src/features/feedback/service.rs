@@ -359,7 +359,23 @@ pub struct Leaderboard {
     pub since: i64,
     #[schema(value_type = Vec<Object>)]
     pub items: Vec<pulse_store::points::LeaderRow>,
+    /// The caller's own place on this board, also when outside the top 20;
+    /// null when they wrote no card in the period or work elsewhere.
+    pub me: Option<MyRank>,
 }
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct MyRank {
+    /// 1 = first.
+    pub rank: i64,
+    /// People on the board.
+    pub of: i64,
+    pub points: i64,
+    pub cards: i64,
+}
+
+/// Rows shown on a board.
+const BOARD_TOP: usize = 20;
 
 /// Points earned this period in a unit and the units below it (F3). Any
 /// signed-in person sees any department's board: names and points only.
@@ -375,8 +391,22 @@ pub async fn leaderboard(
     }
     .ok_or_else(|| AppError::not_found("部门", "org unit"))?;
     let since = period_start_ms(state).await?;
+    // The whole board in one read (a region is a few hundred people at
+    // most), so the caller's own rank needs no second query.
+    let mut items = pulse_store::points::leaderboard(&state.db, unit.id, since, 100_000).await?;
+    let me = items
+        .iter()
+        .position(|r| r.employee_no == caller.employee_no)
+        .map(|i| MyRank {
+            rank: i as i64 + 1,
+            of: items.len() as i64,
+            points: items[i].points,
+            cards: items[i].cards,
+        });
+    items.truncate(BOARD_TOP);
     Ok(Leaderboard {
-        items: pulse_store::points::leaderboard(&state.db, unit.id, since, 20).await?,
+        items,
+        me,
         unit: unit.code,
         unit_name: unit.name,
         since,

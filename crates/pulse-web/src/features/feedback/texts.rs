@@ -1,6 +1,12 @@
 //! UI texts of this feature: (key, zh-CN, English).
 
 pub const TEXTS: &[(&str, &str, &str)] = &[
+    ("feedback.my_rank", "我的排名", "My rank"),
+    (
+        "feedback.no_rank",
+        "本期还没有你的反馈卡积分",
+        "No card points of yours this period yet",
+    ),
     ("feedback.tag_family", "适用岗位族", "For job family"),
     ("feedback.all_families", "全部岗位", "Every family"),
     (
