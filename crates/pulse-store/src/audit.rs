@@ -85,3 +85,61 @@ pub async fn list(
     });
     Ok(rows)
 }
+
+/// What the audit page narrows the trail by (all optional).
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Part of the actor's label (name or login), any case.
+    pub actor: Option<String>,
+    /// One action code.
+    pub action: Option<String>,
+    /// `[from_ms, to_ms)`.
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+}
+
+/// One page of the trail, newest first, and how many entries match.
+pub async fn search(
+    db: &crate::Db,
+    f: &AuditFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<AuditEntry>, i64), StoreError> {
+    let actor = f
+        .actor
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let escaped = s
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        });
+    const WHERE: &str = " WHERE ($1 IS NULL OR LOWER(actor_label) LIKE $1 ESCAPE '\\') AND ($2 IS NULL OR action = $2) \
+         AND ($3 IS NULL OR at >= $3) AND ($4 IS NULL OR at < $4)";
+    let rows_sql = format!(
+        "SELECT id, at, actor_label, action, entity, entity_id, before_json, after_json FROM audit_log{WHERE} \
+         ORDER BY id DESC LIMIT $5 OFFSET $6"
+    );
+    let count_sql = format!("SELECT COUNT(*) FROM audit_log{WHERE}");
+    Ok(on_db!(db, pool => {
+        let rows = sqlx::query_as::<_, AuditEntry>(sqlx::AssertSqlSafe(rows_sql.clone()))
+            .bind(&actor).bind(&f.action).bind(f.from_ms).bind(f.to_ms).bind(limit).bind(offset)
+            .fetch_all(pool).await?;
+        let (total,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(count_sql.clone()))
+            .bind(&actor).bind(&f.action).bind(f.from_ms).bind(f.to_ms)
+            .fetch_one(pool).await?;
+        (rows, total)
+    }))
+}
+
+/// The action codes the trail holds, for the page's filter.
+pub async fn actions(db: &crate::Db) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = on_db!(db, pool => {
+        sqlx::query_as("SELECT DISTINCT action FROM audit_log ORDER BY action").fetch_all(pool).await?
+    });
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

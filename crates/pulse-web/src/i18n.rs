@@ -42,6 +42,11 @@ impl Tr {
         }
     }
 
+    /// A text that may not exist (labels of codes): `None` instead of "?".
+    pub fn get(&self, key: &str) -> Option<&'static str> {
+        all_texts().get(key).map(|(zh, en)| self.0.pick(zh, en))
+    }
+
     pub fn code(&self) -> &'static str {
         self.0.code()
     }

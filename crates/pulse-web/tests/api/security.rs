@@ -578,3 +578,56 @@ async fn a_panicking_handler_answers_the_500_envelope() {
         assert_eq!(v["error"]["code"], "internal");
     }
 }
+
+#[tokio::test]
+async fn the_audit_page_filters_by_who_what_and_when_in_words() {
+    let app = TestApp::new().await;
+    let hr = app.login("hrbp").await;
+    let r = hr
+        .patch_json("/api/v1/people/E4", &serde_json::json!({"level": "P4"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let page = hr.get("/admin/audit?action=update").await.text();
+    assert!(
+        page.contains("<td data-label=\"操作\">修改</td>") && page.contains("人员 E4"),
+        "actions and objects in words"
+    );
+    assert!(page.contains("<b>职级</b>") && page.contains("<ins>P4</ins>"));
+    assert!(
+        !page.contains("<td data-label=\"操作\">set_roles</td>"),
+        "the action filter narrows the list"
+    );
+    let none = hr
+        .get("/admin/audit?actor=%E6%97%A0%E6%AD%A4%E4%BA%BA")
+        .await
+        .text();
+    assert!(none.contains("没有符合条件的记录"));
+    let future = hr.get("/admin/audit?from=2999-01-01").await.text();
+    assert!(future.contains("没有符合条件的记录"));
+    let bad = hr.get("/admin/audit?from=yesterday").await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.text().contains("日期格式应为 2026-12-01"));
+    let all = hr.get("/admin/audit").await.text();
+    let epoch = regex_like_epoch(&all);
+    assert!(
+        epoch.is_none(),
+        "no epoch milliseconds on the page: {epoch:?}"
+    );
+}
+
+/// A 13-digit number on a page (an epoch millisecond slipping through).
+fn regex_like_epoch(html: &str) -> Option<String> {
+    let bytes = html.as_bytes();
+    let mut run = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if b.is_ascii_digit() {
+            run += 1;
+        } else {
+            if run == 13 {
+                return Some(html[i - 13..i].to_string());
+            }
+            run = 0;
+        }
+    }
+    None
+}

@@ -3,7 +3,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use pulse_domain::roles::{Role, ScopeKind};
-use pulse_store::{accounts, audit};
+use pulse_store::accounts;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -288,79 +288,6 @@ pub async fn revoke_token(
     Ok(Redirect::to("/admin/users").into_response())
 }
 
-pub struct AuditView {
-    at: String,
-    actor: String,
-    action: String,
-    entity: String,
-    diff: Vec<(String, String, String)>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "accounts/audit.html")]
-struct AuditPage {
-    tr: Tr,
-    nav: Nav,
-    entries: Vec<AuditView>,
-}
-
-/// Field-level differences between two JSON objects, for reading the trail.
-fn diff(before: Option<&str>, after: Option<&str>) -> Vec<(String, String, String)> {
-    let parse = |s: Option<&str>| {
-        s.and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-            .unwrap_or(serde_json::Value::Null)
-    };
-    let (b, a) = (parse(before), parse(after));
-    let show = |v: Option<&serde_json::Value>| match v {
-        None | Some(serde_json::Value::Null) => String::new(),
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(v) => v.to_string(),
-    };
-    match (&b, &a) {
-        (serde_json::Value::Object(bo), serde_json::Value::Object(ao)) => {
-            let mut keys: Vec<&String> = bo.keys().chain(ao.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            keys.into_iter()
-                .filter(|k| bo.get(*k) != ao.get(*k))
-                .map(|k| (k.clone(), show(bo.get(k)), show(ao.get(k))))
-                .collect()
-        }
-        (serde_json::Value::Null, serde_json::Value::Object(ao)) => ao
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| (k.clone(), String::new(), show(Some(v))))
-            .collect(),
-        _ if b != a => vec![(String::new(), show(Some(&b)), show(Some(&a)))],
-        _ => Vec::new(),
-    }
-}
-
-pub async fn audit(
-    State(state): State<AppState>,
-    Me(_caller): Me,
-    page: Page,
-) -> AppResult<Response> {
-    let ctx = page.at("audit");
-    let entries = audit::list(&state.db, None, None, 200)
-        .await?
-        .into_iter()
-        .map(|e| AuditView {
-            at: fmt_ms(e.at),
-            diff: diff(e.before_json.as_deref(), e.after_json.as_deref()),
-            actor: e.actor_label,
-            action: e.action,
-            entity: format!("{} {}", e.entity, e.entity_id),
-        })
-        .collect();
-    Ok(AuditPage {
-        tr: ctx.tr,
-        nav: ctx.nav,
-        entries,
-    }
-    .into_response())
-}
-
 /// Runs an account action and re-renders the users page with its outcome.
 async fn outcome(
     state: &AppState,
@@ -447,26 +374,4 @@ pub async fn set_disabled(
     let result =
         crate::features::accounts::service::set_disabled(&state, &caller, &login, disabled).await;
     outcome(&state, ctx, login.clone(), msg, result).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::diff;
-
-    #[test]
-    fn diff_lists_changed_fields_only() {
-        let d = diff(
-            Some(r#"{"name":"张三","level":"P4"}"#),
-            Some(r#"{"name":"张三","level":"P5"}"#),
-        );
-        assert_eq!(
-            d,
-            vec![("level".to_string(), "P4".to_string(), "P5".to_string())]
-        );
-        let created = diff(None, Some(r#"{"name":"李四"}"#));
-        assert_eq!(
-            created,
-            vec![("name".to_string(), String::new(), "李四".to_string())]
-        );
-    }
 }

@@ -2,7 +2,7 @@
 
 use axum::routing::{delete, get, post, put};
 
-use super::{api, pages};
+use super::{api, audit_pages, pages};
 use crate::access::Access;
 use crate::routes::{ADMIN, AUDITORS, Route, r};
 
@@ -108,7 +108,7 @@ pub fn routes() -> Vec<Route> {
             "GET",
             "/admin/audit",
             Access::roles(AUDITORS),
-            get(pages::audit),
+            get(audit_pages::audit),
         ),
     ]
 }
