@@ -311,6 +311,23 @@ pub async fn decide(
         &body,
     )
     .await?;
+    // The requester also finds the answer in their inbox, beside the channel
+    // message: the notice is theirs to read and close (G6).
+    inbox::create(
+        &mut tx,
+        &NewTodo {
+            person_id: a.requester_id,
+            kind: "adjustment_decided".into(),
+            subject: format!(
+                "目标微调申请{verdict}：“{}” {} → {}",
+                a.goal_title, a.old_target, a.new_target
+            ),
+            link: format!("/goals/adjustments/{id}"),
+            source_key: format!("adjustment:{id}:decided"),
+            due_at: None,
+        },
+    )
+    .await?;
     let after = get_in(&mut tx, id)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("adjustment {id}")))?;

@@ -339,6 +339,23 @@ async fn a_request_through_the_pages_and_a_closed_period() {
     let to = approved.headers["location"].to_str().unwrap().to_string();
     assert_eq!(to, format!("/goals/adjustments/{id}?decided=1"));
     assert!(director.get(&to).await.text().contains("已批准"));
+    let inbox = e1.get("/api/v1/inbox").await.json();
+    let told = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "adjustment_decided")
+        .expect("the requester is told in their inbox")
+        .clone();
+    assert!(
+        told["subject"].as_str().unwrap().contains("已批准"),
+        "{told}"
+    );
+    assert_eq!(told["link"], format!("/goals/adjustments/{id}"));
+    assert_eq!(
+        e1.get(&format!("/goals/adjustments/{id}")).await.status,
+        StatusCode::OK
+    );
     let after = e1.get("/api/v1/people/E1/goals").await.json();
     assert_eq!(after["items"][2]["target"], "110");
     assert_eq!(
