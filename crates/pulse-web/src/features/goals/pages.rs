@@ -289,6 +289,30 @@ pub async fn board(
     .await
 }
 
+/// The caller's board again after a goal form was refused: the reason and
+/// what was typed stay on the card the form belongs to.
+async fn refused(
+    state: AppState,
+    page: Page,
+    caller: pulse_store::accounts::Caller,
+    e: AppError,
+    draft: Draft,
+) -> AppResult<Response> {
+    let ctx = page.at("goals");
+    let msg = e.message(ctx.lang()).to_string();
+    render_board(
+        &state,
+        ctx,
+        &caller,
+        None,
+        None,
+        None,
+        Some(msg),
+        Some(draft),
+    )
+    .await
+}
+
 /// The "申请微调" form on a goal card.
 pub async fn request(
     State(state): State<AppState>,
@@ -309,21 +333,7 @@ pub async fn request(
     rerender_or_redirect(
         result,
         |_| "/goals?requested=1".into(),
-        |e| async move {
-            let ctx = page.at("goals");
-            let msg = e.message(ctx.lang()).to_string();
-            render_board(
-                &state,
-                ctx,
-                &caller,
-                None,
-                None,
-                None,
-                Some(msg),
-                Some(draft),
-            )
-            .await
-        },
+        |e| refused(state, page, caller, e, draft),
     )
     .await
 }
@@ -432,21 +442,7 @@ pub async fn check_in(
     rerender_or_redirect(
         result,
         |g| format!("/goals?checked_in={}", g.id),
-        |e| async move {
-            let ctx = page.at("goals");
-            let msg = e.message(ctx.lang()).to_string();
-            render_board(
-                &state,
-                ctx,
-                &caller,
-                None,
-                None,
-                None,
-                Some(msg),
-                Some(draft),
-            )
-            .await
-        },
+        |e| refused(state, page, caller, e, draft),
     )
     .await
 }
