@@ -86,7 +86,10 @@ pub async fn story(db: &Db, org: &DemoOrg) -> Result<(), StoreError> {
         &pulse_store::inbox::NewTodo {
             person_id: mgr.id,
             kind: "snapshot_review".into(),
-            subject: format!("{}提交了商机进展快照：商务谈判", emp.name),
+            subject: pulse_domain::i18n::Both::new(
+                format!("{}提交了商机进展快照：商务谈判", emp.name),
+                format!("{} submitted an opportunity snapshot: 商务谈判", emp.name),
+            ),
             link: format!("/feedback/team#event-{snap_id}"),
             source_key: format!("event:{snap_id}"),
             due_at: None,

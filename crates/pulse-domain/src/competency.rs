@@ -145,7 +145,7 @@ impl Metric {
                 if zh {
                     format!("反馈卡“{t}”平均评分")
                 } else {
-                    format!("average card rating for “{t}”")
+                    format!("average card rating for \"{t}\"")
                 }
             }
             (_, Some(f)) => (if zh { f.1 } else { f.2 }).to_string(),
@@ -160,13 +160,25 @@ impl Metric {
         }
     }
 
+    /// The unit as an English reader writes it.
+    pub fn unit_en(&self) -> &'static str {
+        match self.unit() {
+            "次/周" => "/ week",
+            "分" => "pts",
+            "分钟" => "min",
+            "单/周" => "tickets / week",
+            other => other,
+        }
+    }
+
     pub fn higher_is_better(&self) -> bool {
         self.fixed().is_none_or(|f| f.4)
     }
 
-    /// The metric codes an HRBP can choose from (tags come from the library).
-    pub fn fixed_codes() -> impl Iterator<Item = (&'static str, &'static str)> {
-        FIXED.iter().map(|f| (f.0, f.1))
+    /// The metric codes an HRBP can choose from (tags come from the library),
+    /// with their Chinese and English labels.
+    pub fn fixed_codes() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+        FIXED.iter().map(|f| (f.0, f.1, f.2))
     }
 }
 
@@ -329,7 +341,7 @@ mod tests {
 
     #[test]
     fn metrics_round_trip_and_unknown_ones_are_refused() {
-        for (code, _) in Metric::fixed_codes() {
+        for (code, _, _) in Metric::fixed_codes() {
             assert_eq!(Metric::parse(code).unwrap().code(), code);
         }
         assert_eq!(

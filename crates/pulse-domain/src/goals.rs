@@ -195,8 +195,47 @@ pub fn effective_weights(
     weights::apply_overrides(base, &idx)
 }
 
+/// A period's name for a reader. Periods coded like `2026Q4` or `2026` read
+/// "Q4 2026" / "2026" in English whatever name HR gave them in Chinese; any
+/// other period keeps its name as typed.
+pub fn period_label(code: &str, name: &str, lang: crate::Lang) -> String {
+    if lang == crate::Lang::Zh {
+        return name.to_string();
+    }
+    let code = code.trim();
+    let year = code
+        .get(..4)
+        .filter(|y| y.bytes().all(|b| b.is_ascii_digit()));
+    let rest = code.get(4..).map(|r| r.trim_start_matches('-'));
+    match (year, rest) {
+        (Some(y), Some("")) => y.to_string(),
+        (Some(y), Some(q @ ("Q1" | "Q2" | "Q3" | "Q4" | "H1" | "H2"))) => format!("{q} {y}"),
+        _ => name.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn period_labels_follow_the_reader() {
+        use super::period_label;
+        use crate::Lang;
+        assert_eq!(
+            period_label("2026Q4", "2026年第四季度", Lang::En),
+            "Q4 2026"
+        );
+        assert_eq!(period_label("2026-H1", "2026年上半年", Lang::En), "H1 2026");
+        assert_eq!(period_label("2026", "2026年度", Lang::En), "2026");
+        assert_eq!(
+            period_label("2026Q4", "2026年第四季度", Lang::Zh),
+            "2026年第四季度"
+        );
+        assert_eq!(
+            period_label("FY26-spring", "Spring push", Lang::En),
+            "Spring push"
+        );
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -56,6 +56,48 @@ impl Lang {
     }
 }
 
+/// Pulse's own actors (jobs, the CLI, the demo) are recorded by a Chinese
+/// label; an English reader sees them in English. People stay as named.
+const SYSTEM_ACTORS: &[(&str, &str)] = &[
+    ("规则引擎", "rule engine"),
+    ("规则引擎（定时）", "rule engine (scheduled)"),
+    ("岗位模板", "job template"),
+    ("演示数据 demo", "demo data"),
+    ("命令行 CLI", "command line"),
+    ("客户数据更新", "customer data update"),
+];
+
+pub fn actor_label(stored: &str, lang: Lang) -> &str {
+    match (lang, SYSTEM_ACTORS.iter().find(|(zh, _)| *zh == stored)) {
+        (Lang::En, Some((_, en))) => en,
+        _ => stored,
+    }
+}
+
+/// A text written in both languages when it is made (a to-do's subject),
+/// so each reader sees their own; an empty English side falls back to zh.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Both {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Both {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Both {
+        Both {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    pub fn pick(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En if !self.en.is_empty() => &self.en,
+            _ => &self.zh,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

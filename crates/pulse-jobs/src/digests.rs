@@ -319,7 +319,10 @@ async fn deliver(
     links: &crate::reminders::Links,
 ) -> Result<(), StoreError> {
     let key = format!("digest:{manager}:{}", d.week_start);
-    let subject = format!("团队周报 {}：{} 张反馈卡", d.week, d.body.cards);
+    let subject = pulse_domain::i18n::Both::new(
+        format!("团队周报 {}：{} 张反馈卡", d.week, d.body.cards),
+        format!("Team digest {}: {} feedback cards", d.week, d.body.cards),
+    );
     inbox::create(
         tx,
         &NewTodo {
@@ -336,11 +339,11 @@ async fn deliver(
     // the tree); a manager whose team has none gets it in their own channel.
     let text = markdown(d, &links.to(&format!("/digests/{id}")));
     let sent_to_team = match pulse_store::people::unit_of(tx, manager).await? {
-        Some(unit) => notify::to_unit(tx, unit, &key, &subject, &text).await?,
+        Some(unit) => notify::to_unit(tx, unit, &key, &subject.zh, &text).await?,
         None => false,
     };
     if !sent_to_team {
-        notify::to_person(tx, manager, &key, &subject, &text).await?;
+        notify::to_person(tx, manager, &key, &subject.zh, &text).await?;
     }
     Ok(())
 }

@@ -94,11 +94,25 @@ async fn escalate(
     nudges_so_far: i64,
 ) -> Result<bool, StoreError> {
     let days = days_overdue(t.due_at, now);
-    let todo_subject = format!(
-        "{}的待办已逾期{}天：{}",
-        t.owner_name,
-        days,
-        short(&t.subject, 120)
+    let en = if t.subject_en.is_empty() {
+        &t.subject
+    } else {
+        &t.subject_en
+    };
+    let todo_subject = pulse_domain::i18n::Both::new(
+        format!(
+            "{}的待办已逾期{}天：{}",
+            t.owner_name,
+            days,
+            short(&t.subject, 120)
+        ),
+        format!(
+            "{}'s to-do is {} day{} overdue: {}",
+            t.owner_name,
+            days,
+            if days == 1 { "" } else { "s" },
+            short(en, 120)
+        ),
     );
     let subject = format!("逾期升级：{}的待办已逾期{}天", t.owner_name, days);
     let body = format!(

@@ -84,7 +84,10 @@ async fn todo(db: &Db, person_id: i64, source: &str, due_at: i64) -> i64 {
         &NewTodo {
             person_id,
             kind: "goal_adjustment_approval".into(),
-            subject: "审批：孙销售的目标微调申请".into(),
+            subject: pulse_domain::i18n::Both::new(
+                "审批：孙销售的目标微调申请",
+                "Approve: 孙销售's target change request",
+            ),
             link: "/inbox".into(),
             source_key: source.into(),
             due_at: Some(due_at),

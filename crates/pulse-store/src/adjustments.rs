@@ -189,10 +189,17 @@ pub async fn request(
         &NewTodo {
             person_id: approver,
             kind: "goal_adjustment_approval".into(),
-            subject: format!(
-                "审批：{}的目标微调申请（{}）",
-                a.requester_name,
-                short(&a.goal_title)
+            subject: pulse_domain::i18n::Both::new(
+                format!(
+                    "审批：{}的目标微调申请（{}）",
+                    a.requester_name,
+                    short(&a.goal_title)
+                ),
+                format!(
+                    "Approve: {}'s target change request ({})",
+                    a.requester_name,
+                    short(&a.goal_title)
+                ),
             ),
             link: format!("/goals/adjustments/{id}"),
             source_key: format!("adjustment:{id}"),
@@ -291,6 +298,7 @@ pub async fn decide(
     }
     inbox::close_by_source(&mut tx, &format!("adjustment:{id}"), TodoState::Done).await?;
     let verdict = if approve { "已批准" } else { "被驳回" };
+    let verdict_en = if approve { "approved" } else { "rejected" };
     let body = format!(
         "**目标微调申请{verdict}**\n“{}”：{} → {}{}\n[查看我的目标]({}/goals)",
         a.goal_title,
@@ -318,9 +326,15 @@ pub async fn decide(
         &NewTodo {
             person_id: a.requester_id,
             kind: "adjustment_decided".into(),
-            subject: format!(
-                "目标微调申请{verdict}：“{}” {} → {}",
-                a.goal_title, a.old_target, a.new_target
+            subject: pulse_domain::i18n::Both::new(
+                format!(
+                    "目标微调申请{verdict}：“{}” {} → {}",
+                    a.goal_title, a.old_target, a.new_target
+                ),
+                format!(
+                    "Target change {verdict_en}: \"{}\" {} → {}",
+                    a.goal_title, a.old_target, a.new_target
+                ),
             ),
             link: format!("/goals/adjustments/{id}"),
             source_key: format!("adjustment:{id}:decided"),

@@ -44,6 +44,8 @@ pub struct Todo {
     pub person_id: i64,
     pub kind: String,
     pub subject: String,
+    /// The English subject; empty when only a Chinese one was written.
+    pub subject_en: String,
     pub link: String,
     pub source_key: String,
     pub due_at: Option<i64>,
@@ -52,12 +54,22 @@ pub struct Todo {
     pub closed_at: Option<i64>,
 }
 
+impl Todo {
+    /// The subject in the reader's language.
+    pub fn subject_in(&self, lang: pulse_domain::Lang) -> &str {
+        match lang {
+            pulse_domain::Lang::En if !self.subject_en.is_empty() => &self.subject_en,
+            _ => &self.subject,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewTodo {
     pub person_id: i64,
     /// What kind of work, e.g. `goal_adjustment_approval`; stable, used for icons and reminders.
     pub kind: String,
-    pub subject: String,
+    pub subject: pulse_domain::i18n::Both,
     /// A path inside Pulse where the work is done.
     pub link: String,
     /// The thing the to-do is about, e.g. `adjustment:42`.
@@ -67,7 +79,14 @@ pub struct NewTodo {
 
 impl NewTodo {
     fn validate(&self) -> Result<(), Problem> {
-        pulse_domain::org::required_text(&self.subject, 200, "待办标题", "to-do subject")?;
+        pulse_domain::org::required_text(&self.subject.zh, 200, "待办标题", "to-do subject")?;
+        if self.subject.en.chars().count() > 200 {
+            return Err(Problem::new(
+                "text_too_long",
+                "待办英文标题不能超过 200 个字符",
+                "the to-do's English subject must be at most 200 characters",
+            ));
+        }
         pulse_domain::org::required_text(&self.kind, 64, "待办类型", "to-do kind")?;
         if !self.link.starts_with('/') || self.link.starts_with("//") {
             return Err(Problem::new(
@@ -95,10 +114,10 @@ pub async fn create(tx: &mut Tx, todo: &NewTodo) -> Result<i64, StoreError> {
     let now = tx.now_ms();
     let (id,): (i64,) = on_tx!(tx, conn => {
         sqlx::query_as(
-            "INSERT INTO todos (person_id, kind, subject, link, source_key, due_at, state, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) RETURNING id",
+            "INSERT INTO todos (person_id, kind, subject, subject_en, link, source_key, due_at, state, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8) RETURNING id",
         )
-        .bind(todo.person_id).bind(&todo.kind).bind(&todo.subject).bind(&todo.link)
+        .bind(todo.person_id).bind(&todo.kind).bind(&todo.subject.zh).bind(&todo.subject.en).bind(&todo.link)
         .bind(&todo.source_key).bind(todo.due_at).bind(now)
         .fetch_one(conn).await?
     });
@@ -130,7 +149,7 @@ pub async fn list(
     let state = state.map(|s| s.as_str());
     Ok(on_db!(db, pool => {
         let items = sqlx::query_as::<_, Todo>(
-            "SELECT id, person_id, kind, subject, link, source_key, due_at, state, created_at, closed_at FROM todos \
+            "SELECT id, person_id, kind, subject, subject_en, link, source_key, due_at, state, created_at, closed_at FROM todos \
              WHERE person_id = $1 AND ($2 IS NULL OR state = $2) \
              ORDER BY CASE WHEN state = 'open' THEN 0 ELSE 1 END, COALESCE(due_at, 9223372036854775807), id DESC LIMIT $3 OFFSET $4",
         )
@@ -169,7 +188,7 @@ pub async fn close_own(
     let mut tx = db.begin().await?;
     let found: Option<Todo> = on_tx!(&mut tx, conn => {
         sqlx::query_as::<_, Todo>(
-            "SELECT id, person_id, kind, subject, link, source_key, due_at, state, created_at, closed_at FROM todos WHERE id = $1 AND person_id = $2",
+            "SELECT id, person_id, kind, subject, subject_en, link, source_key, due_at, state, created_at, closed_at FROM todos WHERE id = $1 AND person_id = $2",
         )
         .bind(id).bind(person_id).fetch_optional(conn).await?
     });

@@ -420,7 +420,13 @@ pub async fn fulfilment_todo(
         &inbox::NewTodo {
             person_id: hr_person_id,
             kind: "reward_fulfilment".into(),
-            subject: format!("为{who}兑现“{}”（券号 {}）", r.reward_name, r.voucher_code),
+            subject: pulse_domain::i18n::Both::new(
+                format!("为{who}兑现“{}”（券号 {}）", r.reward_name, r.voucher_code),
+                format!(
+                    "Fulfil \"{}\" for {who} (voucher {})",
+                    r.reward_name, r.voucher_code
+                ),
+            ),
             link: "/rewards/fulfil".into(),
             source_key: format!("redemption:{}", r.id),
             due_at: Some(r.created_at + 3 * 86_400_000),

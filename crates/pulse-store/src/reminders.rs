@@ -11,6 +11,7 @@ pub struct Overdue {
     pub person_id: i64,
     pub kind: String,
     pub subject: String,
+    pub subject_en: String,
     pub link: String,
     pub source_key: String,
     pub due_at: i64,
@@ -27,7 +28,7 @@ pub struct Overdue {
 pub async fn overdue(db: &Db, now: i64, limit: i64) -> Result<Vec<Overdue>, StoreError> {
     Ok(on_db!(db, pool => {
         sqlx::query_as::<_, Overdue>(
-            "SELECT t.id, t.person_id, t.kind, t.subject, t.link, t.source_key, t.due_at, t.reminded_at, t.reminders, \
+            "SELECT t.id, t.person_id, t.kind, t.subject, t.subject_en, t.link, t.source_key, t.due_at, t.reminded_at, t.reminders, \
              t.escalated_at, p.employee_no AS owner_no, p.name AS owner_name, p.manager_id \
              FROM todos t JOIN people p ON p.id = t.person_id \
              WHERE t.state = 'open' AND t.due_at IS NOT NULL AND t.due_at < $1 AND p.status = 'active' \
@@ -66,7 +67,7 @@ pub async fn escalate(
     tx: &mut Tx,
     t: &Overdue,
     now: i64,
-    todo_subject: &str,
+    todo_subject: &pulse_domain::i18n::Both,
     subject: &str,
     body: &str,
 ) -> Result<bool, StoreError> {
@@ -85,7 +86,7 @@ pub async fn escalate(
         &NewTodo {
             person_id: to,
             kind: "escalation".into(),
-            subject: todo_subject.to_string(),
+            subject: todo_subject.clone(),
             link: format!("/people/{}", t.owner_no),
             source_key: t.source_key.clone(),
             due_at: None,

@@ -42,6 +42,13 @@ impl Tr {
         }
     }
 
+    /// The label of a stored code, `prefix.code` in the tables (a reward's
+    /// kind, a metric's source); an unknown code shows as itself.
+    pub fn label(&self, prefix: &str, code: &str) -> String {
+        self.get(&format!("{prefix}.{code}"))
+            .map_or_else(|| code.to_string(), str::to_string)
+    }
+
     /// A text that may not exist (labels of codes): `None` instead of "?".
     pub fn get(&self, key: &str) -> Option<&'static str> {
         all_texts().get(key).map(|(zh, en)| self.0.pick(zh, en))
@@ -53,6 +60,32 @@ impl Tr {
 
     pub fn is_en(&self) -> bool {
         self.0 == Lang::En
+    }
+
+    // Punctuation around data follows the page's language: "王阳（E1001）"
+    // reads "王阳 (E1001)" in English.
+    pub fn open(&self) -> &'static str {
+        self.0.pick("（", " (")
+    }
+
+    pub fn close(&self) -> &'static str {
+        self.0.pick("）", ")")
+    }
+
+    pub fn colon(&self) -> &'static str {
+        self.0.pick("：", ": ")
+    }
+
+    pub fn comma(&self) -> &'static str {
+        self.0.pick("，", ", ")
+    }
+
+    pub fn lq(&self) -> &'static str {
+        self.0.pick("“", "\"")
+    }
+
+    pub fn rq(&self) -> &'static str {
+        self.0.pick("”", "\"")
     }
 }
 

@@ -319,7 +319,10 @@ async fn sign_in_and_find_people_on_phone_and_desktop() {
         &pulse_store::inbox::NewTodo {
             person_id: m1,
             kind: "onboarding_1on1".into(),
-            subject: "与新同事 尔销售 完成入职一对一沟通".into(),
+            subject: pulse_domain::i18n::Both::new(
+                "与新同事 尔销售 完成入职一对一沟通",
+                "Onboarding one-to-one with 尔销售",
+            ),
             link: "/people/E2".into(),
             source_key: "browser:1".into(),
             due_at: Some(app.db.now_ms() - 86_400_000),

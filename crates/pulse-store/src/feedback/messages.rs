@@ -75,7 +75,10 @@ pub async fn send_message(
         &crate::inbox::NewTodo {
             person_id: to_id,
             kind: "feedback_reply".into(),
-            subject: format!("{}回复了你的反馈，请确认下一步", from.0),
+            subject: pulse_domain::i18n::Both::new(
+                format!("{}回复了你的反馈，请确认下一步", from.0),
+                format!("{} replied to your feedback: confirm the next step", from.0),
+            ),
             link,
             source_key: source,
             due_at: None,

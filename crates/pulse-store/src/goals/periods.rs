@@ -15,6 +15,13 @@ pub struct Period {
     pub state: String,
 }
 
+impl Period {
+    /// The name in the reader's language (see [`pulse_domain::goals::period_label`]).
+    pub fn label(&self, lang: pulse_domain::Lang) -> String {
+        pulse_domain::goals::period_label(&self.code, &self.name, lang)
+    }
+}
+
 pub(super) const PERIOD_COLUMNS: &str = "id, code, name, starts_on, ends_on, state";
 
 pub async fn upsert_period(

@@ -18,7 +18,10 @@ fn todo(person_id: i64, source: &str, due_in_ms: Option<i64>) -> NewTodo {
     NewTodo {
         person_id,
         kind: "roster_check".into(),
-        subject: format!("核对花名册 {source}"),
+        subject: pulse_domain::i18n::Both::new(
+            format!("核对花名册 {source}"),
+            format!("Check the roster {source}"),
+        ),
         link: "/org?unit=T1".into(),
         source_key: source.into(),
         due_at: due_in_ms.map(|d| pulse_store::testing::test_clock().now_ms() + d),
@@ -144,6 +147,16 @@ async fn badge_and_page() {
     let page = e.get("/inbox").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text().contains("核对花名册 roster:3") && page.text().contains("已逾期"));
+    // An English reader gets the English subject, on the page and in the API.
+    let mut en = e.clone();
+    en.cookie = Some(format!(
+        "{}; pulse_lang=en",
+        e.cookie.as_deref().unwrap_or("")
+    ));
+    let page = en.get("/inbox").await.text();
+    assert!(page.contains("Check the roster roster:3") && !page.contains("核对花名册"));
+    let api = en.get("/api/v1/inbox").await.json();
+    assert_eq!(api["items"][0]["subject"], "Check the roster roster:3");
     let r = e.post_form(&format!("/inbox/{id}/done"), &[], true).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(

@@ -17,5 +17,6 @@ mod insights;
 mod links;
 mod matrix;
 mod notify;
+mod one_language;
 mod security;
 mod workbook;

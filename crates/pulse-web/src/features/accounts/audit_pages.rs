@@ -172,7 +172,7 @@ pub async fn audit(
         .map(|e| AuditView {
             at: fmt_ms(e.at),
             diff: diff(tr, e.before_json.as_deref(), e.after_json.as_deref()),
-            actor: e.actor_label,
+            actor: pulse_domain::i18n::actor_label(&e.actor_label, tr.0).to_string(),
             action: action_label(tr, &e.action),
             entity: entity_label(tr, &e.entity, &e.entity_id),
         })

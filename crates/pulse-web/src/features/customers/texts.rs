@@ -18,13 +18,13 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("customers.sources", "CRM 数据源", "CRM sources"),
     (
         "customers.no_sources",
-        "还没有配置 CRM 数据源（通过 API 配置：PUT /api/v1/crm-sources/{name}）",
-        "No CRM source yet (set one up with PUT /api/v1/crm-sources/{name})",
+        "还没有配置 CRM 数据源，可通过接口配置：",
+        "No CRM source yet; set one up through the API:",
     ),
     ("customers.pull", "立即拉取", "Pull now"),
     (
         "customers.import_hint",
-        "也可以在“数据导入”上传 Excel 客户清单，或由 CRM 调用 POST /api/v1/customers 推送。",
-        "Customers can also be imported from Excel or pushed by the CRM with POST /api/v1/customers.",
+        "也可以在“数据导入”上传 Excel 客户清单，或由 CRM 调用接口推送：",
+        "Customers can also be imported from Excel, or pushed by the CRM through the API:",
     ),
 ];

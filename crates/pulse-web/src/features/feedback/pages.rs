@@ -31,7 +31,7 @@ pub struct EventRow {
     pub takes_card: bool,
 }
 
-pub(super) fn summary(e: &Event) -> String {
+pub(super) fn summary(e: &Event, tr: Tr) -> String {
     use pulse_domain::events::EventKind;
     let p = e.payload();
     let s = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
@@ -41,15 +41,20 @@ pub(super) fn summary(e: &Event) -> String {
         Some(EventKind::WorkOrder) => {
             let mut parts = Vec::new();
             if let Some(m) = pulse_domain::events::response_minutes(&p) {
-                parts.push(format!("响应 {m} 分钟"));
+                parts.push(format!(
+                    "{} {m} {}",
+                    tr.t("event.response"),
+                    tr.t("unit.minutes")
+                ));
             }
             if let Some((pl, us)) = pulse_domain::events::parts(&p) {
-                parts.push(format!("备件 {us}/{pl}"));
+                parts.push(format!("{} {us}/{pl}", tr.t("event.parts")));
             }
             parts.join(" · ")
         }
         Some(EventKind::Evaluation) => format!(
-            "评分 {}",
+            "{} {}",
+            tr.t("event.score"),
             p.get("score").and_then(Value::as_i64).unwrap_or(0)
         ),
         Some(EventKind::ServiceTicket) => s("topic"),
@@ -66,7 +71,7 @@ pub(super) fn event_row(e: &Event, tr: Tr) -> EventRow {
         who: e.person_name.clone(),
         customer: e.customer_name.clone().unwrap_or_default(),
         at: fmt_ms(e.occurred_at),
-        summary: summary(e),
+        summary: summary(e, tr),
         card_id: e.card_id,
     }
 }

@@ -215,7 +215,10 @@ pub async fn after_event(
         &pulse_store::inbox::NewTodo {
             person_id: manager,
             kind: "snapshot_review".into(),
-            subject: format!("{}提交了商机进展快照：{stage}", person.name),
+            subject: pulse_domain::i18n::Both::new(
+                format!("{}提交了商机进展快照：{stage}", person.name),
+                format!("{} submitted an opportunity snapshot: {stage}", person.name),
+            ),
             link: format!("/feedback/team#event-{id}"),
             source_key: format!("event:{id}"),
             due_at: None,

@@ -1,6 +1,19 @@
 //! UI texts of this feature: (key, zh-CN, English).
 
 pub const TEXTS: &[(&str, &str, &str)] = &[
+    ("rewards.kind.training", "培训", "Training"),
+    ("rewards.kind.leave", "假期", "Leave"),
+    ("rewards.kind.team", "团队活动", "Team activity"),
+    ("feedback.tag_name_example", "招投标把握", "Tender handling"),
+    (
+        "feedback.next_step_example",
+        "周五前给出报价单",
+        "Send the quote by Friday",
+    ),
+    ("event.response", "响应", "Response"),
+    ("event.parts", "备件", "Parts"),
+    ("event.score", "评分", "Score"),
+    ("unit.minutes", "分钟", "min"),
     ("feedback.my_rank", "我的排名", "My rank"),
     (
         "feedback.no_rank",

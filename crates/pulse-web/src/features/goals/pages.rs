@@ -211,7 +211,7 @@ pub(super) async fn render_board(
                         change: format!("{} → {}", percent(h.before_bp), percent(h.after_bp)),
                         cause: cause_label(&h.cause, lang),
                         note: h.note,
-                        actor: h.actor,
+                        actor: pulse_domain::i18n::actor_label(&h.actor, lang).to_string(),
                     })
                     .collect(),
                 None => Vec::new(),
@@ -241,7 +241,7 @@ pub(super) async fn render_board(
         period: board
             .period
             .as_ref()
-            .map(|p| p.name.clone())
+            .map(|p| pulse_domain::goals::period_label(&p.code, &p.name, ctx.tr.0))
             .unwrap_or_default(),
         period_open: board.period.as_ref().is_some_and(|p| p.state == "open"),
         total: percent(board.weight_total_bp),

@@ -182,7 +182,7 @@ pub(super) async fn render_team(
         });
     Ok(TeamPage {
         workbook,
-        period: period.map(|p| p.name).unwrap_or_default(),
+        period: period.map(|p| p.label(ctx.tr.0)).unwrap_or_default(),
         members,
         unit_goals,
         unit_code,

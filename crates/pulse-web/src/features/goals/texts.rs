@@ -1,6 +1,15 @@
 //! UI texts of this feature: (key, zh-CN, English).
 
 pub const TEXTS: &[(&str, &str, &str)] = &[
+    ("setup.source.manual", "手工填报", "Entered by hand"),
+    ("setup.source.events", "业务事件", "Business events"),
+    ("setup.source.import", "Excel 导入", "Excel import"),
+    ("setup.source.crm", "CRM 同步", "CRM sync"),
+    (
+        "setup.title_example",
+        "A类客户季度拜访覆盖 100%",
+        "Visit every A-class customer this quarter",
+    ),
     (
         "goals.withdrawn_folded",
         "已被新申请替代",

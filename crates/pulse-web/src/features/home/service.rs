@@ -77,7 +77,7 @@ pub async fn load(state: &AppState, caller: &Caller, lang: Lang) -> AppResult<Ho
         inbox::list(db, caller.person_id, Some(TodoState::Open), 5, 0).await?;
     let todos = todos
         .into_iter()
-        .map(|t| TodoDto::at(t, now))
+        .map(|t| TodoDto::at(t, now, lang))
         .map(|t| TodoLine {
             due: t.due_at.map(fmt_ms).unwrap_or_default(),
             overdue: t.overdue,
@@ -109,7 +109,7 @@ pub async fn load(state: &AppState, caller: &Caller, lang: Lang) -> AppResult<Ho
         todos,
         open_todos,
         to_write,
-        period: period.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
+        period: period.as_ref().map(|p| p.label(lang)).unwrap_or_default(),
         score: None,
         goals: Vec::new(),
         balance: points::balance(db, caller.person_id).await?,

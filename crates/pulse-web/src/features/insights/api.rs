@@ -248,7 +248,9 @@ pub async fn models(State(state): State<AppState>, _me: Me) -> AppResult<Json<Mo
     Ok(Json(Models {
         items: competency::dimensions(&state.db, None).await?,
         metrics: pulse_domain::competency::Metric::fixed_codes()
-            .map(|(code, label)| serde_json::json!({"code": code, "label": label}))
+            .map(|(code, label, label_en)| {
+                serde_json::json!({"code": code, "label": label, "label_en": label_en})
+            })
             .collect(),
     }))
 }

@@ -276,7 +276,12 @@ pub async fn term_cards_page(
         .collect();
     let trend = charts::lines(
         "trend",
-        &format!("{}：{}", ctx.tr.t("digest.term_trend"), term),
+        &format!(
+            "{}{}{}",
+            ctx.tr.t("digest.term_trend"),
+            ctx.tr.colon(),
+            term
+        ),
         &labels,
         &[(
             term.as_str(),
@@ -319,7 +324,7 @@ async fn render_setup(
         settings: pulse_jobs::digests::settings(&state.db).await?,
         custom_domain,
         custom_stop,
-        shipped_domain: pulse_text::DEFAULT_DOMAIN_TERMS.join("、"),
+        shipped_domain: pulse_text::DEFAULT_DOMAIN_TERMS.join(ctx.tr.0.pick("、", ", ")),
         flagged: digests::flagged_latest(&state.db, 50).await?,
         message,
         error,
@@ -430,7 +435,7 @@ async fn render_models(
     Ok(ModelsPage {
         families,
         metrics: pulse_domain::competency::Metric::fixed_codes()
-            .map(|(c, l)| (c.to_string(), l.to_string()))
+            .map(|(c, zh, en)| (c.to_string(), ctx.tr.0.pick(zh, en).to_string()))
             .collect(),
         tags: pulse_store::feedback::tags(&state.db, true)
             .await?

@@ -168,6 +168,7 @@ pub struct RadarAxis {
     pub raw: Option<f64>,
     pub raw_peer_median: Option<f64>,
     pub unit: String,
+    pub unit_en: String,
     pub normalisation: String,
     pub target: Option<f64>,
     pub higher_is_better: bool,
@@ -255,6 +256,7 @@ async fn radar_of(
             raw: raw.map(round1),
             raw_peer_median: rules::median(&peers).map(round1),
             unit: d.metric.unit().to_string(),
+            unit_en: d.metric.unit_en().to_string(),
             normalisation: d.normalisation.kind().to_string(),
             target: match d.normalisation {
                 Normalisation::Target { target } => Some(target),
@@ -334,7 +336,7 @@ pub async fn save_dimension(
             return Err(AppError::invalid(Problem::new(
                 "unknown_tag",
                 format!("标签库中没有“{tag}”"),
-                format!("no tag “{tag}” in the library"),
+                format!("no tag \"{tag}\" in the library"),
             )));
         }
     }

@@ -1,5 +1,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use pulse_domain::Lang;
 use pulse_store::inbox::{self, Todo, TodoState};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,6 +16,7 @@ pub struct TodoDto {
     pub id: i64,
     /// Stable kind of work, e.g. `roster_check`.
     pub kind: String,
+    /// In the request's language (the language cookie, else `Accept-Language`).
     pub subject: String,
     /// Path inside Pulse where the work is done.
     pub link: String,
@@ -27,13 +30,13 @@ pub struct TodoDto {
 }
 
 impl TodoDto {
-    /// The to-do as shown at `now` (overdue is relative to it).
-    pub fn at(t: Todo, now: i64) -> Self {
+    /// The to-do as shown at `now` (overdue is relative to it) to a reader of `lang`.
+    pub fn at(t: Todo, now: i64, lang: Lang) -> Self {
         TodoDto {
+            subject: t.subject_in(lang).to_string(),
             overdue: t.state == "open" && t.due_at.is_some_and(|d| d < now),
             id: t.id,
             kind: t.kind,
-            subject: t.subject,
             link: t.link,
             due_at: t.due_at,
             state: t.state,
@@ -102,6 +105,7 @@ pub(crate) fn state_filter(s: Option<&str>) -> AppResult<Option<TodoState>> {
 pub async fn list(
     State(state): State<AppState>,
     Me(caller): Me,
+    headers: HeaderMap,
     ApiQuery(p): ApiQuery<InboxParams>,
 ) -> AppResult<Json<TodoList>> {
     let filter = p.state.unwrap_or(StateFilter::Open).todo_state();
@@ -125,7 +129,7 @@ pub async fn list(
     Ok(Json(TodoList {
         items: items
             .into_iter()
-            .map(|t| TodoDto::at(t, state.db.now_ms()))
+            .map(|t| TodoDto::at(t, state.db.now_ms(), crate::i18n::api_lang(&headers)))
             .collect(),
         total,
         open,
@@ -137,9 +141,10 @@ async fn close(
     person_id: i64,
     id: i64,
     to: TodoState,
+    lang: Lang,
 ) -> AppResult<Json<TodoDto>> {
     let todo = inbox::close_own(&state.db, person_id, id, to).await?;
-    Ok(Json(TodoDto::at(todo, state.db.now_ms())))
+    Ok(Json(TodoDto::at(todo, state.db.now_ms(), lang)))
 }
 
 /// Mark one of your open to-dos done.
@@ -148,9 +153,11 @@ async fn close(
 pub async fn done(
     State(state): State<AppState>,
     Me(caller): Me,
+    headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> AppResult<Json<TodoDto>> {
-    close(&state, caller.person_id, id, TodoState::Done).await
+    let lang = crate::i18n::api_lang(&headers);
+    close(&state, caller.person_id, id, TodoState::Done, lang).await
 }
 
 /// Dismiss one of your open to-dos.
@@ -159,7 +166,9 @@ pub async fn done(
 pub async fn dismiss(
     State(state): State<AppState>,
     Me(caller): Me,
+    headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> AppResult<Json<TodoDto>> {
-    close(&state, caller.person_id, id, TodoState::Dismissed).await
+    let lang = crate::i18n::api_lang(&headers);
+    close(&state, caller.person_id, id, TodoState::Dismissed, lang).await
 }

@@ -49,7 +49,7 @@ pub async fn page(
     let tr = ctx.tr;
     let todos = items
         .into_iter()
-        .map(|t| TodoDto::at(t, state.db.now_ms()))
+        .map(|t| TodoDto::at(t, state.db.now_ms(), tr.0))
         .map(|t| TodoView {
             state_label: match t.state.as_str() {
                 "done" => tr.t("inbox.state.done"),

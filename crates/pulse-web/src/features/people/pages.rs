@@ -107,7 +107,7 @@ async fn me_with(
         .iter()
         .map(|g| {
             let scope = match g.anchor_unit.and_then(|id| tree.get(id)) {
-                Some(u) => format!("{}：{}", g.scope.label(lang), u.name),
+                Some(u) => format!("{}{}{}", g.scope.label(lang), lang.pick("：", ": "), u.name),
                 None => g.scope.label(lang).to_string(),
             };
             (g.role.label(lang).to_string(), scope)
@@ -184,7 +184,12 @@ async fn person_with(
         pulse_store::audit::list(&state.db, Some("person"), Some(&person.employee_no), 20)
             .await?
             .into_iter()
-            .map(|e| (fmt_ms(e.at), e.actor_label, e.action))
+            .map(|e| {
+                let action =
+                    crate::features::accounts::audit_pages::action_label(ctx.tr, &e.action);
+                let actor = pulse_domain::i18n::actor_label(&e.actor_label, ctx.tr.0).to_string();
+                (fmt_ms(e.at), actor, action)
+            })
             .collect()
     } else {
         Vec::new()
