@@ -83,6 +83,63 @@ pub fn variable(name: &str) -> Option<&'static Variable> {
     VARIABLES.iter().find(|v| v.name == name)
 }
 
+/// The values a condition read, as a reader says them: "A类客户新增签约率
+/// 18%" (rates are fractions, shown as percentages), in the reader's language.
+pub fn fired_values(condition: &str, inputs: &Inputs, lang: crate::Lang) -> Vec<String> {
+    inputs
+        .numbers
+        .iter()
+        .filter(|(k, _)| mentions(condition, k))
+        .map(|(k, v)| {
+            let (label, rate) = match variable(k) {
+                Some(var) => (short_label(lang.pick(var.zh, var.en)), is_rate(k)),
+                None => (k.clone(), false),
+            };
+            let value = if rate {
+                format!("{}%", trim_number(v * 100.0))
+            } else {
+                trim_number(*v)
+            };
+            format!("{label} {value}")
+        })
+        .collect()
+}
+
+/// A variable named as a whole word: `a_class_new_sign_rate` does not
+/// mention `a_class_new_signings`.
+fn mentions(condition: &str, name: &str) -> bool {
+    condition.match_indices(name).any(|(i, _)| {
+        let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let before = condition[..i].chars().next_back().is_none_or(|c| !ident(c));
+        let after = condition[i + name.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !ident(c));
+        before && after
+    })
+}
+
+fn is_rate(name: &str) -> bool {
+    ["_rate", "penetration", "conversion", "attainment"]
+        .iter()
+        .any(|s| name.ends_with(s))
+}
+
+/// The label up to its explanation ("A类客户新增签约率 = …" → "A类客户新增签约率").
+fn short_label(label: &str) -> String {
+    let cut = [" = ", "（", " (", "，", ", e.g."]
+        .iter()
+        .filter_map(|sep| label.find(sep))
+        .min()
+        .unwrap_or(label.len());
+    label[..cut].trim().to_string()
+}
+
+fn trim_number(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// A region's inputs for one evaluation.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Inputs {
@@ -266,6 +323,30 @@ fn execution_problem(e: &cel::ExecutionError) -> Problem {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn fired_values_read_as_words() {
+        let mut i = super::Inputs::default();
+        i.numbers.insert("a_class_new_sign_rate".into(), 0.182);
+        i.numbers.insert("a_class_new_signings".into(), 9.0);
+        i.numbers.insert("headcount".into(), 120.0);
+        let c = "a_class_new_sign_rate > 0.15";
+        assert_eq!(
+            super::fired_values(c, &i, crate::Lang::Zh),
+            vec!["A类客户新增签约率 18.2%"]
+        );
+        assert_eq!(
+            super::fired_values(
+                "headcount >= 100.0 && a_class_new_signings > 5.0",
+                &i,
+                crate::Lang::En
+            ),
+            vec![
+                "new A-class signings this period 9",
+                "active people in the region 120"
+            ]
+        );
+    }
+
     use super::*;
 
     fn region(rate: f64) -> Inputs {

@@ -395,9 +395,24 @@ pub async fn evaluate(
                 format!("权重规则结束：{}（{}）", r.name, region.name)
             };
             let key = format!("rule:{}:{}:{}:{now}", r.id, region.id, state.as_str());
+            let notice = notice_subject(r, *state, &region.name, &inputs, before, after);
             for m in region_managers(&mut tx, region.id).await? {
                 out.messages +=
                     notify::to_person(&mut tx, m, &format!("{key}:{m}"), &subject, &body).await?;
+                // The notice also waits in their inbox, linked to the team
+                // board where the new weights show (G5).
+                crate::inbox::create(
+                    &mut tx,
+                    &crate::inbox::NewTodo {
+                        person_id: m,
+                        kind: "weight_rule_notice".into(),
+                        subject: notice.clone(),
+                        link: "/goals/team".into(),
+                        source_key: key.clone(),
+                        due_at: None,
+                    },
+                )
+                .await?;
             }
             if notify::to_unit(&mut tx, region.id, &key, &subject, &body).await? {
                 out.messages += 1;
@@ -450,6 +465,66 @@ fn explain(
         } else {
             values.join("，")
         },
+    )
+}
+
+/// The inbox line: rule, region, the values that fired it, before → after.
+fn notice_subject(
+    r: &Rule,
+    state: RuleStatus,
+    region: &str,
+    inputs: &Inputs,
+    before: i64,
+    after: i64,
+) -> pulse_domain::i18n::Both {
+    use pulse_domain::Lang;
+    let pct = pulse_domain::weights::percent;
+    let values = |lang| pulse_domain::rules::fired_values(&r.condition, inputs, lang);
+    let active = state == RuleStatus::Active;
+    let zh_values = values(Lang::Zh).join("，");
+    let en_values = values(Lang::En).join(", ");
+    let (zh_change, en_change) = if before != after {
+        (
+            format!("“{}”权重 {} → {}", r.metric_name, pct(before), pct(after)),
+            format!(
+                "weight of \"{}\" {} → {}",
+                r.metric_name,
+                pct(before),
+                pct(after)
+            ),
+        )
+    } else {
+        (
+            format!("“{}”权重不变", r.metric_name),
+            format!("weight of \"{}\" unchanged", r.metric_name),
+        )
+    };
+    let cut = |s: String| s.chars().take(200).collect::<String>();
+    pulse_domain::i18n::Both::new(
+        cut(format!(
+            "{}：{}（{region}）{}；{zh_change}",
+            if active {
+                "权重规则生效"
+            } else {
+                "权重规则结束"
+            },
+            r.name,
+            if zh_values.is_empty() {
+                String::new()
+            } else {
+                format!("，{zh_values}")
+            },
+        )),
+        cut(format!(
+            "Weight rule {}: {} ({region}){}; {en_change}",
+            if active { "in force" } else { "ended" },
+            r.name,
+            if en_values.is_empty() {
+                String::new()
+            } else {
+                format!(", {en_values}")
+            },
+        )),
     )
 }
 

@@ -99,6 +99,24 @@ async fn stories_hold_at(china_time: &str) {
         at("pending adjustment")
     );
 
+    // The director has the notice of 华东's weight change: the rule, the
+    // value that fired it and before → after (G5).
+    let inbox = director.get("/api/v1/inbox?state=open").await.json();
+    let notice = inbox["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["kind"] == "weight_rule_notice")
+        .map(|t| t["subject"].as_str().unwrap_or("").to_string());
+    let notice = notice.unwrap_or_else(|| panic!("{}: {inbox}", at("weight notice")));
+    assert!(
+        notice.contains("华东")
+            && notice.contains("A类客户新增签约率")
+            && notice.contains("25% → 35%"),
+        "{}: {notice}",
+        at("weight notice")
+    );
+
     // HR has a voucher to fulfil.
     let hr = demo_login(&app, "hrbp").await;
     let kinds = open_kinds(&hr.get("/api/v1/inbox?state=open").await.json());
