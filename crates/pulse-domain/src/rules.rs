@@ -83,6 +83,46 @@ pub fn variable(name: &str) -> Option<&'static Variable> {
     VARIABLES.iter().find(|v| v.name == name)
 }
 
+/// What a previewed rule would do in one region, as a sentence: "华东大区：
+/// 已生效，无变化" rather than "触发，0 人 — → —".
+pub struct PreviewFacts<'a> {
+    pub region: &'a str,
+    pub metric: &'a str,
+    pub fires: bool,
+    pub error: Option<&'a str>,
+    pub people: i64,
+    pub before_bp: Option<i64>,
+    pub after_bp: Option<i64>,
+}
+
+pub fn preview_sentence(f: &PreviewFacts, lang: crate::Lang) -> String {
+    let pct = |bp: Option<i64>| bp.map(crate::weights::percent).unwrap_or_default();
+    let (region, metric) = (f.region, f.metric);
+    match (lang, f.error, f.fires, f.people) {
+        (crate::Lang::Zh, Some(e), _, _) => format!("{region}：条件无法计算（{e}）"),
+        (crate::Lang::En, Some(e), _, _) => {
+            format!("{region}: the condition cannot be computed ({e})")
+        }
+        (crate::Lang::Zh, None, false, _) => format!("{region}：条件不满足，权重不变"),
+        (crate::Lang::En, None, false, _) => {
+            format!("{region}: condition not met, weights unchanged")
+        }
+        (crate::Lang::Zh, None, true, 0) => format!("{region}：已生效，无变化"),
+        (crate::Lang::En, None, true, 0) => format!("{region}: already in force, nothing changes"),
+        (crate::Lang::Zh, None, true, n) => format!(
+            "{region}：将生效，{n} 人的“{metric}”权重 {} → {}，其余指标按比例调整",
+            pct(f.before_bp),
+            pct(f.after_bp)
+        ),
+        (crate::Lang::En, None, true, n) => format!(
+            "{region}: takes effect, \"{metric}\" weighs {} → {} for {n} {}, the other KPIs rescale",
+            pct(f.before_bp),
+            pct(f.after_bp),
+            if n == 1 { "person" } else { "people" }
+        ),
+    }
+}
+
 /// The values a condition read, as a reader says them: "A类客户新增签约率
 /// 18%" (rates are fractions, shown as percentages), in the reader's language.
 pub fn fired_values(condition: &str, inputs: &Inputs, lang: crate::Lang) -> Vec<String> {
@@ -172,19 +212,56 @@ fn syntax_problem(source: &str, e: &cel::ParseErrors) -> Problem {
         .map(|p| (p.pos.0.max(1), p.pos.1.max(1)))
         .unwrap_or((1, 1));
     let msg = first.map(|p| p.msg.clone()).unwrap_or_default();
-    let hint = if msg.contains("EOF") {
-        "表达式不完整（缺少右侧内容或括号）"
-    } else if msg.contains("token recognition") {
-        "有无法识别的字符（中文标点？请用英文符号，如 && 和 \"\"）"
-    } else {
-        "语法错误"
-    };
+    let (zh, en) = explain_syntax(&msg);
     let caret = caret_line(source, line as usize, col as usize);
     problem(
         "rule_syntax",
-        format!("第 {line} 行第 {col} 列：{hint}。{caret}"),
-        format!("line {line}, column {col}: syntax error ({msg}). {caret}"),
+        format!("第 {line} 行第 {col} 列：{zh}。{caret}"),
+        format!("line {line}, column {col}: {en}. {caret}"),
     )
+}
+
+/// The parser's message as a sentence an HRBP can act on.
+fn explain_syntax(msg: &str) -> (String, String) {
+    let bad = msg
+        .split("token recognition error at: '")
+        .nth(1)
+        .and_then(|r| r.chars().next());
+    let word = |w: &str| msg.contains(&format!("input '{w}'"));
+    match bad {
+        Some('=') => (
+            "比较是否相等请写 ==（单个 = 不是比较）".into(),
+            "to compare, write == (a single = is not a comparison)".into(),
+        ),
+        Some('&') | Some('|') => (
+            "“并且”写 &&，“或者”写 ||".into(),
+            "write && for \"and\", || for \"or\"".into(),
+        ),
+        Some(c) if !c.is_ascii() => (
+            format!("“{c}”是中文符号，请改用英文符号（如 > < = ( ) && \"）"),
+            format!("'{c}' is a full-width character; use the ASCII one (> < = ( ) && \")"),
+        ),
+        Some(c) => (
+            format!("无法识别的字符“{c}”"),
+            format!("unrecognised character '{c}'"),
+        ),
+        None if word("and") || word("or") || word("AND") || word("OR") => (
+            "“并且”写 &&，“或者”写 ||".into(),
+            "write && for \"and\", || for \"or\"".into(),
+        ),
+        None if msg.contains("missing ')'") => (
+            "缺少右括号 )".into(),
+            "a closing parenthesis ) is missing".into(),
+        ),
+        None if msg.contains("<EOF>") => (
+            "表达式不完整：运算符后面缺少内容".into(),
+            "the expression is incomplete: something is missing after the operator".into(),
+        ),
+        None => (
+            "这里的写法无法识别，请对照下方的变量和示例".into(),
+            "this part cannot be read; compare it with the variables and the example below".into(),
+        ),
+    }
 }
 
 fn caret_line(source: &str, line: usize, col: usize) -> String {
@@ -324,6 +401,34 @@ fn execution_problem(e: &cel::ExecutionError) -> Problem {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn previews_read_as_sentences() {
+        use super::{PreviewFacts, preview_sentence};
+        use crate::Lang;
+        let f = |fires, people, error| PreviewFacts {
+            region: "华东大区",
+            metric: "新客户首单转化率",
+            fires,
+            error,
+            people,
+            before_bp: Some(2500),
+            after_bp: Some(3500),
+        };
+        assert_eq!(
+            preview_sentence(&f(true, 0, None), Lang::Zh),
+            "华东大区：已生效，无变化"
+        );
+        assert_eq!(
+            preview_sentence(&f(true, 12, None), Lang::Zh),
+            "华东大区：将生效，12 人的“新客户首单转化率”权重 25% → 35%，其余指标按比例调整"
+        );
+        assert_eq!(
+            preview_sentence(&f(false, 0, None), Lang::En),
+            "华东大区: condition not met, weights unchanged"
+        );
+        assert!(preview_sentence(&f(false, 0, Some("除数为 0")), Lang::Zh).contains("无法计算"));
+    }
+
+    #[test]
     fn fired_values_read_as_words() {
         let mut i = super::Inputs::default();
         i.numbers.insert("a_class_new_sign_rate".into(), 0.182);
@@ -381,6 +486,31 @@ mod tests {
         assert_eq!(e.code, "rule_syntax");
         assert!(e.zh.starts_with("第 1 行第"), "{}", e.zh);
         assert!(e.zh.contains('^'), "{}", e.zh);
+        // The usual slips read as what to do, in both languages.
+        for (src, zh, en) in [
+            ("a_class_new_sign_rate = 0.15", "请写 ==", "write =="),
+            (
+                "headcount > 1 and headcount < 9",
+                "“并且”写 &&",
+                "write && for",
+            ),
+            ("(headcount > 1", "缺少右括号", "closing parenthesis"),
+            ("headcount ＞ 1", "“＞”是中文符号", "full-width"),
+            ("headcount >", "表达式不完整", "incomplete"),
+        ] {
+            let e = Condition::compile(src).unwrap_err();
+            assert!(
+                e.zh.contains(zh) && e.zh.contains("第 1 行"),
+                "{src}: {}",
+                e.zh
+            );
+            assert!(
+                e.en.contains(en) && e.en.contains("column"),
+                "{src}: {}",
+                e.en
+            );
+            assert!(!e.en.contains("token recognition"), "{src}: {}", e.en);
+        }
         let e = Condition::compile("a_class_new_sign_rat > 0.15").unwrap_err();
         assert_eq!(e.code, "rule_unknown_variable");
         assert!(e.zh.contains("未知变量“a_class_new_sign_rat”"), "{}", e.zh);

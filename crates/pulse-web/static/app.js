@@ -39,6 +39,13 @@ document.addEventListener('DOMContentLoaded', function () {
       }, 300);
     });
   }
+  // Choosing an existing rule loads it into the editor (the server fills it).
+  var pick = document.querySelector('[data-rule-pick]');
+  if (pick) {
+    pick.addEventListener('change', function () {
+      window.location = '/goals/rules' + (pick.value ? '?edit=' + encodeURIComponent(pick.value) : '') + '#rule-form';
+    });
+  }
   var preview = document.getElementById('rule-preview');
   var previewOut = document.getElementById('rule-preview-out');
   if (preview && form && previewOut) {
@@ -60,9 +67,7 @@ document.addEventListener('DOMContentLoaded', function () {
         list.className = 'plain';
         r.regions.forEach(function (g) {
           var li = document.createElement('li');
-          var pct = function (bp) { return bp == null ? '—' : (bp / 100) + '%'; };
-          li.textContent = g.name + '：' + (g.error ? g.error : g.fires
-            ? ('触发，' + g.people + ' 人 ' + pct(g.before_bp) + ' → ' + pct(g.after_bp)) : '不触发');
+          li.textContent = g.summary;
           list.appendChild(li);
         });
         previewOut.appendChild(list);

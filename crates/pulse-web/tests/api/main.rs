@@ -18,5 +18,6 @@ mod links;
 mod matrix;
 mod notify;
 mod one_language;
+mod rules_editor;
 mod security;
 mod workbook;

@@ -165,9 +165,11 @@ pub struct PreviewResult {
 pub async fn preview(
     State(state): State<AppState>,
     _me: Me,
+    headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<RuleBody>,
 ) -> AppResult<Json<PreviewResult>> {
-    let regions = service::preview(&state, &body.into()).await?;
+    let lang = crate::i18n::api_lang(&headers);
+    let regions = service::preview(&state, &body.into(), lang).await?;
     Ok(Json(PreviewResult {
         people: regions.iter().map(|r| r.people).sum(),
         regions,

@@ -225,6 +225,8 @@ pub struct RuleDto {
     pub priority: i64,
     pub enabled: bool,
     pub description: String,
+    /// The org unit the rule is limited to (its code), or null for every region.
+    pub scope: Option<String>,
     /// Regions where the rule fires now.
     pub active_regions: i64,
     pub regions: Vec<RegionState>,
@@ -232,6 +234,7 @@ pub struct RuleDto {
 
 pub async fn rules(state: &AppState) -> AppResult<Vec<RuleDto>> {
     let states = weight_rules::states(&state.db).await?;
+    let tree = state.org_tree().await?;
     Ok(weight_rules::rules(&state.db)
         .await?
         .into_iter()
@@ -259,6 +262,10 @@ pub async fn rules(state: &AppState) -> AppResult<Vec<RuleDto>> {
                 priority: r.priority,
                 enabled: r.enabled != 0,
                 description: r.description,
+                scope: r
+                    .scope_unit_id
+                    .and_then(|id| tree.units.iter().find(|u| u.id == id))
+                    .map(|u| u.code.clone()),
                 regions,
             }
         })
@@ -276,6 +283,8 @@ pub struct PreviewRegion {
     pub name: String,
     pub fires: bool,
     pub error: Option<String>,
+    /// What would happen here, as a sentence in the request's language.
+    pub summary: String,
     /// People whose weights would change.
     pub people: i64,
     /// The KPI's weight before → after for a typical person (basis points).
@@ -285,7 +294,11 @@ pub struct PreviewRegion {
 
 /// Who would change and how, without saving: evaluates the condition per
 /// region on the current inputs and rescales a sample person's weights.
-pub async fn preview(state: &AppState, rule: &RuleInput) -> AppResult<Vec<PreviewRegion>> {
+pub async fn preview(
+    state: &AppState,
+    rule: &RuleInput,
+    lang: pulse_domain::Lang,
+) -> AppResult<Vec<PreviewRegion>> {
     let cond = Condition::compile(&rule.condition).map_err(AppError::invalid)?;
     let Some(period) = period(state, None).await? else {
         return Ok(Vec::new());
@@ -313,7 +326,7 @@ pub async fn preview(state: &AppState, rule: &RuleInput) -> AppResult<Vec<Previe
         let inputs = weight_rules::region_inputs(&mut tx, region.id, period.id).await?;
         let (fires, error) = match cond.eval(&inputs) {
             Ok(b) => (b, None),
-            Err(p) => (false, Some(p.zh)),
+            Err(p) => (false, Some(p.message(lang).to_string())),
         };
         let (people, before, after) = if fires {
             goals::preview_override(&mut tx, region.id, period.id, metric.id, rule.weight_bp)
@@ -321,7 +334,20 @@ pub async fn preview(state: &AppState, rule: &RuleInput) -> AppResult<Vec<Previe
         } else {
             (0, None, None)
         };
+        let summary = pulse_domain::rules::preview_sentence(
+            &pulse_domain::rules::PreviewFacts {
+                region: &region.name,
+                metric: &metric.name,
+                fires,
+                error: error.as_deref(),
+                people,
+                before_bp: before,
+                after_bp: after,
+            },
+            lang,
+        );
         out.push(PreviewRegion {
+            summary,
             code: region.code.clone(),
             name: region.name.clone(),
             fires,

@@ -211,14 +211,14 @@ pub async fn close_period(
         Ok(p) => {
             let msg = format!(
                 "{} {}",
-                p.name,
+                pulse_domain::goals::period_label(&p.code, &p.name, lang),
                 lang.pick("已关闭，数据已冻结", "closed and frozen")
             );
-            render_rules(&state, ctx, Some(msg), None).await
+            render_rules(&state, ctx, Some(msg), None, None).await
         }
         Err(e) if e.status.is_client_error() => {
             let msg = e.message(lang).to_string();
-            render_rules(&state, ctx, None, Some(msg)).await
+            render_rules(&state, ctx, None, Some(msg), None).await
         }
         Err(e) => Err(e),
     }

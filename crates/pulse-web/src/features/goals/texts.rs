@@ -134,6 +134,12 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("rules.periods", "考核周期", "Periods"),
     ("rules.close_period", "关闭周期", "Close period"),
     (
+        "rules.close_confirm",
+        "关闭后，该周期的目标、权重、目标值和打卡全部冻结，不能再修改，权重规则也不再重算。确定关闭吗？",
+        "Once closed, the period's goals, weights, targets and check-ins freeze and cannot change, and weight rules no longer re-run. Close it?",
+    ),
+    ("rules.edit", "编辑此规则", "Edit this rule"),
+    (
         "rules.close_hint",
         "关闭后该周期的目标、权重和目标值都不能再修改。",
         "Once closed, the period's goals, weights and targets can no longer change.",

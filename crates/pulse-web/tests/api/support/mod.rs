@@ -642,6 +642,7 @@ pub async fn demo_login(app: &TestApp, login: &str) -> Client {
     assert_eq!(r.status, StatusCode::OK, "{login}: {}", r.text());
     let cookie = r.headers["set-cookie"].to_str().expect("cookie");
     c.cookie = cookie.split(';').next().map(str::to_string);
+    c.csrf = r.json()["csrf_token"].as_str().map(String::from);
     c
 }
 
