@@ -86,18 +86,32 @@ pub async fn seed_models(db: &Db) -> Result<(), StoreError> {
 }
 
 /// Last complete week's digests for every manager, delivered to their
-/// inboxes as the Monday job would; the job then waits for next week.
-pub async fn first_digests(db: &Db, today: chrono::NaiveDate) -> Result<usize, StoreError> {
+/// inboxes as the Monday job would (the job then waits for next week), and
+/// up to three earlier weeks stored, so last week is one tap away. A week is
+/// digested only when the week before it is in the history too (the latest
+/// always is).
+pub async fn first_digests(
+    db: &Db,
+    today: chrono::NaiveDate,
+    first_day: chrono::NaiveDate,
+) -> Result<usize, StoreError> {
     use pulse_jobs::digests;
-    let week = digests::last_complete_week(today);
-    let made = digests::generate(
-        db,
-        &digests::TextEngine::default(),
-        week,
-        None,
-        digests::Delivery::Send,
-        &Default::default(),
-    )
-    .await?;
-    Ok(made.len())
+    let last = digests::last_complete_week(today);
+    let engine = digests::TextEngine::default();
+    let mut made = 0;
+    for back in (0..4u64).rev() {
+        let week = last - chrono::Days::new(7 * back);
+        if back > 0 && week - chrono::Days::new(7) < first_day {
+            continue;
+        }
+        let delivery = if back == 0 {
+            digests::Delivery::Send
+        } else {
+            digests::Delivery::Store
+        };
+        made += digests::generate(db, &engine, week, None, delivery, &Default::default())
+            .await?
+            .len();
+    }
+    Ok(made)
 }

@@ -85,7 +85,7 @@ pub(crate) const PHRASES: &[&str] = &[
     "操作人员需再培训",
 ];
 /// The planted topic.
-const PRICE_PHRASES: &[&str] = &[
+pub(crate) const PRICE_PHRASES: &[&str] = &[
     "客户提出价格异议",
     "价格异议，竞品报价更低",
     "价格异议集中在耗材",
@@ -328,10 +328,6 @@ pub async fn seed(
         .collect();
 
     let now = db.now_ms();
-    // 价格异议 rises in 华东 from the Monday of the last complete week on, so
-    // the digest that week (and any day of this one) flags it against the
-    // week before, whichever weekday and hour the demo is built at.
-    let story_from = price_story_from(today);
     // Monday of this week, and of the first week of the history.
     let this_monday = today - chrono::Days::new(u64::from(today.weekday().num_days_from_monday()));
     let first_monday = this_monday - chrono::Days::new(7 * (volume.weeks.max(1) as u64 - 1));
@@ -346,6 +342,7 @@ pub async fn seed(
     let mut batch = Batch::new();
     let mut taken: HashMap<i64, i64> = HashMap::new();
     let empty: Vec<i64> = Vec::new();
+    let mut cursors: HashMap<(&str, i64), usize> = HashMap::new();
 
     for p in &people {
         let own = by_owner.get(&p.employee_no).unwrap_or(&empty);
@@ -363,12 +360,10 @@ pub async fn seed(
         let mut balance = 0_i64;
         for w in 0..weeks {
             let monday = first_monday + chrono::Days::new(7 * w as u64);
-            // Cards grow from about 5 % of visits to about 20 % by year end.
-            let progress = if weeks > 1 {
-                w as f64 / (weeks - 1) as f64
-            } else {
-                1.0
-            };
+            // Cards grow from about 5 % of visits a year ago to about 20 %
+            // now: by the calendar, so a short demo's weeks are steady and a
+            // digest does not read growth as news.
+            let progress = (1.0 - (weeks - 1 - w) as f64 / 52.0).max(0.0);
             let card_rate = (0.05 + 0.15 * progress) * (1.0 + 0.3 * p.strength);
             let plan: &[(&str, f64)] = match p.job {
                 SALES => &[
@@ -448,15 +443,23 @@ pub async fn seed(
                     if card_at > now {
                         continue;
                     }
-                    let price_story = p.region == "HD" && card_at >= story_from;
-                    let observation =
-                        // A rare background mention everywhere, so the rise
-                        // in 华东 is news and no other region's digest flags it.
-                        if price_story && rng.random_bool(0.55) || rng.random_bool(0.005) {
-                            PRICE_PHRASES[rng.random_range(0..PRICE_PHRASES.len())]
-                        } else {
-                            PHRASES[rng.random_range(0..PHRASES.len())]
-                        };
+                    // 华东 hears 价格异议 all year (price_story::plant sets
+                    // the last weeks exactly); elsewhere it is rare.
+                    let price_share = if p.region == "HD" { 0.25 } else { 0.005 };
+                    let observation = if rng.random_bool(price_share) {
+                        PRICE_PHRASES[rng.random_range(0..PRICE_PHRASES.len())]
+                    } else {
+                        // Each region's week walks the phrase list from a
+                        // random start, so a region hears each topic about
+                        // equally often week after week, as a real one
+                        // does: no noise for its digest to read as news
+                        // (a team's few cards are below the flag's count).
+                        let c = cursors
+                            .entry((p.region.as_str(), w))
+                            .or_insert_with(|| rng.random_range(0..PHRASES.len()));
+                        *c += 1;
+                        PHRASES[*c % PHRASES.len()]
+                    };
                     let card_id = next_card;
                     next_card += 1;
                     batch.cards.push(vec![

@@ -14,6 +14,7 @@ mod goals;
 mod inbox;
 mod names;
 mod org;
+mod price_story;
 mod stories;
 
 use pulse_domain::org::{EmployeeNo, PersonStatus};
@@ -184,10 +185,17 @@ pub async fn build_with(
     goals::after_commit(db, &plan, &built, seed).await?;
     progress.start("业务事件与反馈 events and feedback", 1);
     feedback::seed(db, &plan, seed, today, volume).await?;
+    // The Monday of the history's first week (as feedback::seed counts).
+    let first_day = today
+        - chrono::Days::new(u64::from(
+            chrono::Datelike::weekday(&today).num_days_from_monday(),
+        ))
+        - chrono::Days::new(7 * (volume.weeks.max(1) as u64 - 1));
+    price_story::plant(db, &plan, today, first_day).await?;
     stories::story(db, &plan).await?;
     db.after_bulk_load().await?;
     competency::seed_models(db).await?;
-    competency::first_digests(db, today).await?;
+    competency::first_digests(db, today, first_day).await?;
     progress.advance(1);
     progress.finish();
     // The reminder job's first pass, so the overdue to-dos show their nudges

@@ -89,7 +89,8 @@ pub fn build(
 ) -> Body {
     let now = count(this_week.iter().map(|c| c.terms.iter()));
     let before = count(last_week.iter().map(|c| c.terms.iter()));
-    let all = trends(&now, &before, rule);
+    let volume = (this_week.len() as u32, last_week.len() as u32);
+    let all = trends(&now, &before, volume, rule);
     let flags: Vec<Flag> = all
         .iter()
         .filter(|t| t.flagged)

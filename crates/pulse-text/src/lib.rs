@@ -55,16 +55,123 @@ pub const DEFAULT_DOMAIN_TERMS: &[&str] = &[
 /// Words that carry no topic: particles, pronouns, connectives, vague
 /// verbs and adverbs common in short observations.
 pub const DEFAULT_STOP_WORDS: &[&str] = &[
-    "的", "了", "和", "与", "及", "是", "在", "有", "也", "都", "就", "还", "又", "但", "而", "或",
-    "被", "把", "对", "给", "让", "向", "从", "到", "为", "以", "于", "之", "其", "这", "那",
-    "这个", "那个", "我们", "你们", "他们", "她们", "我", "你", "他", "她", "它", "自己", "一个",
-    "一些", "一下", "已经", "正在", "需要", "需", "要", "可以", "可能", "能", "会", "应该", "比较",
-    "非常", "很", "更", "再", "比", "不", "没有", "没", "已", "并", "等", "但是", "因为", "所以",
-    "如果", "然后", "目前", "今天", "本周", "上周", "下周", "一直", "还是", "提出", "提到", "进行",
-    "表示", "觉得", "认为", "情况", "问题", "方面", "时候", "这次", "部分", "继续", "希望", "关注",
+    "的",
+    "了",
+    "和",
+    "与",
+    "及",
+    "是",
+    "在",
+    "有",
+    "也",
+    "都",
+    "就",
+    "还",
+    "又",
+    "但",
+    "而",
+    "或",
+    "被",
+    "把",
+    "对",
+    "给",
+    "让",
+    "向",
+    "从",
+    "到",
+    "为",
+    "以",
+    "于",
+    "之",
+    "其",
+    "这",
+    "那",
+    "这个",
+    "那个",
+    "我们",
+    "你们",
+    "他们",
+    "她们",
+    "我",
+    "你",
+    "他",
+    "她",
+    "它",
+    "自己",
+    "一个",
+    "一些",
+    "一下",
+    "已经",
+    "正在",
+    "需要",
+    "需",
+    "要",
+    "可以",
+    "可能",
+    "能",
+    "会",
+    "应该",
+    "比较",
+    "非常",
+    "很",
+    "更",
+    "再",
+    "比",
+    "不",
+    "没有",
+    "没",
+    "已",
+    "并",
+    "等",
+    "但是",
+    "因为",
+    "所以",
+    "如果",
+    "然后",
+    "目前",
+    "今天",
+    "本周",
+    "上周",
+    "下周",
+    "一直",
+    "还是",
+    "提出",
+    "提到",
+    "进行",
+    "表示",
+    "觉得",
+    "认为",
+    "情况",
+    "问题",
+    "方面",
+    "时候",
+    "这次",
+    "部分",
+    "继续",
+    "希望",
+    "关注",
     // In sales and service observations nearly every card names the
     // customer; these carry no topic and only add noise to the trends.
-    "客户", "要求", "询问", "认可", "集中",
+    "客户",
+    "要求",
+    "询问",
+    "认可",
+    "集中",
+    // Generic verbs, time words and broken tokens of short observations
+    // (操作人员需再培训 → 需再): they say nothing about a topic.
+    "需再",
+    "补充",
+    "预期",
+    "重新",
+    "关心",
+    "影响",
+    "反馈",
+    "人员",
+    "操作",
+    "季度",
+    "成功",
+    "稳定",
+    "提前准备",
 ];
 
 /// The segmentation dictionary loaded once per process.
@@ -241,6 +348,19 @@ impl TrendRule {
         count >= self.min_count
             && u64::from(count) * 100 >= u64::from(previous) * (100 + u64::from(self.rise_pct))
     }
+
+    /// [`flags`](Self::flags), and the rise also holds against the week's
+    /// volume: when the team wrote 30 % more cards every term is mentioned
+    /// more, and that is not news. `cards` and `previous_cards` are the
+    /// cards of this week and of last week (a week without cards scales
+    /// nothing).
+    pub fn flags_in(&self, count: u32, previous: u32, cards: u32, previous_cards: u32) -> bool {
+        self.flags(count, previous)
+            && (previous == 0
+                || previous_cards == 0
+                || u64::from(count) * u64::from(previous_cards) * 100
+                    >= u64::from(previous) * u64::from(cards) * (100 + u64::from(self.rise_pct)))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -270,8 +390,14 @@ pub fn change_pct(count: u32, previous: u32) -> Option<i64> {
 }
 
 /// Week-over-week trends of every term mentioned this week, most mentioned
-/// first (ties by term, so the order is stable).
-pub fn trends(this_week: &Counts, last_week: &Counts, rule: &TrendRule) -> Vec<Trend> {
+/// first (ties by term, so the order is stable). `cards` is (this week's,
+/// last week's) number of cards, for [`TrendRule::flags_in`].
+pub fn trends(
+    this_week: &Counts,
+    last_week: &Counts,
+    cards: (u32, u32),
+    rule: &TrendRule,
+) -> Vec<Trend> {
     let mut out: Vec<Trend> = this_week
         .iter()
         .map(|(term, &count)| {
@@ -281,7 +407,7 @@ pub fn trends(this_week: &Counts, last_week: &Counts, rule: &TrendRule) -> Vec<T
                 count,
                 previous,
                 change_pct: change_pct(count, previous),
-                flagged: rule.flags(count, previous),
+                flagged: rule.flags_in(count, previous, cards.0, cards.1),
                 new: previous == 0 && count >= rule.min_count,
             }
         })

@@ -75,6 +75,8 @@ fn corpus() -> (Vec<String>, Vec<String>) {
     // 样机 5 → 6: +20 %.
     add(&mut last, "样机稳定", 5);
     add(&mut this, "样机稳定", 6);
+    // As many cards both weeks (34), so the volume rule changes nothing.
+    add(&mut last, "很好", 13);
     (last, this)
 }
 
@@ -90,7 +92,7 @@ fn the_hand_built_corpus_gives_the_known_counts_and_flags() {
     assert_eq!(this["招投标"], 2);
     assert_eq!(this["备件"], 6);
     let rule = TrendRule::default();
-    let t = trends(&this, &last, &rule);
+    let t = trends(&this, &last, (20, 20), &rule);
     let get = |term: &str| t.iter().find(|x| x.term == term).unwrap().clone();
     let price = get("价格异议");
     assert_eq!(
@@ -229,6 +231,17 @@ proptest! {
         prop_assert_eq!(rule.flags(count, previous), expected);
     }
 
+    /// Against the volume the flag is stricter, never looser, and the same
+    /// when both weeks had as many cards.
+    #[test]
+    fn volume_only_calms(count in 0u32..300, previous in 0u32..300, cards in 1u32..400, before in 1u32..400) {
+        let rule = TrendRule::default();
+        if rule.flags_in(count, previous, cards, before) {
+            prop_assert!(rule.flags(count, previous));
+        }
+        prop_assert_eq!(rule.flags_in(count, previous, cards, cards), rule.flags(count, previous));
+    }
+
     /// Counting never gives a term more mentions than there are documents.
     #[test]
     fn mentions_never_exceed_documents(docs in proptest::collection::vec(proptest::collection::vec("[a-c]{2}", 0..5), 0..20)) {
@@ -237,4 +250,16 @@ proptest! {
             prop_assert!(*n as usize <= docs.len());
         }
     }
+}
+
+#[test]
+fn a_busier_week_is_not_news() {
+    let rule = TrendRule::default();
+    // 7 → 10 mentions (+43 %) while cards went 184 → 241 (+31 %): calm.
+    assert!(rule.flags(10, 7));
+    assert!(!rule.flags_in(10, 7, 241, 184));
+    // 10 → 15 while cards stayed about the same: the story.
+    assert!(rule.flags_in(15, 10, 35, 39));
+    // New this week still flags at the minimum.
+    assert!(rule.flags_in(5, 0, 30, 30));
 }

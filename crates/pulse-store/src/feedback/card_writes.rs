@@ -243,3 +243,14 @@ pub(super) async fn write_batch(
     tx.commit().await?;
     Ok(outcomes)
 }
+
+/// Rewrites a card's observation. For data loads only (the demo plants its
+/// story in text written in bulk); a person's card is never edited after it
+/// is submitted.
+pub async fn set_observation(tx: &mut Tx, card_id: i64, text: &str) -> Result<(), StoreError> {
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE feedback_cards SET observation = $1 WHERE id = $2")
+            .bind(text).bind(card_id).execute(conn).await?;
+    });
+    Ok(())
+}

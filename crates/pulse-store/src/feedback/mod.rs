@@ -8,6 +8,7 @@ use crate::{Db, StoreError, Tx, events};
 
 mod card_writes;
 mod messages;
+pub use card_writes::set_observation;
 use card_writes::*;
 pub use messages::*;
 

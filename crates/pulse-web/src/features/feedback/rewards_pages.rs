@@ -98,10 +98,12 @@ pub async fn rewards(
             .filter(|r| r.person_id == caller.person_id)
             .map(|r| {
                 format!(
-                    "{} {}（{}）",
+                    "{} {}{}{}{}",
                     ctx.tr.t("rewards.redeemed"),
                     r.reward_name,
-                    r.voucher_code
+                    ctx.tr.open(),
+                    r.voucher_code,
+                    ctx.tr.close()
                 )
             }),
         None => None,
@@ -154,7 +156,7 @@ pub async fn fulfil_list(
             .map(|(r, no, name)| {
                 (
                     r.id,
-                    format!("{name}（{no}）"),
+                    format!("{name}{}{no}{}", ctx.tr.open(), ctx.tr.close()),
                     r.reward_name,
                     r.voucher_code,
                     fmt_ms(r.created_at),

@@ -55,6 +55,9 @@ struct DigestPage {
     rise_pct: u64,
     generated: String,
     history: Vec<(i64, String, i64, i64)>,
+    /// The week before and the week after, one tap away: (id, week start).
+    older: Option<(i64, String)>,
+    newer: Option<(i64, String)>,
     /// The caller's own team on every competency dimension (own digest only).
     team_heatmap: String,
 }
@@ -151,6 +154,17 @@ fn render(
         min_count: n(&v["rule"], "min_count"),
         rise_pct: n(&v["rule"], "rise_pct"),
         generated: fmt_ms(d.generated_at),
+        older: history
+            .iter()
+            .position(|h| h.0 == d.id)
+            .and_then(|i| history.get(i + 1))
+            .map(|h| (h.0, h.1.clone())),
+        newer: history
+            .iter()
+            .position(|h| h.0 == d.id)
+            .filter(|i| *i > 0)
+            .and_then(|i| history.get(i - 1))
+            .map(|h| (h.0, h.1.clone())),
         history,
         team_heatmap,
         tr: ctx.tr,

@@ -23,6 +23,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "Alert rule (rise / minimum mentions this week)",
     ),
     ("digest.history", "往期周报", "Earlier digests"),
+    ("digest.older", "上一周", "Week before"),
+    ("digest.newer", "下一周", "Week after"),
     (
         "digest.team_heatmap",
         "团队能力热力图",
