@@ -65,6 +65,58 @@ impl<S: Send + Sync> FromRequest<S> for FormFields {
     }
 }
 
+/// A page form that may carry one file (a work order with its photo): a
+/// `multipart/form-data` body gives its text fields and the first chosen
+/// file; a URL-encoded body gives the fields and no file.
+#[derive(Debug, Default)]
+pub struct FormWithFile {
+    pub fields: FormFields,
+    pub file: Option<Vec<u8>>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for FormWithFile {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let multipart = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("multipart/form-data"));
+        if !multipart {
+            return Ok(FormWithFile {
+                fields: FormFields::from_request(req, state).await?,
+                file: None,
+            });
+        }
+        let unreadable = || {
+            AppError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "form_too_large",
+                "表单无法读取：照片最大 10 MB",
+                "the form could not be read: photos are at most 10 MB",
+            )
+        };
+        let mut mp = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|_| unreadable())?;
+        let mut out = FormWithFile::default();
+        while let Some(field) = mp.next_field().await.map_err(|_| unreadable())? {
+            let name = field.name().unwrap_or("").to_string();
+            if field.file_name().is_some() {
+                let bytes = field.bytes().await.map_err(|_| unreadable())?;
+                if out.file.is_none() && !bytes.is_empty() {
+                    out.file = Some(bytes.to_vec());
+                }
+            } else {
+                let text = field.text().await.map_err(|_| unreadable())?;
+                out.fields.0.push((name, text));
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A form with fixed fields, deserialised into `T` (extra fields such as
 /// `_csrf` are ignored); a body that does not fit answers in our envelope.
 pub struct PageForm<T>(pub T);

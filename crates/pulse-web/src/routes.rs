@@ -69,6 +69,11 @@ pub fn table() -> Vec<Route> {
     table
 }
 
+/// A page form carrying a phone photo (10 MB at most, as the store takes).
+pub fn photo_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(10 * 1024 * 1024 + 64 * 1024)
+}
+
 pub fn upload_limit() -> axum::extract::DefaultBodyLimit {
     axum::extract::DefaultBodyLimit::max(pulse_sheets::MAX_FILE_BYTES + 64 * 1024)
 }

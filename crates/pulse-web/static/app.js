@@ -75,6 +75,29 @@ document.addEventListener('DOMContentLoaded', function () {
     });
   }
 
+  // Work-order times: one tap moves a time back, or to now (China time).
+  document.querySelectorAll('[data-shift-for]').forEach(function (box) {
+    var input = document.getElementById(box.getAttribute('data-shift-for'));
+    if (!input) { return; }
+    box.hidden = false;
+    var pad = function (n) { return (n < 10 ? '0' : '') + n; };
+    var fmt = function (d) {
+      return d.getUTCFullYear() + '-' + pad(d.getUTCMonth() + 1) + '-' + pad(d.getUTCDate()) +
+        'T' + pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes());
+    };
+    box.querySelectorAll('[data-shift]').forEach(function (b) {
+      b.addEventListener('click', function () {
+        var minutes = parseInt(b.getAttribute('data-shift'), 10);
+        // Values are China time; read and write them as if UTC so the
+        // phone's own time zone never shifts them.
+        var base = minutes === 0 || !input.value
+          ? new Date(Date.now() + 8 * 3600 * 1000)
+          : new Date(input.value + ':00Z');
+        input.value = fmt(new Date(base.getTime() + minutes * 60000));
+      });
+    });
+  });
+
   // Forms that spend something ask once (points for a reward).
   document.querySelectorAll('form[data-confirm]').forEach(function (f) {
     f.addEventListener('submit', function (e) {

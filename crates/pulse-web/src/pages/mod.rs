@@ -141,6 +141,15 @@ pub async fn error_page(_state: &AppState, lang: Lang, err: &AppError) -> Respon
 }
 
 /// Milliseconds since the epoch as local China time, the way users read it.
+/// A file's size as a person reads it: 245 KB, 3.2 MB (never "0.0 MB").
+pub fn human_size(bytes: i64) -> String {
+    if bytes < 1_048_576 {
+        format!("{} KB", (bytes + 1023) / 1024)
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+    }
+}
+
 pub fn fmt_ms(ms: i64) -> String {
     pulse_domain::china_time::format_ms(ms, "%Y-%m-%d %H:%M")
 }

@@ -20,4 +20,5 @@ mod notify;
 mod one_language;
 mod rules_editor;
 mod security;
+mod work_orders;
 mod workbook;

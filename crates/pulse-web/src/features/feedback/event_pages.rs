@@ -5,9 +5,9 @@ use crate::AppState;
 use crate::access::Me;
 use crate::error::{AppError, AppResult};
 use crate::features::feedback::service::{self, EventInput};
-use crate::forms::FormFields;
+use crate::forms::FormWithFile;
 use crate::i18n::Tr;
-use crate::pages::{Nav, Page, PageCtx, fmt_ms};
+use crate::pages::{Nav, Page, PageCtx, fmt_ms, human_size};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
@@ -63,10 +63,20 @@ pub(super) async fn render_event_form(
     ctx: PageCtx,
     kind: String,
     error: Option<String>,
-    values: Vec<(String, String)>,
+    mut values: Vec<(String, String)>,
 ) -> AppResult<Response> {
     // The rep's own customers first (A-class first), for the picker.
     let customers = customers::owned_by(&state.db, &caller.employee_no).await?;
+    // A work order is logged on site: its times start at now (China time),
+    // adjusted with a tap; a refused form keeps what was typed.
+    if kind == "work_order" && error.is_none() {
+        let now = pulse_domain::china_time::format_ms(state.db.now_ms(), "%Y-%m-%dT%H:%M");
+        for k in ["reported_at", "arrived_at", "resolved_at"] {
+            if !values.iter().any(|(n, _)| n == k) {
+                values.push((k.to_string(), now.clone()));
+            }
+        }
+    }
     let mut res = EventForm {
         tr: ctx.tr,
         nav: ctx.nav,
@@ -128,7 +138,7 @@ pub async fn create_event(
     State(state): State<AppState>,
     Me(caller): Me,
     page: Page,
-    form: FormFields,
+    FormWithFile { fields: form, file }: FormWithFile,
 ) -> AppResult<Response> {
     let kind = form_kind(Some(form.text("kind").as_str()));
     let mut payload = Map::new();
@@ -161,9 +171,29 @@ pub async fn create_event(
             .flatten(),
         payload,
     };
-    match service::record_event(&state, &caller, &input, None).await {
+    // The photo taken in the same form is checked before anything is
+    // recorded, so a refused photo leaves no work order behind.
+    let photo_ok = match &file {
+        Some(_) if kind != "work_order" => Err(AppError::invalid(pulse_domain::Problem::new(
+            "photos_on_work_orders",
+            "照片只能附在服务工单上",
+            "photos belong to service work orders",
+        ))),
+        Some(bytes) => pulse_domain::photos::sniff(bytes)
+            .map(|_| ())
+            .map_err(AppError::invalid),
+        None => Ok(()),
+    };
+    let recorded = match photo_ok {
+        Ok(()) => service::record_event(&state, &caller, &input, None).await,
+        Err(e) => Err(e),
+    };
+    match recorded {
         Ok((_, json)) => {
             let id = json["id"].as_i64().unwrap_or(0);
+            if let Some(bytes) = file {
+                service::add_photo(&state, &caller, id, bytes).await?;
+            }
             Ok(if pulse_domain::events::takes_feedback(&kind) {
                 Redirect::to(&format!("/feedback/events/{id}/card"))
             } else {
@@ -189,6 +219,7 @@ pub(super) struct PhotosPage {
     mine: bool,
     photos: Vec<(i64, String, String)>,
     error: Option<String>,
+    message: Option<String>,
 }
 
 pub(super) async fn render_photos(
@@ -197,6 +228,7 @@ pub(super) async fn render_photos(
     ctx: PageCtx,
     id: i64,
     error: Option<String>,
+    uploaded: Option<i64>,
 ) -> AppResult<Response> {
     let event = service::visible_event(state, caller, id).await?;
     let photos = pulse_store::events::photos(&state.db, id)
@@ -204,19 +236,27 @@ pub(super) async fn render_photos(
         .into_iter()
         .map(|p| {
             let taken = p.taken_at.map(fmt_ms).unwrap_or_default();
-            (
-                p.id,
-                taken,
-                format!("{:.1} MB", p.bytes as f64 / 1_048_576.0),
-            )
+            (p.id, taken, human_size(p.bytes))
         })
-        .collect();
+        .collect::<Vec<(i64, String, String)>>();
+    let message = uploaded
+        .and_then(|u| photos.iter().find(|p| p.0 == u))
+        .map(|p| {
+            format!(
+                "{}{}{}{}",
+                ctx.tr.t("feedback.uploaded"),
+                ctx.tr.open(),
+                p.2,
+                ctx.tr.close()
+            )
+        });
     let failed = error.is_some();
     let mut res = PhotosPage {
         mine: event.person_id == caller.person_id,
         event: event_row(&event, ctx.tr),
         photos,
         error,
+        message,
         tr: ctx.tr,
         nav: ctx.nav,
     }
@@ -233,9 +273,16 @@ pub async fn photos_page(
     Me(caller): Me,
     Path(id): Path<i64>,
     page: Page,
+    Query(q): Query<PhotosQuery>,
 ) -> AppResult<Response> {
     let ctx = page.at("feedback");
-    render_photos(&state, &caller, ctx, id, None).await
+    render_photos(&state, &caller, ctx, id, None, q.uploaded).await
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct PhotosQuery {
+    /// The photo just uploaded, to confirm it with its size.
+    uploaded: Option<i64>,
 }
 
 /// The upload form posts multipart with `_csrf` in the query.
@@ -268,14 +315,18 @@ pub async fn photos_upload(
         }
     }
     let result = match bytes {
-        Some(b) => service::add_photo(&state, &caller, id, b).await.map(|_| ()),
+        Some(b) => service::add_photo(&state, &caller, id, b)
+            .await
+            .map(|p| p.id),
         None => Err(AppError::bad_request("请选择照片", "choose a photo")),
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/feedback/events/{id}/photos")).into_response()),
+        Ok(photo) => Ok(
+            Redirect::to(&format!("/feedback/events/{id}/photos?uploaded={photo}")).into_response(),
+        ),
         Err(e) if e.status.is_client_error() && e.status != axum::http::StatusCode::NOT_FOUND => {
             let msg = e.message(ctx.lang()).to_string();
-            render_photos(&state, &caller, ctx, id, Some(msg)).await
+            render_photos(&state, &caller, ctx, id, Some(msg), None).await
         }
         Err(e) => Err(e),
     }

@@ -43,7 +43,7 @@ pub fn routes() -> Vec<Route> {
             "POST",
             "/feedback/events/{id}/photos",
             Access::ANYONE,
-            post(event_pages::photos_upload),
+            post(event_pages::photos_upload).layer(crate::routes::photo_limit()),
         ),
         r(
             "GET",
@@ -129,7 +129,7 @@ pub fn routes() -> Vec<Route> {
             "POST",
             "/feedback/events",
             Access::ANYONE,
-            post(event_pages::create_event),
+            post(event_pages::create_event).layer(crate::routes::photo_limit()),
         ),
         r(
             "GET",

@@ -11,6 +11,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "Send the quote by Friday",
     ),
     ("event.response", "响应", "Response"),
+    ("feedback.now", "现在", "Now"),
+    ("feedback.uploaded", "照片已上传", "Photo uploaded"),
     ("event.parts", "备件", "Parts"),
     ("event.score", "评分", "Score"),
     ("unit.minutes", "分钟", "min"),

@@ -191,6 +191,43 @@ pub struct Radar {
     pub dimensions: Vec<RadarAxis>,
 }
 
+impl Radar {
+    /// What the radar's numbers are, in a sentence: a percentile in the
+    /// peer group for most axes, the share of the target for some, and the
+    /// raw figures in the table below.
+    pub fn scale_sentence(&self, lang: pulse_domain::Lang) -> String {
+        let targeted: Vec<&str> = self
+            .dimensions
+            .iter()
+            .filter(|d| d.normalisation == "target")
+            .map(|d| d.name.as_str())
+            .collect();
+        let n = self.peer_count;
+        let mut s = lang
+            .pick(
+                "得分是此人在同岗位族、同职级 {n} 人中的百分位（0–100，50 为中位数，越靠外越好）；虚线是同级中位数。",
+                "Scores are this person's percentile among the {n} peers of the same job family and level (0–100, 50 is the median, further out is better); the dashed line is the peer median.",
+            )
+            .replace("{n}", &n.to_string());
+        if !targeted.is_empty() {
+            let list = targeted.join(lang.pick("、", ", "));
+            s.push_str(
+                &lang
+                    .pick(
+                        "“{list}”按目标计分：100 表示达成目标。",
+                        " {list}: scored against the target, 100 means the target is met.",
+                    )
+                    .replace("{list}", &list),
+            );
+        }
+        s.push_str(lang.pick(
+            "原始数据（指标本身的数值和单位）见下方明细。",
+            " The raw figures, in the metric's own unit, are in the details below.",
+        ));
+        s
+    }
+}
+
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }

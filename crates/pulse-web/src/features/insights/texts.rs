@@ -104,6 +104,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "The numbers behind each axis",
     ),
     ("radar.raw", "原始数据", "Raw figure"),
+    ("radar.scale.percentile", "百分位", "percentile"),
+    ("radar.scale.target", "目标达成", "of target"),
     ("radar.value", "得分", "Score"),
     (
         "radar.no_model",

@@ -8,6 +8,9 @@
 //! Hand-written rather than charts-rs: that crate needs a 19 MB CJK font
 //! registered at run time for correct Chinese widths and has no word cloud.
 
+mod radar;
+pub use radar::{radar, wrap_label};
+
 use std::fmt::Write;
 
 /// Escapes text for SVG content and attributes.
@@ -52,86 +55,6 @@ pub struct Axis<'a> {
 }
 
 /// Radar of one person (filled) against the peer median (dashed), 0–100.
-pub fn radar(id: &str, title: &str, axes: &[Axis<'_>], legend: (&str, &str)) -> String {
-    let (w, h) = (360.0, 340.0);
-    let (cx, cy, r) = (180.0, 170.0, 105.0);
-    let n = axes.len().max(3) as f64;
-    let at = |i: usize, v: f64| {
-        let a = -std::f64::consts::FRAC_PI_2 + i as f64 * 2.0 * std::f64::consts::PI / n;
-        (cx + r * v / 100.0 * a.cos(), cy + r * v / 100.0 * a.sin())
-    };
-    let mut s = open(w, h, title, id);
-    for ring in [25.0, 50.0, 75.0, 100.0] {
-        let pts: Vec<String> = (0..axes.len().max(3))
-            .map(|i| {
-                let (x, y) = at(i, ring);
-                format!("{},{}", fmt1(x), fmt1(y))
-            })
-            .collect();
-        let _ = write!(
-            s,
-            "<polygon points=\"{}\" fill=\"none\" stroke=\"#d0d7de\" stroke-width=\"1\"/>",
-            pts.join(" ")
-        );
-    }
-    for (i, a) in axes.iter().enumerate() {
-        let (x, y) = at(i, 100.0);
-        let _ = write!(
-            s,
-            "<line x1=\"{cx}\" y1=\"{cy}\" x2=\"{}\" y2=\"{}\" stroke=\"#d0d7de\"/>",
-            fmt1(x),
-            fmt1(y)
-        );
-        let (lx, ly) = at(i, 118.0);
-        let anchor = if (lx - cx).abs() < 8.0 {
-            "middle"
-        } else if lx > cx {
-            "start"
-        } else {
-            "end"
-        };
-        let _ = write!(
-            s,
-            "<text x=\"{}\" y=\"{}\" font-size=\"13\" text-anchor=\"{anchor}\" dominant-baseline=\"middle\" fill=\"#24292f\">{}</text>",
-            fmt1(lx),
-            fmt1(ly),
-            esc(a.label)
-        );
-    }
-    let poly = |vals: Vec<f64>| -> String {
-        vals.iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let (x, y) = at(i, *v);
-                format!("{},{}", fmt1(x), fmt1(y))
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let peer: Vec<f64> = axes.iter().map(|a| a.peer.unwrap_or(0.0)).collect();
-    let mine: Vec<f64> = axes.iter().map(|a| a.value.unwrap_or(0.0)).collect();
-    let _ = write!(
-        s,
-        "<polygon class=\"peer\" points=\"{}\" fill=\"none\" stroke=\"#8c959f\" stroke-width=\"2\" stroke-dasharray=\"5 4\"/>",
-        poly(peer)
-    );
-    let _ = write!(
-        s,
-        "<polygon class=\"mine\" points=\"{}\" fill=\"#0969da\" fill-opacity=\"0.25\" stroke=\"#0969da\" stroke-width=\"2\"/>",
-        poly(mine)
-    );
-    let _ = write!(
-        s,
-        "<rect x=\"20\" y=\"318\" width=\"14\" height=\"10\" fill=\"#0969da\" fill-opacity=\"0.4\"/>\
-         <text x=\"40\" y=\"327\" font-size=\"12\">{}</text>\
-         <line x1=\"180\" y1=\"323\" x2=\"196\" y2=\"323\" stroke=\"#8c959f\" stroke-width=\"2\" stroke-dasharray=\"5 4\"/>\
-         <text x=\"202\" y=\"327\" font-size=\"12\">{}</text></svg>",
-        esc(legend.0),
-        esc(legend.1)
-    );
-    s
-}
-
 /// Horizontal bars: (label, value, shown text), scaled to `max`.
 pub fn bars(id: &str, title: &str, items: &[(&str, f64, String)], max: f64) -> String {
     let row = 28.0;
