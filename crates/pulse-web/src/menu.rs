@@ -18,9 +18,19 @@ pub struct MenuItem {
     pub label: &'static str,
     /// The page's `section`, marked as current in the menu.
     pub section: &'static str,
-    /// Shown only to people who lead others (or oversee them), even where
-    /// the route admits everyone: an employee's "team digest" is empty.
-    pub leads_only: bool,
+    /// Who the link is for, within what the route admits.
+    pub audience: Audience,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Everyone,
+    /// People who lead others (or oversee them), even where the route
+    /// admits everyone: an employee's "team digest" is empty.
+    Leads,
+    /// Admins: an open page that is not part of anyone's everyday work
+    /// (the API reference, for integrators).
+    Admins,
 }
 
 const fn item(href: &'static str, label: &'static str, section: &'static str) -> MenuItem {
@@ -28,7 +38,7 @@ const fn item(href: &'static str, label: &'static str, section: &'static str) ->
         href,
         label,
         section,
-        leads_only: false,
+        audience: Audience::Everyone,
     }
 }
 
@@ -37,7 +47,16 @@ const fn leads(href: &'static str, label: &'static str, section: &'static str) -
         href,
         label,
         section,
-        leads_only: true,
+        audience: Audience::Leads,
+    }
+}
+
+const fn admins(href: &'static str, label: &'static str, section: &'static str) -> MenuItem {
+    MenuItem {
+        href,
+        label,
+        section,
+        audience: Audience::Admins,
     }
 }
 
@@ -63,7 +82,7 @@ pub const MENU: &[MenuItem] = &[
     item("/admin/users", "nav.admin", "admin"),
     item("/admin/notifications", "nav.notify", "notify"),
     item("/admin/audit", "nav.audit", "audit"),
-    item("/api/docs", "nav.api", "api"),
+    admins("/api/docs", "nav.api", "api"),
 ];
 
 /// Who may call each (method, path) of the route table, read once.
@@ -102,7 +121,11 @@ fn leads_people(c: &Caller) -> bool {
 /// The menu links `caller` may open, in menu order.
 pub fn for_caller(caller: &Caller) -> Vec<MenuItem> {
     MENU.iter()
-        .filter(|m| !m.leads_only || leads_people(caller))
+        .filter(|m| match m.audience {
+            Audience::Everyone => true,
+            Audience::Leads => leads_people(caller),
+            Audience::Admins => caller.has_role(Role::Admin),
+        })
         .filter(|m| access_of(m.href).is_some_and(|a| a.admits(Some(caller)).is_ok()))
         .copied()
         .collect()

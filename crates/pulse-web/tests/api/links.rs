@@ -110,6 +110,26 @@ async fn menus_follow_the_route_table() {
         !links.contains(&"/admin/users".to_string()),
         "users are the admin's"
     );
+    // The API reference is for integrators: out of everyday menus.
+    assert!(!links.contains(&"/api/docs".to_string()), "HR's menu");
+    let admin = app.login("admin").await.get("/me").await.text();
+    assert!(menu_links(&admin).contains(&"/api/docs".to_string()));
+    // The manager's own feedback says what it does, and a refused one
+    // comes back as typed.
+    let m = app.login("manager").await;
+    let page = m.get("/feedback/team").await.text();
+    assert!(page.contains("发送反馈给 TA"));
+    let r = m
+        .post_form(
+            "/feedback/give",
+            &[("employee_no", "E1"), ("body", "   ")],
+            true,
+        )
+        .await;
+    assert!(
+        r.text().contains("<option value=\"E1\" selected>"),
+        "who kept"
+    );
 }
 
 /// `people::scope` (one query, then tested per person) agrees with the SQL

@@ -27,6 +27,8 @@ pub(super) struct TeamPage {
     reports: Vec<(String, String)>,
     message: Option<String>,
     error: Option<String>,
+    /// The own-feedback form as typed, when it was refused: (to, body).
+    draft: (String, String),
 }
 
 #[derive(Deserialize)]
@@ -43,7 +45,7 @@ pub async fn team(
 ) -> AppResult<Response> {
     let ctx = page.at("feedback");
     let message = q.ok.map(|_| ctx.tr.t("feedback.saved").to_string());
-    render_team(&state, &caller, ctx, message, None).await
+    render_team(&state, &caller, ctx, message, None, Default::default()).await
 }
 
 pub(super) async fn render_team(
@@ -52,6 +54,7 @@ pub(super) async fn render_team(
     ctx: PageCtx,
     message: Option<String>,
     error: Option<String>,
+    draft: (String, String),
 ) -> AppResult<Response> {
     let tr = ctx.tr;
     let reports = pulse_store::people::reports(&state.db, caller.person_id)
@@ -64,6 +67,7 @@ pub(super) async fn render_team(
         reports,
         message,
         error,
+        draft,
         cards: feedback::team_cards(&state.db, caller.person_id, 30)
             .await?
             .iter()
@@ -96,7 +100,8 @@ pub async fn give(
         |e| async move {
             let ctx = page.at("feedback");
             let msg = e.message(ctx.lang()).to_string();
-            render_team(&state, &caller, ctx, None, Some(msg)).await
+            let draft = (form.text("employee_no"), form.text("body"));
+            render_team(&state, &caller, ctx, None, Some(msg), draft).await
         },
     )
     .await

@@ -12,6 +12,11 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("event.response", "响应", "Response"),
     ("feedback.now", "现在", "Now"),
+    (
+        "feedback.send_feedback",
+        "发送反馈给 TA",
+        "Send this feedback",
+    ),
     ("feedback.uploaded", "照片已上传", "Photo uploaded"),
     ("event.parts", "备件", "Parts"),
     ("event.score", "评分", "Score"),
