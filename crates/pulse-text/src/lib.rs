@@ -427,8 +427,8 @@ pub fn flag_text_zh(t: &Trend) -> String {
 
 pub fn flag_text_en(t: &Trend) -> String {
     match t.change_pct {
-        Some(p) => format!("Mentions of ‘{}’ rose {}% this week", t.term, p),
-        None => format!("‘{}’ is new this week: {} mentions", t.term, t.count),
+        Some(p) => format!("Mentions of \"{}\" rose {}% this week", t.term, p),
+        None => format!("\"{}\" is new this week: {} mentions", t.term, t.count),
     }
 }
 
