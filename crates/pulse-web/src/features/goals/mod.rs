@@ -3,6 +3,7 @@ pub mod pages;
 pub mod routes;
 pub mod rules_api;
 pub mod rules_pages;
+pub mod rules_service;
 pub mod service;
 pub mod setup_pages;
 pub mod team_pages;
