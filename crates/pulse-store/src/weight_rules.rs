@@ -434,22 +434,11 @@ fn explain(
     after: i64,
     people: usize,
 ) -> String {
-    let values: Vec<String> = inputs
-        .numbers
-        .iter()
-        .filter(|(k, _)| r.condition.contains(k.as_str()))
-        .map(|(k, v)| format!("{k} = {}", round(*v)))
-        .collect();
-    let pct = pulse_domain::weights::percent;
+    let values = pulse_domain::rules::fired_values(&r.condition, inputs, pulse_domain::Lang::Zh);
     let change = if before != after {
-        format!(
-            "“{}”权重 {} → {}，其余指标按比例调整。",
-            r.metric_name,
-            pct(before),
-            pct(after)
-        )
+        format!("{}，其余指标按比例调整。", change_zh(r, before, after))
     } else {
-        format!("“{}”权重不变。", r.metric_name)
+        format!("{}。", change_zh(r, before, after))
     };
     format!(
         "**{}**：{}\n大区：{region}\n条件：{}\n输入：{}\n{change}\n涉及 {people} 人。",
@@ -468,6 +457,16 @@ fn explain(
     )
 }
 
+/// "“新客户首单转化率”权重 25% → 35%", or that it is unchanged.
+fn change_zh(r: &Rule, before: i64, after: i64) -> String {
+    let pct = pulse_domain::weights::percent;
+    if before != after {
+        format!("“{}”权重 {} → {}", r.metric_name, pct(before), pct(after))
+    } else {
+        format!("“{}”权重不变", r.metric_name)
+    }
+}
+
 /// The inbox line: rule, region, the values that fired it, before → after.
 fn notice_subject(
     r: &Rule,
@@ -483,21 +482,16 @@ fn notice_subject(
     let active = state == RuleStatus::Active;
     let zh_values = values(Lang::Zh).join("，");
     let en_values = values(Lang::En).join(", ");
-    let (zh_change, en_change) = if before != after {
-        (
-            format!("“{}”权重 {} → {}", r.metric_name, pct(before), pct(after)),
-            format!(
-                "weight of \"{}\" {} → {}",
-                r.metric_name,
-                pct(before),
-                pct(after)
-            ),
+    let zh_change = change_zh(r, before, after);
+    let en_change = if before != after {
+        format!(
+            "weight of \"{}\" {} → {}",
+            r.metric_name,
+            pct(before),
+            pct(after)
         )
     } else {
-        (
-            format!("“{}”权重不变", r.metric_name),
-            format!("weight of \"{}\" unchanged", r.metric_name),
-        )
+        format!("weight of \"{}\" unchanged", r.metric_name)
     };
     let cut = |s: String| s.chars().take(200).collect::<String>();
     pulse_domain::i18n::Both::new(
@@ -526,11 +520,6 @@ fn notice_subject(
             },
         )),
     )
-}
-
-fn round(v: f64) -> String {
-    let s = format!("{v:.4}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// People who manage a region: manager or director grants anchored at it.

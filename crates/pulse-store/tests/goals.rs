@@ -285,9 +285,7 @@ async fn the_seed_rule_fires_in_one_region_and_ends_cleanly() {
         .collect();
     assert_eq!(to_director.len(), 1, "the region's director is told");
     assert!(
-        to_director[0]
-            .body
-            .contains("a_class_new_sign_rate = 0.175"),
+        to_director[0].body.contains("A类客户新增签约率 17.5%"),
         "{}",
         to_director[0].body
     );

@@ -16,6 +16,17 @@ fn foc_rule(rules: &serde_json::Value) -> serde_json::Value {
         .clone()
 }
 
+/// One region's line of a preview answer.
+fn region(preview: &serde_json::Value, code: &str) -> serde_json::Value {
+    preview["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == code)
+        .unwrap_or_else(|| panic!("{code} in {preview}"))
+        .clone()
+}
+
 #[tokio::test]
 async fn the_editor_loads_previews_in_words_and_keeps_a_refused_form() {
     let app = TestApp::empty().await;
@@ -70,13 +81,7 @@ async fn the_editor_loads_previews_in_words_and_keeps_a_refused_form() {
         .post_json("/api/v1/weight-rules/preview", &heavier)
         .await
         .json();
-    let east = preview["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["code"] == "HD")
-        .unwrap()
-        .clone();
+    let east = region(&preview, "HD");
     let summary = east["summary"].as_str().unwrap();
     assert!(
         summary.starts_with("华东大区：将生效，") && summary.contains("35% → 40%"),
@@ -88,13 +93,7 @@ async fn the_editor_loads_previews_in_words_and_keeps_a_refused_form() {
         .post_json("/api/v1/weight-rules/preview", &body)
         .await
         .json();
-    let east = preview["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["code"] == "HD")
-        .unwrap()
-        .clone();
+    let east = region(&preview, "HD");
     assert_eq!(
         east["summary"],
         "华东大区: already in force, nothing changes"
