@@ -380,22 +380,22 @@ pub async fn evaluate(
         }
         for (r, state, _) in flips {
             let (before, after) = kpi_moves.get(&r.metric_id).copied().unwrap_or((0, 0));
-            let body = explain(
-                r,
-                *state,
-                &region.name,
-                &inputs,
+            let flip = Flip {
+                rule: r,
+                state: *state,
+                region: &region.name,
+                inputs: &inputs,
                 before,
                 after,
-                region_people,
-            );
+            };
+            let body = explain(&flip, region_people);
             let subject = if *state == RuleStatus::Active {
                 format!("权重规则生效：{}（{}）", r.name, region.name)
             } else {
                 format!("权重规则结束：{}（{}）", r.name, region.name)
             };
             let key = format!("rule:{}:{}:{}:{now}", r.id, region.id, state.as_str());
-            let notice = notice_subject(r, *state, &region.name, &inputs, before, after);
+            let notice = notice_subject(&flip);
             for m in region_managers(&mut tx, region.id).await? {
                 out.messages +=
                     notify::to_person(&mut tx, m, &format!("{key}:{m}"), &subject, &body).await?;
@@ -425,15 +425,27 @@ pub async fn evaluate(
     Ok(out)
 }
 
-fn explain(
-    r: &Rule,
+/// A rule that started or ended in a region, with what its messages say.
+struct Flip<'a> {
+    rule: &'a Rule,
     state: RuleStatus,
-    region: &str,
-    inputs: &Inputs,
+    region: &'a str,
+    inputs: &'a Inputs,
+    /// The KPI's weight before → after (basis points).
     before: i64,
     after: i64,
-    people: usize,
-) -> String {
+}
+
+/// The channel message (Chinese markdown) to the region's managers and robot.
+fn explain(f: &Flip, people: usize) -> String {
+    let Flip {
+        rule: r,
+        state,
+        region,
+        inputs,
+        before,
+        after,
+    } = *f;
     let values = pulse_domain::rules::fired_values(&r.condition, inputs, pulse_domain::Lang::Zh);
     let change = if before != after {
         format!("{}，其余指标按比例调整。", change_zh(r, before, after))
@@ -468,14 +480,15 @@ fn change_zh(r: &Rule, before: i64, after: i64) -> String {
 }
 
 /// The inbox line: rule, region, the values that fired it, before → after.
-fn notice_subject(
-    r: &Rule,
-    state: RuleStatus,
-    region: &str,
-    inputs: &Inputs,
-    before: i64,
-    after: i64,
-) -> pulse_domain::i18n::Both {
+fn notice_subject(f: &Flip) -> pulse_domain::i18n::Both {
+    let Flip {
+        rule: r,
+        state,
+        region,
+        inputs,
+        before,
+        after,
+    } = *f;
     use pulse_domain::Lang;
     let pct = pulse_domain::weights::percent;
     let values = |lang| pulse_domain::rules::fired_values(&r.condition, inputs, lang);

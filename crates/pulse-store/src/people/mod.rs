@@ -130,26 +130,28 @@ fn like_pattern(q: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// One page of the people a viewer sees that match a query, by 工号.
+const LIST: Scoped = Scoped {
+    org: concat!(
+        scope_cte!(),
+        select_people!(),
+        scope_where!(org),
+        " ORDER BY p.employee_no LIMIT $7 OFFSET $8"
+    ),
+    units: concat!(
+        scope_cte!(),
+        select_people!(),
+        scope_where!(units),
+        " ORDER BY p.employee_no LIMIT $7 OFFSET $8"
+    ),
+};
+
 /// One page of the people the viewer may see, and how many there are in all.
 pub async fn list(
     db: &Db,
     viewer: &Viewer,
     query: &PeopleQuery,
 ) -> Result<(Vec<Person>, i64), StoreError> {
-    const LIST: Scoped = Scoped {
-        org: concat!(
-            scope_cte!(),
-            select_people!(),
-            scope_where!(org),
-            " ORDER BY p.employee_no LIMIT $7 OFFSET $8"
-        ),
-        units: concat!(
-            scope_cte!(),
-            select_people!(),
-            scope_where!(units),
-            " ORDER BY p.employee_no LIMIT $7 OFFSET $8"
-        ),
-    };
     const COUNT: Scoped = Scoped {
         org: concat!(
             scope_cte!(),
@@ -278,20 +280,6 @@ pub async fn list_all(
     viewer: &Viewer,
     query: &PeopleQuery,
 ) -> Result<Vec<Person>, StoreError> {
-    const LIST: Scoped = Scoped {
-        org: concat!(
-            scope_cte!(),
-            select_people!(),
-            scope_where!(org),
-            " ORDER BY p.employee_no LIMIT $7 OFFSET $8"
-        ),
-        units: concat!(
-            scope_cte!(),
-            select_people!(),
-            scope_where!(units),
-            " ORDER BY p.employee_no LIMIT $7 OFFSET $8"
-        ),
-    };
     let q = query
         .q
         .as_deref()
