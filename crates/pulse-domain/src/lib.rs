@@ -15,6 +15,7 @@ pub mod photos;
 pub mod preferences;
 pub mod problem;
 pub mod reminders;
+pub mod reviews;
 pub mod roles;
 pub mod rules;
 pub mod search;

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 pub mod digest;
+pub mod tone;
 
 use jieba_rs::Jieba;
 use serde::Serialize;
@@ -258,6 +259,18 @@ impl Analyzer {
             .map(|t| t.word.trim())
             .filter(|w| self.keeps(w))
             .map(str::to_string)
+            .collect()
+    }
+
+    /// Every word of `text` in order, stop words and single characters
+    /// included (the tone reader needs 不 and 未).
+    pub fn words(&self, text: &str) -> Vec<String> {
+        let text = normalize(text);
+        self.jieba
+            .cut(&text, true)
+            .into_iter()
+            .map(|t| t.word.trim().to_string())
+            .filter(|w| !w.is_empty())
             .collect()
     }
 
