@@ -220,9 +220,7 @@ pub fn notability(f: &Fact) -> i64 {
             let avg = f.average_rating().unwrap_or(0.0);
             let base = if avg >= 4.5 {
                 45
-            } else if avg >= 4.0 {
-                30
-            } else if avg <= 2.5 {
+            } else if avg >= 4.0 || avg <= 2.5 {
                 30
             } else {
                 12
