@@ -33,6 +33,7 @@ pub mod outbox;
 pub mod people;
 pub mod points;
 pub mod reminders;
+pub mod reviews;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod weight_rules;
