@@ -134,7 +134,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
 ];
 
 /// Every text table: the core's and each feature's.
-pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 11] {
+pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 12] {
     use crate::features::*;
     [
         TEXTS,
@@ -146,6 +146,7 @@ pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 11] {
         accounts::texts::TEXTS,
         goals::texts::TEXTS,
         customers::texts::TEXTS,
+        reviews::texts::TEXTS,
         workbook::texts::TEXTS,
         home::texts::TEXTS,
     ]

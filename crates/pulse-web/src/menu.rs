@@ -68,6 +68,8 @@ pub const MENU: &[MenuItem] = &[
     item("/feedback", "nav.feedback", "feedback"),
     item("/feedback/team", "nav.team_feedback", "team_feedback"),
     leads("/digests", "nav.digests", "digests"),
+    item("/reviews", "nav.reviews", "reviews"),
+    item("/reviews/cycles", "nav.review_cycles", "review_cycles"),
     item("/rewards", "nav.rewards", "rewards"),
     item("/customers", "nav.customers", "customers"),
     item("/goals/rules", "nav.rules", "rules"),

@@ -27,6 +27,9 @@ use crate::access::{Access, Who};
         crate::features::goals::api::metrics, crate::features::goals::api::save_metric, crate::features::goals::api::save_template, crate::features::goals::api::apply_template, crate::features::goals::api::set_approver, crate::features::goals::api::archive, crate::features::goals::api::create_unit_goal, crate::features::goals::api::edit_unit_goal,
         crate::features::insights::api::latest, crate::features::insights::api::list, crate::features::insights::api::generate, crate::features::insights::api::one, crate::features::insights::api::settings, crate::features::insights::api::save_settings, crate::features::insights::api::terms, crate::features::insights::api::add_term, crate::features::insights::api::remove_term, crate::features::insights::api::radar, crate::features::insights::api::models, crate::features::insights::api::save_dimension, crate::features::insights::api::delete_dimension,
         crate::features::feedback::api::create_event, crate::features::feedback::api::list_events, crate::features::feedback::api::upload_photo, crate::features::feedback::api::list_photos, crate::features::feedback::api::tags, crate::features::feedback::api::save_tag, crate::features::feedback::api::create_card, crate::features::feedback::api::card, crate::features::feedback::api::reply, crate::features::feedback::api::ack, crate::features::feedback::api::give, crate::features::feedback::api::my_points, crate::features::feedback::api::rewards, crate::features::feedback::api::save_reward, crate::features::feedback::api::redeem, crate::features::feedback::api::fulfil, crate::features::feedback::api::leaderboard,
+        crate::features::reviews::api::cycles, crate::features::reviews::api::launch, crate::features::reviews::api::progress, crate::features::reviews::api::release, crate::features::reviews::api::complete,
+        crate::features::reviews::api::list, crate::features::reviews::api::get, crate::features::reviews::api::evidence, crate::features::reviews::api::draft, crate::features::reviews::api::check, crate::features::reviews::api::submit, crate::features::reviews::api::ping, crate::features::reviews::api::acknowledge, crate::features::reviews::api::reassign,
+        crate::features::reviews::api::llm_config, crate::features::reviews::api::save_llm_config,
         crate::features::customers::api::list, crate::features::customers::api::push, crate::features::customers::api::sources, crate::features::customers::api::save_source, crate::features::customers::api::pull,
         crate::features::people::import_api::create, crate::features::people::import_api::get, crate::features::people::import_api::errors_xlsx,
         crate::features::accounts::api::list_accounts, crate::features::accounts::api::set_roles, crate::features::accounts::api::create_account, crate::features::accounts::api::reset_password, crate::features::accounts::api::set_disabled,
@@ -41,6 +44,7 @@ use crate::access::{Access, Who};
         (name = "notifications", description = "Channels, the outbox and its dead letters"),
         (name = "goals", description = "Goal boards, weights, weight rules and adjustment requests"),
         (name = "customers", description = "CRM customers: list, push, pull from a CRM"),
+        (name = "reviews", description = "Review cycles, reviews, their evidence and the review writer"),
         (name = "imports", description = "Spreadsheet imports with dry run"),
         (name = "admin", description = "Accounts, roles, API tokens, audit trail"),
     )

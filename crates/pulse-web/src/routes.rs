@@ -66,6 +66,7 @@ pub fn table() -> Vec<Route> {
     table.extend(features::accounts::routes::routes());
     table.extend(features::workbook::routes::routes());
     table.extend(features::home::routes::routes());
+    table.extend(features::reviews::routes::routes());
     table
 }
 

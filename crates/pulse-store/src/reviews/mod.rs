@@ -406,7 +406,7 @@ pub async fn list(db: &Db, whose: Whose, cycle_id: Option<i64>) -> Result<Vec<Re
     }))
 }
 
-fn ensure_writable(r: &Review) -> Result<(), StoreError> {
+pub fn ensure_writable(r: &Review) -> Result<(), StoreError> {
     if r.cycle_state == CycleState::Completed.as_str() {
         return Err(conflict(
             "cycle_frozen",

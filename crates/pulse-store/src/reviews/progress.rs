@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::{Db, StoreError};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct UnitProgress {
     pub unit_id: i64,
     pub unit_name: String,
@@ -17,7 +17,7 @@ pub struct UnitProgress {
     pub late: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct LateReviewer {
     pub reviewer_id: i64,
     pub employee_no: String,
@@ -95,4 +95,33 @@ pub async fn late_reviewers(db: &Db, cycle_id: i64) -> Result<Vec<LateReviewer>,
             },
         )
         .collect())
+}
+
+/// W2 over a cycle's submitted reviews: count, median active writing
+/// seconds, average edits, and how many started from a draft.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct WritingStats {
+    pub submitted: i64,
+    pub median_seconds: Option<i64>,
+    pub average_edits: Option<f64>,
+    pub from_draft: i64,
+}
+
+pub async fn writing_stats(db: &Db, cycle_id: i64) -> Result<WritingStats, StoreError> {
+    let rows: Vec<(Option<i64>, Option<i64>, String)> = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT writing_seconds, edit_count, draft_source FROM reviews WHERE cycle_id = $1 AND submitted_at IS NOT NULL",
+        )
+        .bind(cycle_id).fetch_all(pool).await?
+    });
+    let mut secs: Vec<i64> = rows.iter().filter_map(|r| r.0).collect();
+    secs.sort_unstable();
+    let edits: Vec<i64> = rows.iter().filter_map(|r| r.1).collect();
+    Ok(WritingStats {
+        submitted: rows.len() as i64,
+        median_seconds: (!secs.is_empty()).then(|| secs[secs.len() / 2]),
+        average_edits: (!edits.is_empty())
+            .then(|| edits.iter().sum::<i64>() as f64 / edits.len() as f64),
+        from_draft: rows.iter().filter(|r| !r.2.is_empty()).count() as i64,
+    })
 }

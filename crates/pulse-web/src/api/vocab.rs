@@ -39,6 +39,15 @@ pub enum AckKind {
     Unclear,
 }
 
+/// Who a review cycle covers.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum PopulationKind {
+    Company,
+    Unit,
+    JobFamily,
+}
+
 /// A department goal's kind (personal KPIs come from templates or imports).
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
@@ -281,6 +290,11 @@ mod tests {
             );
         }
         same(values::<TermKind>(), &["domain", "stop"]);
+        for v in values::<PopulationKind>() {
+            let p = pulse_domain::reviews::Population::parse(&v, "x").unwrap();
+            assert_eq!(p.kind(), v);
+        }
+        assert_eq!(values::<PopulationKind>().len(), 3);
         same(values::<ChannelKind>(), pulse_jobs::channels::KINDS);
         same(values::<Direction>(), &["higher", "lower"]);
         same(

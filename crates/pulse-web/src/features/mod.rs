@@ -10,4 +10,5 @@ pub mod home;
 pub mod insights;
 pub mod notify;
 pub mod people;
+pub mod reviews;
 pub mod workbook;

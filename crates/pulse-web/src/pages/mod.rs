@@ -100,6 +100,10 @@ impl Page {
         self.0.nav.section = section;
         self.0
     }
+
+    pub fn lang(&self) -> Lang {
+        self.0.lang()
+    }
 }
 
 impl axum::extract::FromRequestParts<AppState> for Page {

@@ -383,3 +383,27 @@ pub async fn save_dimension(
     tx.commit().await?;
     Ok(id)
 }
+
+/// The person's weakest radar dimension (lowest scaled value), for the
+/// review writer's development suggestion (W1). No viewer check: the
+/// caller already holds the person's review.
+pub async fn weakest_dimension(
+    state: &AppState,
+    person: people::Person,
+) -> AppResult<Option<pulse_domain::reviews::writer::Weakest>> {
+    let dims = competency::dimensions(&state.db, Some(&person.job_family)).await?;
+    if dims.is_empty() {
+        return Ok(None);
+    }
+    let r = radar_of(state, person, &dims).await?;
+    Ok(r.dimensions
+        .into_iter()
+        .filter_map(|d| d.value.map(|v| (v, d)))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(v, d)| pulse_domain::reviews::writer::Weakest {
+            dimension: d.name,
+            metric_code: d.metric,
+            value: v,
+            peer_median: d.peer_median,
+        }))
+}
