@@ -159,8 +159,18 @@ pub fn periods_for(today: NaiveDate) -> (PeriodPlan, PeriodPlan) {
     )
 }
 
+/// The quarter before the one starting on `start`.
+pub fn previous_quarter(start: NaiveDate) -> PeriodPlan {
+    let last = start.pred_opt().expect("a day before");
+    let (q, _) = periods_for(last);
+    q
+}
+
 pub struct Built {
     pub quarter: i64,
+    /// The quarter before, closed, with its final actuals: the period of the
+    /// completed review cycle.
+    pub previous: i64,
 }
 
 /// Writes the goal tree, weights and rules in the caller's transaction.
@@ -174,6 +184,8 @@ pub async fn seed(
     let (q, y) = periods_for(today);
     let quarter = goals::upsert_period(tx, &q.0, &q.1, q.2, q.3).await?;
     let year = goals::upsert_period(tx, &y.0, &y.1, y.2, y.3).await?;
+    let p = previous_quarter(q.2);
+    let previous = goals::upsert_period(tx, &p.0, &p.1, p.2, p.3).await?;
     let mut metric = HashMap::new();
     for (code, name, unit, direction, source, description) in METRICS {
         let id = goals::upsert_metric(
@@ -295,6 +307,8 @@ pub async fn seed(
         team_kr.insert(t.code.as_str(), ids);
     }
     let template = Actor::system("岗位模板");
+    // Its own stream, so the current quarter's figures stay as they were.
+    let mut prev_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x03a1_1e57);
     for p in &org.people {
         // Team leads carry their team's KPIs.
         let family = if p.job_family == TEAM_LEAD {
@@ -340,6 +354,40 @@ pub async fn seed(
                 }
             })
             .collect();
+        // The quarter before: the same KPIs, closed at their final actuals.
+        let before: f64 = (strength + prev_rng.random_range(-0.15..0.15)).clamp(0.5, 1.25);
+        let finals: Vec<NewKpi> = set
+            .iter()
+            .map(|(code, weight, target, _)| {
+                let t: f64 = target.parse().unwrap_or(1.0);
+                let lower = METRICS.iter().any(|m| m.0 == *code && m.3 == "lower");
+                let factor = before * prev_rng.random_range(0.9..1.1);
+                let actual = if lower { t / factor } else { t * factor };
+                let (mid, name) = metric[code];
+                NewKpi {
+                    title: name.to_string(),
+                    metric_id: Some(mid),
+                    parent_id: None,
+                    target: Some(target.to_string()),
+                    actual: Some(format!("{actual:.1}")),
+                    lower_is_better: lower,
+                    weight_bp: *weight,
+                }
+            })
+            .collect();
+        goals::create_kpi_set(
+            tx,
+            &template,
+            previous,
+            pid,
+            &finals,
+            &Cause {
+                kind: "template",
+                rule_id: None,
+                note: &format!("{family}岗位模板"),
+            },
+        )
+        .await?;
         goals::create_kpi_set(
             tx,
             &template,
@@ -421,7 +469,9 @@ pub async fn seed(
     ] {
         weight_rules::save_rule(tx, &hrbp, None, &rule).await?;
     }
-    Ok(Built { quarter })
+    let closer = Actor::system("演示数据 demo");
+    goals::close_period(tx, &closer, previous).await?;
+    Ok(Built { quarter, previous })
 }
 
 /// After the commit: evaluate the rules and file adjustment requests, some

@@ -15,6 +15,7 @@ mod inbox;
 mod names;
 mod org;
 mod price_story;
+mod reviews;
 mod stories;
 
 use pulse_domain::org::{EmployeeNo, PersonStatus};
@@ -195,6 +196,7 @@ pub async fn build_with(
     stories::story(db, &plan).await?;
     db.after_bulk_load().await?;
     competency::seed_models(db).await?;
+    reviews::seed(db, &plan, &built, seed).await?;
     competency::first_digests(db, today, first_day).await?;
     progress.advance(1);
     progress.finish();

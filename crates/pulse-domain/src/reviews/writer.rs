@@ -292,15 +292,39 @@ fn parts(f: &Fact, input: &DraftInput, seed: u64) -> (String, String, String) {
             let a = with_unit(f.after.as_deref().unwrap_or("—"), &unit);
             let t = with_unit(f.target.as_deref().unwrap_or("—"), &unit);
             let pct = f.progress_bp.unwrap_or(0) / 100;
-            let situation = format!("{period}，“{metric}”是{name}的考核指标之一，目标 {t}。");
-            let behaviour = format!("期末实际达到 {a}。");
+            let situation = [
+                format!("{period}，“{metric}”是{name}的考核指标之一，目标 {t}。"),
+                format!("在“{metric}”上，{name}本期的目标是 {t}。"),
+                format!("“{metric}”（目标 {t}）是{name}本期重点推进的指标。"),
+            ][v(0, 3)]
+            .clone();
+            let behaviour = [
+                format!("期末实际达到 {a}。"),
+                format!("到期末，这一指标做到了 {a}。"),
+            ][v(1, 2)]
+            .clone();
             let impact = if pct >= 100 {
-                format!(
-                    "完成率 {pct}%，{}完成了目标。",
-                    if pct > 105 { "超额" } else { "" }
-                )
+                [
+                    format!(
+                        "完成率 {pct}%，{}完成了目标。",
+                        if pct > 105 { "超额" } else { "" }
+                    ),
+                    format!(
+                        "达成 {pct}%，{}。",
+                        if pct > 105 {
+                            "超出预期"
+                        } else {
+                            "如期兑现了承诺"
+                        }
+                    ),
+                ][v(2, 2)]
+                .clone()
             } else {
-                format!("完成率 {pct}%，与目标仍有差距。")
+                [
+                    format!("完成率 {pct}%，与目标仍有差距。"),
+                    format!("达成 {pct}%，距离目标还差一步，下季度需要重点突破。"),
+                ][v(2, 2)]
+                .clone()
             };
             (situation, behaviour, impact)
         }

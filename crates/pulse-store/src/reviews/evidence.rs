@@ -164,35 +164,12 @@ async fn cards(db: &Db, r: &Review, from: i64, to: i64) -> Result<Vec<Fact>, Sto
 
 async fn goal_facts(db: &Db, r: &Review, from: i64, to: i64) -> Result<Vec<Fact>, StoreError> {
     let goals = goals::person_goals(db, r.person_id, r.period_id).await?;
-    let metric_names: HashMap<i64, String> = crate::goals::metrics(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m.name))
-        .collect();
+    let metric_names = metric_names(db).await?;
     let mut out = Vec::new();
     let end = to.min(db.now_ms());
     let by_id: HashMap<String, &goals::Goal> =
         goals.iter().map(|g| (g.id.to_string(), g)).collect();
-    for g in goals
-        .iter()
-        .filter(|g| g.target.is_some() && g.actual.is_some())
-    {
-        out.push(Fact {
-            r: Some(EvidenceRef::new(Source::Goal, g.id)),
-            kind: Some(EvidenceKind::GoalResult),
-            occurred_at: end - 1,
-            metric: Some(
-                g.metric_id
-                    .and_then(|m| metric_names.get(&m).cloned())
-                    .unwrap_or_else(|| g.title.clone()),
-            ),
-            unit: g.unit.clone(),
-            after: g.actual.clone(),
-            target: g.target.clone(),
-            progress_bp: Some(g.progress_bp),
-            ..Fact::default()
-        });
-    }
+    out.extend(goal_results(&goals, &metric_names, end - 1));
     if by_id.is_empty() {
         return Ok(out);
     }
@@ -241,6 +218,42 @@ async fn goal_facts(db: &Db, r: &Review, from: i64, to: i64) -> Result<Vec<Fact>
     Ok(out)
 }
 
+/// The standing of each goal with a target and an actual, as of `at`.
+pub fn goal_results(
+    goals: &[goals::Goal],
+    metric_names: &HashMap<i64, String>,
+    at: i64,
+) -> Vec<Fact> {
+    goals
+        .iter()
+        .filter(|g| g.target.is_some() && g.actual.is_some())
+        .map(|g| Fact {
+            r: Some(EvidenceRef::new(Source::Goal, g.id)),
+            kind: Some(EvidenceKind::GoalResult),
+            occurred_at: at,
+            metric: Some(
+                g.metric_id
+                    .and_then(|m| metric_names.get(&m).cloned())
+                    .unwrap_or_else(|| g.title.clone()),
+            ),
+            unit: g.unit.clone(),
+            after: g.actual.clone(),
+            target: g.target.clone(),
+            progress_bp: Some(g.progress_bp),
+            ..Fact::default()
+        })
+        .collect()
+}
+
+/// Metric id → name, for goal facts.
+pub async fn metric_names(db: &Db) -> Result<HashMap<i64, String>, StoreError> {
+    Ok(crate::goals::metrics(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m.name))
+        .collect())
+}
+
 /// Where a fact's record is shown in Pulse, for the link beside it.
 pub fn link(f: &Fact, r: &Review) -> String {
     match f.r.map(|x| x.source) {
@@ -249,4 +262,54 @@ pub fn link(f: &Fact, r: &Review) -> String {
         Some(Source::CheckIn) | Some(Source::Goal) => format!("/people/{}/goals", r.employee_no),
         None => String::new(),
     }
+}
+
+/// Event facts of everyone in a window at once, by person, for the kinds
+/// given (the demo's history and bulk reports; a review's own list comes
+/// from [`facts`]).
+pub async fn event_facts_by_person(
+    db: &Db,
+    from: i64,
+    to: i64,
+    kinds: &[EventKind],
+) -> Result<HashMap<i64, Vec<Fact>>, StoreError> {
+    let list = kinds
+        .iter()
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = format!(
+        "SELECT e.person_id, e.id, e.kind, e.occurred_at, e.payload_json, c.name, c.tier FROM events e \
+         LEFT JOIN customers c ON c.id = e.customer_id \
+         WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.kind IN ({list}) ORDER BY e.person_id, e.occurred_at, e.id"
+    );
+    let rows: Vec<(
+        i64,
+        i64,
+        String,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+    )> = on_db!(db, pool => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(from).bind(to).fetch_all(pool).await?
+    });
+    let mut out: HashMap<i64, Vec<Fact>> = HashMap::new();
+    for (person, id, kind, at, payload, customer, tier) in rows {
+        if let Some(f) = event_fact(&(id, kind, at, payload, customer, tier)) {
+            out.entry(person).or_default().push(f);
+        }
+    }
+    for facts in out.values_mut() {
+        let mut per: HashMap<String, i64> = HashMap::new();
+        for f in facts.iter() {
+            if let Some(c) = &f.customer {
+                *per.entry(c.clone()).or_default() += 1;
+            }
+        }
+        for f in facts.iter_mut() {
+            f.customer_events = f.customer.as_ref().map_or(0, |c| per[c]);
+        }
+    }
+    Ok(out)
 }

@@ -5,6 +5,7 @@
 //! figures in [`progress`].
 
 pub mod evidence;
+pub mod history;
 pub mod progress;
 
 use chrono::NaiveDate;
@@ -74,7 +75,7 @@ pub async fn cycle(db: &Db, id: i64) -> Result<Option<Cycle>, StoreError> {
     }))
 }
 
-async fn cycle_in(tx: &mut Tx, id: i64) -> Result<Option<Cycle>, StoreError> {
+pub(crate) async fn cycle_in(tx: &mut Tx, id: i64) -> Result<Option<Cycle>, StoreError> {
     let sql = format!("{CYCLE_SELECT} WHERE c.id = $1");
     Ok(on_tx!(tx, conn => {
         sqlx::query_as::<_, Cycle>(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_optional(conn).await?
@@ -254,7 +255,7 @@ pub async fn launch(db: &Db, actor: &Actor, input: &CycleInput) -> Result<Cycle,
     Ok(c)
 }
 
-fn todo_key(cycle_id: i64, reviewer: i64) -> String {
+pub(crate) fn todo_key(cycle_id: i64, reviewer: i64) -> String {
     format!("review_cycle:{cycle_id}:reviewer:{reviewer}")
 }
 
