@@ -18,6 +18,7 @@ mod links;
 mod matrix;
 mod notify;
 mod one_language;
+mod reviews;
 mod rules_editor;
 mod security;
 mod work_orders;
