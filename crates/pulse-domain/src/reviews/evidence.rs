@@ -121,6 +121,8 @@ pub struct Fact {
     pub ratings: Vec<(String, i64)>,
     pub author: Option<String>,
     pub author_is_manager: bool,
+    /// The card is the person's own.
+    pub author_is_subject: bool,
     pub observation: Option<String>,
     /// Goal evidence: the metric, its unit, the actual before and after, the target.
     pub metric: Option<String>,
@@ -335,7 +337,7 @@ pub fn summary(f: &Fact, lang: Lang) -> String {
                 if zh {
                     format!("{day} {customer}{tier}商机进入“{stage}”")
                 } else {
-                    format!("{day} opportunity at {customer}{tier} reached “{stage}”")
+                    format!("{day} opportunity at {customer}{tier} reached \"{stage}\"")
                 }
             }
             EventKind::Visit => {
@@ -364,7 +366,7 @@ pub fn summary(f: &Fact, lang: Lang) -> String {
                 if zh {
                     format!("{day} 客服工单“{topic}”，{m} 分钟{done}")
                 } else {
-                    format!("{day} ticket “{topic}”, {m} min, {done}")
+                    format!("{day} ticket \"{topic}\", {m} min, {done}")
                 }
             }
         },
@@ -375,7 +377,11 @@ pub fn summary(f: &Fact, lang: Lang) -> String {
                 .map(|(t, r)| format!("{t} {r}"))
                 .collect::<Vec<_>>()
                 .join(if zh { "、" } else { ", " });
-            let who = f.author.clone().unwrap_or_default();
+            let who = match (f.author_is_subject, lang) {
+                (true, Lang::Zh) => "本人".to_string(),
+                (true, Lang::En) => "themselves".to_string(),
+                _ => f.author.clone().unwrap_or_default(),
+            };
             let obs = f
                 .observation
                 .as_deref()
@@ -383,7 +389,7 @@ pub fn summary(f: &Fact, lang: Lang) -> String {
                     if zh {
                         format!("：“{o}”")
                     } else {
-                        format!(": “{o}”")
+                        format!(": \"{o}\"")
                     }
                 })
                 .unwrap_or_default();
@@ -400,7 +406,7 @@ pub fn summary(f: &Fact, lang: Lang) -> String {
             if zh {
                 format!("{day} “{m}”从 {b} 更新到 {a}")
             } else {
-                format!("{day} “{m}” moved from {b} to {a}")
+                format!("{day} \"{m}\" moved from {b} to {a}")
             }
         }
         Some(EvidenceKind::GoalResult) => {
@@ -411,7 +417,7 @@ pub fn summary(f: &Fact, lang: Lang) -> String {
             if zh {
                 format!("“{m}”期末 {a}，目标 {t}，达成 {pct}%")
             } else {
-                format!("“{m}” ended at {a} against {t}: {pct}% achieved")
+                format!("\"{m}\" ended at {a} against {t}: {pct}% achieved")
             }
         }
         None => String::new(),

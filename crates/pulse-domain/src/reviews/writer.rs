@@ -227,7 +227,11 @@ fn parts(f: &Fact, input: &DraftInput, seed: u64) -> (String, String, String) {
             (situation, behaviour, impact)
         }
         Some(EvidenceKind::FeedbackCard) => {
-            let who = f.author.clone().unwrap_or_else(|| "同事".into());
+            let who = if f.author_is_subject {
+                format!("{name}本人")
+            } else {
+                f.author.clone().unwrap_or_else(|| "同事".into())
+            };
             let situation = [
                 format!("{day}，{who}针对{name}的一次工作写下了反馈卡。"),
                 format!("{day}的一张反馈卡里，{who}记录了{name}的表现。"),

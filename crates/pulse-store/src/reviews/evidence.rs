@@ -135,11 +135,8 @@ async fn cards(db: &Db, r: &Review, from: i64, to: i64) -> Result<Vec<Fact>, Sto
             occurred_at: at,
             ratings: by_card.remove(&id).unwrap_or_default(),
             author_is_manager: author_id == r.reviewer_id,
-            author: Some(if author_id == r.person_id {
-                format!("{}本人", r.name)
-            } else {
-                author
-            }),
+            author_is_subject: author_id == r.person_id,
+            author: Some(author),
             observation: Some(observation).filter(|o| !o.trim().is_empty()),
             ..Fact::default()
         })

@@ -275,6 +275,14 @@ mod tests {
             "period.close",
             "redemption.fulfil",
             "weight_rule.save",
+            "review_cycle.launch",
+            "review_cycle.load_history",
+            "review_cycle.release",
+            "review_cycle.complete",
+            "review.submit",
+            "review.self_assessment",
+            "review.reassign",
+            "review.acknowledge",
         ] {
             for lang in [Lang::Zh, Lang::En] {
                 assert_ne!(action_label(Tr(lang), code), code, "{code}");

@@ -89,6 +89,48 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "保存权重规则",
         "Saved a weight rule",
     ),
+    (
+        "audit.action.review_cycle.launch",
+        "发起评价周期",
+        "Launched a review cycle",
+    ),
+    (
+        "audit.action.review_cycle.load_history",
+        "导入历史评价",
+        "Loaded past reviews",
+    ),
+    (
+        "audit.action.review_cycle.release",
+        "发布评价",
+        "Released reviews",
+    ),
+    (
+        "audit.action.review_cycle.complete",
+        "完成评价周期",
+        "Completed a review cycle",
+    ),
+    (
+        "audit.action.review.submit",
+        "提交评价",
+        "Submitted a review",
+    ),
+    (
+        "audit.action.review.self_assessment",
+        "保存自评",
+        "Saved a self-assessment",
+    ),
+    (
+        "audit.action.review.reassign",
+        "更换评价人",
+        "Reassigned a review",
+    ),
+    (
+        "audit.action.review.acknowledge",
+        "确认评价",
+        "Acknowledged a review",
+    ),
+    ("audit.entity.review_cycle", "评价周期", "Review cycle"),
+    ("audit.entity.review", "绩效评价", "Review"),
     ("audit.entity.account", "账号", "Account"),
     ("audit.entity.person", "人员", "Person"),
     ("audit.entity.org_unit", "部门", "Unit"),

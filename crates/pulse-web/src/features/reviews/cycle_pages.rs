@@ -93,7 +93,7 @@ async fn render_cycles(
         .map(|c| CycleRow {
             id: c.id,
             name: c.name.clone(),
-            period: c.period_name.clone(),
+            period: pulse_domain::goals::period_label(&c.period_code, &c.period_name, lang),
             population: population_label(&ctx.tr, &c.population_kind, &c.population_value, &units),
             due: c.due_on.to_string(),
             state: c.state.clone(),
@@ -257,7 +257,7 @@ async fn render_cycle(
         c: CycleRow {
             id: c.id,
             name: c.name.clone(),
-            period: c.period_name.clone(),
+            period: pulse_domain::goals::period_label(&c.period_code, &c.period_name, lang),
             population: population_label(&ctx.tr, &c.population_kind, &c.population_value, &[]),
             due: c.due_on.to_string(),
             state: c.state.clone(),

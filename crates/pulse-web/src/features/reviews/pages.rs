@@ -43,7 +43,7 @@ fn row(r: &Review, standing: Standing, lang: Lang, today: chrono::NaiveDate) -> 
         name: r.name.clone(),
         unit: r.org_unit_name.clone(),
         cycle: r.cycle_name.clone(),
-        period: r.period_name.clone(),
+        period: pulse_domain::goals::period_label(&r.period_code, &r.period_name, lang),
         state: r.state.clone(),
         state_label: service::state_label(r, lang, today),
         overdue: r.overdue(today),
