@@ -223,4 +223,23 @@ document.addEventListener('DOMContentLoaded', function () {
     };
     setInterval(refresh, 10000);
   }
+
+  // Review editor (W2): while the manager types, tell the server once a
+  // minute so the writing clock counts active time only.
+  var review = document.querySelector('form[data-ping]');
+  if (review) {
+    var typed = false;
+    var csrf = review.querySelector('input[name="_csrf"]');
+    review.addEventListener('input', function () { typed = true; });
+    setInterval(function () {
+      if (!typed) { return; }
+      typed = false;
+      fetch(review.getAttribute('data-ping'), {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'x-csrf-token': csrf ? csrf.value : '' },
+        body: '{}'
+      }).catch(function () {});
+    }, 60000);
+  }
 });

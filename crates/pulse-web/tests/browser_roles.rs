@@ -43,49 +43,6 @@ const WALKS: &[(&str, &[(&str, &str)])] = &[
     ("admin", &[("/admin/users", "用户"), ("/api/docs", "Pulse")]),
 ];
 
-/// What a person must never see: a missing text, raw codes, an epoch.
-async fn assert_reads_well(d: &WebDriver, what: &str) {
-    let text: String = d
-        .execute("return document.body.innerText", vec![])
-        .await
-        .expect("js")
-        .convert()
-        .expect("text");
-    for bad in [
-        "?\n",
-        " ? ",
-        "weekly_digest",
-        "adjustment.",
-        "_approval",
-        "pending",
-    ] {
-        assert!(!text.contains(bad), "{what}: shows {bad:?}");
-    }
-    assert!(
-        !text
-            .split(|c: char| !c.is_ascii_digit())
-            .any(|d| d.len() == 13),
-        "{what}: shows an epoch number"
-    );
-    // A disabled button says why (the card form's reason line); a live one
-    // submits a form, follows a link, or is wired by the page's script.
-    let dead: i64 = d
-        .execute(
-            "return Array.from(document.querySelectorAll('button')).filter(function (b) {\
-               if (b.offsetParent === null) return false;\
-               if (b.disabled) return !document.querySelector('[data-why]');\
-               return b.type !== 'submit' && !b.form && !b.hasAttribute('data-shift') &&\
-                 !b.classList.contains('menu-toggle') && !b.id;\
-             }).length",
-            vec![],
-        )
-        .await
-        .expect("js")
-        .convert()
-        .expect("number");
-    assert_eq!(dead, 0, "{what}: a button that does nothing");
-}
-
 async fn visit(d: &WebDriver, base: &str, path: &str, needle: &str, shot: &str) {
     d.goto(format!("{base}{path}")).await.expect("open");
     wait_for_text(d, needle).await;

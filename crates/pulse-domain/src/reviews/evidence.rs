@@ -415,9 +415,9 @@ pub fn summary(f: &Fact, lang: Lang) -> String {
             let t = with_unit(f.target.as_deref().unwrap_or("—"), f.unit.as_deref());
             let pct = f.progress_bp.unwrap_or(0) / 100;
             if zh {
-                format!("“{m}”期末 {a}，目标 {t}，达成 {pct}%")
+                format!("“{m}”实际 {a}，目标 {t}，达成 {pct}%")
             } else {
-                format!("\"{m}\" ended at {a} against {t}: {pct}% achieved")
+                format!("\"{m}\" at {a} against {t}: {pct}% achieved")
             }
         }
         None => String::new(),

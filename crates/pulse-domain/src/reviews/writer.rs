@@ -303,8 +303,8 @@ fn parts(f: &Fact, input: &DraftInput, seed: u64) -> (String, String, String) {
             ][v(0, 3)]
             .clone();
             let behaviour = [
-                format!("期末实际达到 {a}。"),
-                format!("到期末，这一指标做到了 {a}。"),
+                format!("实际达到 {a}。"),
+                format!("这一指标做到了 {a}。"),
             ][v(1, 2)]
             .clone();
             let impact = if pct >= 100 {

@@ -8,13 +8,14 @@ use calamine::{Data, Range, Reader, Xlsx};
 
 use crate::support::{Client, TestApp, build_demo, demo_login, scalar};
 
-const SHEETS: [&str; 7] = [
+const SHEETS: [&str; 8] = [
     "说明",
     "人员",
     "目标与权重",
     "打卡记录",
     "业务事件",
     "反馈卡",
+    "绩效评价",
     "积分",
 ];
 
@@ -234,6 +235,17 @@ async fn a_manager_downloads_the_team_in_one_workbook() {
     .await;
     assert_eq!(book.sum("积分", "积分余额"), balance);
     assert_eq!(book.sum("人员", "积分余额"), balance);
+
+    // The period's reviews of the team (X2 gains the reviews sheet): the
+    // lead's own only once released to them.
+    let reviews = scalar(
+        &app,
+        &format!("SELECT COUNT(*) FROM reviews r JOIN periods p ON p.id = r.period_id WHERE p.state = 'open' AND p.code LIKE '%Q%' AND r.person_id IN {team_ids} AND (r.reviewer_id <> r.person_id)"),
+    )
+    .await;
+    assert!(reviews > 0, "the open cycle covers the team");
+    let rows = book.column("绩效评价", "工号").len() as i64;
+    assert!(rows > 0 && rows <= reviews, "{rows} of {reviews}");
 
     // Headers frozen with filter buttons; dates and percentages formatted.
     let sheet2 = book.xml("xl/worksheets/sheet2.xml");

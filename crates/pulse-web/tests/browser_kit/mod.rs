@@ -239,3 +239,47 @@ pub async fn serve(db: pulse_store::Db) -> (String, tokio::task::JoinHandle<std:
     let server = tokio::spawn(pulse_web::serve(state, listener, std::future::pending()));
     (base, server)
 }
+
+/// What a person must never see: a missing text, raw codes, an epoch.
+pub async fn assert_reads_well(d: &WebDriver, what: &str) {
+    let text: String = d
+        .execute("return document.body.innerText", vec![])
+        .await
+        .expect("js")
+        .convert()
+        .expect("text");
+    for bad in [
+        "?\n",
+        " ? ",
+        "weekly_digest",
+        "adjustment.",
+        "_approval",
+        "pending",
+    ] {
+        assert!(!text.contains(bad), "{what}: shows {bad:?}");
+    }
+    assert!(
+        !text
+            .split(|c: char| !c.is_ascii_digit())
+            .any(|d| d.len() == 13),
+        "{what}: shows an epoch number"
+    );
+    // A disabled button says why (the card form's reason line); a live one
+    // submits a form, follows a link, or is wired by the page's script.
+    let dead: i64 = d
+        .execute(
+            "return Array.from(document.querySelectorAll('button')).filter(function (b) {\
+               if (b.offsetParent === null) return false;\
+               if (b.disabled) return !document.querySelector('[data-why]');\
+               return b.type !== 'submit' && !b.form && !b.hasAttribute('data-shift') &&\
+                 !b.classList.contains('menu-toggle') && !b.id;\
+             }).length",
+            vec![],
+        )
+        .await
+        .expect("js")
+        .convert()
+        .expect("number");
+    assert_eq!(dead, 0, "{what}: a button that does nothing");
+}
+

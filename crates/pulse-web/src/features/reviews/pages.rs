@@ -345,7 +345,7 @@ pub async fn draft(
         other => {
             rerender_or_redirect(
                 other,
-                |_| format!("/reviews/{id}?drafted=1"),
+                |_| format!("/reviews/{id}?drafted=1#editor"),
                 |e| async move {
                     let ctx = page.at("reviews");
                     let msg = e.message(ctx.lang()).to_string();
@@ -421,7 +421,7 @@ pub async fn submit(
     };
     rerender_or_redirect(
         result,
-        |_| format!("/reviews/{id}?submitted=1"),
+        |_| format!("/reviews/{id}?submitted=1#editor"),
         |e| async move {
             let ctx = page.at("reviews");
             let msg = e.message(ctx.lang()).to_string();

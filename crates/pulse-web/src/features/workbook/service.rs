@@ -30,6 +30,7 @@ pub struct TeamData {
     pub events: Vec<EventCount>,
     pub cards: Vec<CardRow>,
     pub points: HashMap<i64, PointsRow>,
+    pub reviews: Vec<pulse_store::reviews::Review>,
 }
 
 /// Reads the caller's scope for `period`: every person they may see (those
@@ -51,6 +52,12 @@ pub async fn gather(state: &AppState, caller: &Caller, period: Period) -> AppRes
         events: wb::event_counts(db, &ids, from, to).await?,
         cards: wb::cards(db, &ids, from, to).await?,
         points: wb::points(db, &ids, from, to).await?,
+        // One's own review only once it is released to one.
+        reviews: pulse_store::reviews::of_people(db, &ids, period.id)
+            .await?
+            .into_iter()
+            .filter(|r| r.person_id != caller.person_id || r.state().visible_to_employee())
+            .collect(),
         generated_ms: db.now_ms(),
         caller_name: caller.name.clone(),
         period,
@@ -205,6 +212,25 @@ const POINTS: &[Column] = &[
     col("积分余额", K::Integer, 10.0),
     col("本期获得", K::Integer, 10.0),
     col("本期兑换", K::Integer, 10.0),
+];
+
+const REVIEWS: &[Column] = &[
+    col("工号", K::Text, 10.0),
+    col("姓名", K::Text, 10.0),
+    col("部门", K::Text, 20.0),
+    col("评价周期", K::Text, 22.0),
+    col("评价人", K::Text, 10.0),
+    col("状态", K::Text, 9.0),
+    col("综合评分", K::Decimal, 9.0),
+    col("校准后评分", K::Decimal, 10.0),
+    col("目标加权得分", K::Percent, 12.0),
+    col("修改处数", K::Integer, 9.0),
+    col("撰写分钟", K::Decimal, 9.0),
+    col("提交时间", K::DateTime, 17.0),
+    col("发布时间", K::DateTime, 17.0),
+    col("员工确认时间", K::DateTime, 17.0),
+    col("员工留言", K::Text, 20.0),
+    col("评语", K::Text, 60.0),
 ];
 
 /// Writes the workbook of `data` to `out`.
@@ -378,6 +404,30 @@ pub fn build(data: &TeamData) -> Result<WorkbookStream, XlsxError> {
             opt_text(c.ack.as_deref().map(ack_label)),
         ]);
         s.row(&row)?;
+    }
+    s.finish()?;
+
+    let mut s = book.sheet("绩效评价", REVIEWS)?;
+    for r in &data.reviews {
+        let rating = |x: Option<f64>| decimal(x.map(pulse_domain::reviews::format_rating).as_deref());
+        s.row(&[
+            text(&r.employee_no),
+            text(&r.name),
+            text(&r.org_unit_name),
+            text(&r.cycle_name),
+            text(&r.reviewer_name),
+            text(r.state().label(pulse_domain::Lang::Zh)),
+            rating(r.rating),
+            rating(r.calibrated_rating),
+            r.goal_score_bp.map_or(Cell::Empty, bp),
+            r.edit_count.map_or(Cell::Empty, int),
+            decimal(r.writing_seconds.map(|s| format!("{:.1}", s as f64 / 60.0)).as_deref()),
+            r.submitted_at.map_or(Cell::Empty, when),
+            r.released_at.map_or(Cell::Empty, when),
+            r.acknowledged_at.map_or(Cell::Empty, when),
+            text(&r.ack_comment),
+            text(&r.body),
+        ])?;
     }
     s.finish()?;
 

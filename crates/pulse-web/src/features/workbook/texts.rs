@@ -8,7 +8,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "workbook.hint",
-        "人员、目标与权重、打卡、业务事件、反馈卡和积分，一个文件，每类一张表。",
-        "People, goals and weights, check-ins, events, feedback cards and points: one file, one sheet each.",
+        "人员、目标与权重、打卡、业务事件、反馈卡、绩效评价和积分，一个文件，每类一张表。",
+        "People, goals and weights, check-ins, events, feedback cards, reviews and points: one file, one sheet each.",
     ),
 ];
