@@ -68,6 +68,8 @@ const MODELS: &[(&str, &str, &str, &str, Option<f64>)] = &[
         Some(95.0),
     ),
     (AGENT, "处理时长", "ticket_minutes", "percentile", None),
+    // R1: the latest released review rating, against the scale's top.
+    (SALES, "绩效评价", "review_rating", "target", Some(5.0)),
 ];
 
 pub async fn seed_models(db: &Db) -> Result<(), StoreError> {

@@ -21,10 +21,19 @@ pub enum Metric {
     TicketsPerWeek,
     TicketResolvedRate,
     TicketMinutes,
+    /// The latest released review's rating (calibrated where it was).
+    ReviewRating,
 }
 
 /// (code, zh, en, unit, higher is better) of the fixed metrics.
 const FIXED: &[(&str, &str, &str, &str, bool)] = &[
+    (
+        "review_rating",
+        "最近一次绩效评分",
+        "latest review rating",
+        "分",
+        true,
+    ),
     (
         "visits_per_week",
         "每周拜访次数",
@@ -112,6 +121,7 @@ impl Metric {
             "tickets_per_week" => Metric::TicketsPerWeek,
             "ticket_resolved_rate" => Metric::TicketResolvedRate,
             "ticket_minutes" => Metric::TicketMinutes,
+            "review_rating" => Metric::ReviewRating,
             _ => return Err(unknown(code)),
         })
     }
@@ -128,6 +138,7 @@ impl Metric {
             Metric::TicketsPerWeek => "tickets_per_week".into(),
             Metric::TicketResolvedRate => "ticket_resolved_rate".into(),
             Metric::TicketMinutes => "ticket_minutes".into(),
+            Metric::ReviewRating => "review_rating".into(),
         }
     }
 

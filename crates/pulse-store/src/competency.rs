@@ -260,6 +260,22 @@ pub async fn peer_figures(
         }
     }
 
+    // R1: review scores as a radar source, the latest released before `to`.
+    if metrics.contains(&Metric::ReviewRating) {
+        let sql = format!(
+            "SELECT person_id, COALESCE(calibrated_rating, rating) FROM reviews WHERE person_id IN ({ids}) \
+             AND state IN ('released', 'acknowledged') AND released_at < $1 AND rating IS NOT NULL ORDER BY released_at, id"
+        );
+        let rows: Vec<(i64, f64)> = on_db!(db, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(to).fetch_all(pool).await?
+        });
+        for (person, rating) in rows {
+            if let Some(m) = out.get_mut(&person) {
+                m.insert(Metric::ReviewRating.code(), rating);
+            }
+        }
+    }
+
     // Counted kinds need no payload; payload kinds are read and parsed.
     let mut kinds: Vec<&str> = Vec::new();
     for m in metrics {
@@ -271,7 +287,7 @@ pub async fn peer_figures(
             Metric::TicketsPerWeek | Metric::TicketResolvedRate | Metric::TicketMinutes => {
                 &["service_ticket"]
             }
-            Metric::FeedbackTag(_) | Metric::KeyAccountPenetration => &[],
+            Metric::FeedbackTag(_) | Metric::KeyAccountPenetration | Metric::ReviewRating => &[],
         });
     }
     kinds.sort_unstable();

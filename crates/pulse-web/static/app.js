@@ -226,6 +226,8 @@ document.addEventListener('DOMContentLoaded', function () {
 
   // Review editor (W2): while the manager types, tell the server once a
   // minute so the writing clock counts active time only.
+  var warned = document.querySelector('.warn-box');
+  if (warned) { warned.scrollIntoView(); }
   var review = document.querySelector('form[data-ping]');
   if (review) {
     var typed = false;

@@ -31,7 +31,14 @@ async fn check(d: &WebDriver, name: &str, phone: bool) {
         .expect("js")
         .convert()
         .expect("text");
-    for code in ["in_calibration", "feedback_card", "goal_result", "work_order", "acknowledged", "submitted"] {
+    for code in [
+        "in_calibration",
+        "feedback_card",
+        "goal_result",
+        "work_order",
+        "acknowledged",
+        "submitted",
+    ] {
         assert!(!text.contains(code), "{name}: shows {code}");
     }
     shot(d, name).await;
@@ -41,7 +48,10 @@ async fn check(d: &WebDriver, name: &str, phone: bool) {
 async fn wait_for_either(d: &WebDriver, a: &str, b: &str) -> String {
     for _ in 0..200 {
         if let Ok(t) = d
-            .execute("return document.body ? document.body.innerText : ''", vec![])
+            .execute(
+                "return document.body ? document.body.innerText : ''",
+                vec![],
+            )
             .await
             .and_then(|r| r.convert::<String>())
             && (t.contains(a) || t.contains(b))
@@ -54,7 +64,10 @@ async fn wait_for_either(d: &WebDriver, a: &str, b: &str) -> String {
 }
 
 async fn click(d: &WebDriver, css: &str) {
-    let e = d.find(By::Css(css)).await.unwrap_or_else(|_| panic!("no {css}"));
+    let e = d
+        .find(By::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css}"));
     e.scroll_into_view().await.expect("scroll");
     e.click().await.expect("click");
 }
@@ -69,7 +82,11 @@ async fn a_review_is_written_on_a_phone_released_and_acknowledged() {
     let (base, server) = serve(app.db.clone()).await;
     let (_driver, driver_url) = start_driver().await;
     std::fs::create_dir_all(artifacts().join("reviews")).expect("dir");
-    let rep = pulse_demo::plan(pulse_demo::DEFAULT_SEED).by_login("employee").expect("rep").name.clone();
+    let rep = pulse_demo::plan(pulse_demo::DEFAULT_SEED)
+        .by_login("employee")
+        .expect("rep")
+        .name
+        .clone();
 
     // The team lead, on a phone.
     let profile = tempfile::tempdir().expect("profile");
@@ -82,7 +99,12 @@ async fn a_review_is_written_on_a_phone_released_and_acknowledged() {
     let mut opened = false;
     for r in rows {
         if r.text().await.expect("text").contains(&rep) {
-            r.find(By::Css("a.button")).await.expect("link").click().await.expect("open");
+            r.find(By::Css("a.button"))
+                .await
+                .expect("link")
+                .click()
+                .await
+                .expect("open");
             opened = true;
             break;
         }
@@ -95,25 +117,44 @@ async fn a_review_is_written_on_a_phone_released_and_acknowledged() {
     click(&lead, "#evidence input[name=evidence]").await;
     click(&lead, "#evidence button[type=submit]").await;
     wait_for_text(&lead, "请恰好勾选 2 条").await;
-    let kept = lead.find_all(By::Css("#evidence input[name=evidence]:checked")).await.expect("ticks");
+    let kept = lead
+        .find_all(By::Css("#evidence input[name=evidence]:checked"))
+        .await
+        .expect("ticks");
     assert_eq!(kept.len(), 1, "the refused form keeps the tick");
     check(&lead, "manager-draft-refused", true).await;
 
     // Two ticks make the draft.
-    let boxes = lead.find_all(By::Css("#evidence input[name=evidence]")).await.expect("boxes");
+    let boxes = lead
+        .find_all(By::Css("#evidence input[name=evidence]"))
+        .await
+        .expect("boxes");
     boxes[1].scroll_into_view().await.expect("scroll");
     boxes[1].click().await.expect("tick");
     click(&lead, "#evidence button[type=submit]").await;
     wait_for_text(&lead, "草稿已生成").await;
-    let area = lead.find(By::Css("#review-form textarea")).await.expect("editor");
+    let area = lead
+        .find(By::Css("#review-form textarea"))
+        .await
+        .expect("editor");
     let draft = area.prop("value").await.expect("value").unwrap_or_default();
-    assert!(draft.contains("发展建议") && draft.chars().any(|c| c.is_ascii_digit()), "{draft}");
+    assert!(
+        draft.contains("发展建议") && draft.chars().any(|c| c.is_ascii_digit()),
+        "{draft}"
+    );
     check(&lead, "manager-draft", true).await;
 
     // A few words changed, a rating, submit (past any gentle warning).
     area.scroll_into_view().await.expect("scroll");
     area.send_keys(" 继续保持。").await.expect("type");
-    lead.find(By::Css("#review-form select[name=rating] option[value='4']")).await.expect("4").click().await.expect("rate");
+    lead.find(By::Css(
+        "#review-form select[name=rating] option[value='4']",
+    ))
+    .await
+    .expect("4")
+    .click()
+    .await
+    .expect("rate");
     click(&lead, "#review-form button[type=submit]").await;
     let after = wait_for_either(&lead, "评价已提交", "提交前请再看一眼").await;
     if after.contains("提交前请再看一眼") {
@@ -135,14 +176,21 @@ async fn a_review_is_written_on_a_phone_released_and_acknowledged() {
     let profile = tempfile::tempdir().expect("profile");
     let hr = browser(&driver_url, false, profile.path()).await;
     sign_in_with(&hr, &base, "hrbp", pulse_demo::DEMO_PASSWORD).await;
-    hr.goto(format!("{base}/reviews/cycles")).await.expect("cycles");
+    hr.goto(format!("{base}/reviews/cycles"))
+        .await
+        .expect("cycles");
     wait_for_text(&hr, "发起评价周期").await;
     check(&hr, "hr-cycles", false).await;
-    let open = hr.find(By::XPath("//tr[.//span[contains(@class,'state-open')]]//a")).await.expect("open cycle");
+    let open = hr
+        .find(By::XPath("//tr[.//span[contains(@class,'state-open')]]//a"))
+        .await
+        .expect("open cycle");
     open.click().await.expect("open");
     wait_for_text(&hr, "撰写效率").await;
     check(&hr, "hr-progress", false).await;
-    hr.execute("window.confirm = function () { return true; }", vec![]).await.expect("js");
+    hr.execute("window.confirm = function () { return true; }", vec![])
+        .await
+        .expect("js");
     click(&hr, "form[action$='/release'] button").await;
     wait_for_text(&hr, "份评价").await;
     shot(&hr, "hr-released").await;
@@ -158,7 +206,12 @@ async fn a_review_is_written_on_a_phone_released_and_acknowledged() {
     click(&me, "#mine li a.button").await;
     wait_for_text(&me, "继续保持").await;
     check(&me, "employee-read", true).await;
-    me.find(By::Css("textarea[name=comment]")).await.expect("comment").send_keys("收到，谢谢").await.expect("type");
+    me.find(By::Css("textarea[name=comment]"))
+        .await
+        .expect("comment")
+        .send_keys("收到，谢谢")
+        .await
+        .expect("type");
     click(&me, "form[action$='/acknowledge'] button").await;
     wait_for_text(&me, "已确认").await;
     check(&me, "employee-acknowledged", true).await;

@@ -302,11 +302,8 @@ fn parts(f: &Fact, input: &DraftInput, seed: u64) -> (String, String, String) {
                 format!("“{metric}”（目标 {t}）是{name}本期重点推进的指标。"),
             ][v(0, 3)]
             .clone();
-            let behaviour = [
-                format!("实际达到 {a}。"),
-                format!("这一指标做到了 {a}。"),
-            ][v(1, 2)]
-            .clone();
+            let behaviour =
+                [format!("实际达到 {a}。"), format!("这一指标做到了 {a}。")][v(1, 2)].clone();
             let impact = if pct >= 100 {
                 [
                     format!(
@@ -349,7 +346,8 @@ pub fn course_for(metric_code: &str, dimension: &str) -> Option<&'static str> {
         ("ticket_resolved_rate", "《一次解决率提升：问题诊断方法》"),
         ("ticket_minutes", "《客服效率工具与话术精进》"),
     ];
-    const BY_WORD: [(&str, &str); 4] = [
+    const BY_WORD: [(&str, &str); 5] = [
+        ("政策", "《医保与集采政策解读》"),
         ("沟通", "《结构化沟通与倾听》"),
         ("专业", "《医疗器械产品与临床知识进阶》"),
         ("协作", "《跨部门协作与影响力》"),

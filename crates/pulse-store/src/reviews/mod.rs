@@ -840,11 +840,21 @@ pub async fn set_calibration(
 }
 
 /// The reviews of the given people for a period (the team workbook).
-pub async fn of_people(db: &Db, person_ids: &[i64], period_id: i64) -> Result<Vec<Review>, StoreError> {
+pub async fn of_people(
+    db: &Db,
+    person_ids: &[i64],
+    period_id: i64,
+) -> Result<Vec<Review>, StoreError> {
     let mut out = Vec::new();
     for chunk in person_ids.chunks(500) {
-        let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let sql = format!("{REVIEW_SELECT} WHERE r.period_id = $1 AND r.person_id IN ({list}) ORDER BY r.person_id");
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "{REVIEW_SELECT} WHERE r.period_id = $1 AND r.person_id IN ({list}) ORDER BY r.person_id"
+        );
         let mut rows: Vec<Review> = on_db!(db, pool => {
             sqlx::query_as::<_, Review>(sqlx::AssertSqlSafe(sql.clone())).bind(period_id).fetch_all(pool).await?
         });

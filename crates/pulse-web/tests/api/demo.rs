@@ -599,8 +599,28 @@ async fn demo_digest_and_radar_story() {
             "需求洞察深度",
             "重点客户渗透",
             "医疗政策解读",
-            "客户关系韧性"
+            "客户关系韧性",
+            "绩效评价"
         ]
+    );
+    // R1: the review score is a radar source: the rep's last released rating.
+    let reviews = employee.get("/api/v1/reviews").await.json();
+    let released = reviews["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["state"] == "released")
+        .expect("the completed quarter's review is released");
+    let axis = r["dimensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "绩效评价")
+        .unwrap();
+    assert_eq!(axis["raw"], released["rating"], "{axis}");
+    assert_eq!(
+        axis["value"].as_f64().unwrap(),
+        released["rating"].as_f64().unwrap() * 20.0
     );
     let sql = "SELECT employee_no FROM people WHERE job_family = '销售代表' AND level = 'P4' ORDER BY id LIMIT 40";
     let peers: Vec<(String,)> = match app.db.pool() {

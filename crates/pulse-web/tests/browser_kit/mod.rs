@@ -282,4 +282,3 @@ pub async fn assert_reads_well(d: &WebDriver, what: &str) {
         .expect("number");
     assert_eq!(dead, 0, "{what}: a button that does nothing");
 }
-

@@ -409,7 +409,8 @@ pub fn build(data: &TeamData) -> Result<WorkbookStream, XlsxError> {
 
     let mut s = book.sheet("绩效评价", REVIEWS)?;
     for r in &data.reviews {
-        let rating = |x: Option<f64>| decimal(x.map(pulse_domain::reviews::format_rating).as_deref());
+        let rating =
+            |x: Option<f64>| decimal(x.map(pulse_domain::reviews::format_rating).as_deref());
         s.row(&[
             text(&r.employee_no),
             text(&r.name),
@@ -421,7 +422,11 @@ pub fn build(data: &TeamData) -> Result<WorkbookStream, XlsxError> {
             rating(r.calibrated_rating),
             r.goal_score_bp.map_or(Cell::Empty, bp),
             r.edit_count.map_or(Cell::Empty, int),
-            decimal(r.writing_seconds.map(|s| format!("{:.1}", s as f64 / 60.0)).as_deref()),
+            decimal(
+                r.writing_seconds
+                    .map(|s| format!("{:.1}", s as f64 / 60.0))
+                    .as_deref(),
+            ),
             r.submitted_at.map_or(Cell::Empty, when),
             r.released_at.map_or(Cell::Empty, when),
             r.acknowledged_at.map_or(Cell::Empty, when),
