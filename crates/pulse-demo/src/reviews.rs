@@ -92,7 +92,7 @@ fn rating_for(score_bp: Option<i64>, rng: &mut ChaCha8Rng) -> f64 {
 
 pub async fn seed(db: &Db, org: &DemoOrg, built: &Built, seed: u64) -> anyhow::Result<()> {
     let hr = Actor::system("HRBP 周敏");
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5e71_e3);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x005e_71e3);
     let periods = pulse_store::goals::periods(db).await?;
     let (Some(prev), Some(cur)) = (
         periods.iter().find(|p| p.id == built.previous),

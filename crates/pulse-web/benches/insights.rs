@@ -7,30 +7,13 @@
 //!
 //! Run: `cargo bench -p pulse-web --bench insights`.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use pulse_jobs::digests::{self, Delivery, TextEngine};
 use pulse_store::Db;
 
 mod common;
-use common::{login_cookie, ms};
-
-/// Median duration of `n` runs of `f`, and the last run's result.
-async fn median<T, F, Fut>(n: usize, mut f: F) -> (Duration, T)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = T>,
-{
-    let mut all = Vec::with_capacity(n);
-    let mut last = None;
-    for _ in 0..n {
-        let t = Instant::now();
-        last = Some(f().await);
-        all.push(t.elapsed());
-    }
-    all.sort();
-    (all[n / 2], last.expect("at least one run"))
-}
+use common::{login_cookie, median, ms};
 
 async fn run(engine: &str, db: Db, weeks: i64) {
     let t = Instant::now();

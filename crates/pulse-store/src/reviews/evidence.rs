@@ -13,6 +13,18 @@ use super::Review;
 use crate::{Db, StoreError, goals};
 
 type EventRow = (i64, String, i64, String, Option<String>, Option<String>);
+/// An audit row of a check-in: id, at, goal id, before, after.
+type CheckInRow = (i64, i64, String, Option<String>, Option<String>);
+/// An event with its person first.
+type PersonEventRow = (
+    i64,
+    i64,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 /// The person's events of the window, oldest first: the baseline the
 /// evidence benchmark compares against.
@@ -179,7 +191,7 @@ async fn goal_facts(db: &Db, r: &Review, from: i64, to: i64) -> Result<Vec<Fact>
         "SELECT id, at, entity_id, before_json, after_json FROM audit_log \
          WHERE entity = 'goal' AND action = 'goal.check_in' AND entity_id IN ({list}) AND at >= $1 AND at < $2 ORDER BY id"
     );
-    let rows: Vec<(i64, i64, String, Option<String>, Option<String>)> = on_db!(db, pool => {
+    let rows: Vec<CheckInRow> = on_db!(db, pool => {
         sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(from).bind(to).fetch_all(pool).await?
     });
     let actual = |j: &Option<String>| -> Option<String> {
@@ -280,15 +292,7 @@ pub async fn event_facts_by_person(
          LEFT JOIN customers c ON c.id = e.customer_id \
          WHERE e.occurred_at >= $1 AND e.occurred_at < $2 AND e.kind IN ({list}) ORDER BY e.person_id, e.occurred_at, e.id"
     );
-    let rows: Vec<(
-        i64,
-        i64,
-        String,
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-    )> = on_db!(db, pool => {
+    let rows: Vec<PersonEventRow> = on_db!(db, pool => {
         sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(from).bind(to).fetch_all(pool).await?
     });
     let mut out: HashMap<i64, Vec<Fact>> = HashMap::new();

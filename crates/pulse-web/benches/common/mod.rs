@@ -72,3 +72,20 @@ pub async fn login_cookie(
         .expect("cookie")
         .to_string()
 }
+
+/// Median duration of `n` runs of `f`, and the last run's result.
+pub async fn median<T, F, Fut>(n: usize, mut f: F) -> (Duration, T)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let mut all = Vec::with_capacity(n);
+    let mut last = None;
+    for _ in 0..n {
+        let t = Instant::now();
+        last = Some(f().await);
+        all.push(t.elapsed());
+    }
+    all.sort();
+    (all[n / 2], last.expect("at least one run"))
+}
