@@ -862,3 +862,20 @@ pub async fn of_people(
     }
     Ok(out)
 }
+
+/// A cycle's reviews whose person's 工号 or name contains `q` (HR finds one
+/// to read or reassign), at most `limit`.
+pub async fn search(
+    db: &Db,
+    cycle_id: i64,
+    q: &str,
+    limit: i64,
+) -> Result<Vec<Review>, StoreError> {
+    let like = format!("%{}%", q.trim().replace(['%', '_'], ""));
+    let sql = format!(
+        "{REVIEW_SELECT} WHERE r.cycle_id = $1 AND (p.employee_no LIKE $2 OR p.name LIKE $2) ORDER BY p.employee_no LIMIT $3"
+    );
+    Ok(on_db!(db, pool => {
+        sqlx::query_as::<_, Review>(sqlx::AssertSqlSafe(sql.clone())).bind(cycle_id).bind(like).bind(limit).fetch_all(pool).await?
+    }))
+}

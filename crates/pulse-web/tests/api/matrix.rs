@@ -193,6 +193,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/reviews/{id}/submit", "EMDHCA"),
     ("POST", "/reviews/{id}/acknowledge", "EMDHCA"),
     ("POST", "/reviews/{id}/self", "EMDHCA"),
+    ("POST", "/reviews/{id}/reviewer", "HA"),
     ("GET", "/reviews/cycles", "HA"),
     ("POST", "/reviews/cycles", "HA"),
     ("GET", "/reviews/cycles/{id}", "HA"),

@@ -342,6 +342,12 @@ pub async fn list(
 ) -> AppResult<Json<ReviewList>> {
     let lang = request_lang(&headers);
     let today = state.db.today();
+    if p.cycle.is_some_and(|c| c < 1) {
+        return Err(AppError::bad_request(
+            "cycle 须为正整数",
+            "cycle must be a positive whole number",
+        ));
+    }
     let (to_write, mine) = service::reviews_of(&state, &caller, p.cycle).await?;
     let items = to_write
         .iter()
@@ -496,7 +502,7 @@ pub async fn submit(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CheckBody {
+pub struct ReviewCheckBody {
     #[schema(max_length = 5000)]
     pub text: String,
     #[schema(minimum = 1, maximum = 10)]
@@ -504,21 +510,21 @@ pub struct CheckBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CheckResult {
+pub struct ReviewCheckResult {
     pub warnings: Vec<Warning>,
 }
 
 /// The advisory check before submitting: rating and prose disagree, or the
 /// text cites no evidence. Changes nothing.
-#[utoipa::path(post, path = "/api/v1/reviews/{id}/check", tag = "reviews", params(("id" = i64, Path)), request_body = CheckBody,
-    responses((status = 200, body = CheckResult), (status = 404, body = crate::api::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/reviews/{id}/check", tag = "reviews", params(("id" = i64, Path)), request_body = ReviewCheckBody,
+    responses((status = 200, body = ReviewCheckResult), (status = 404, body = crate::api::ErrorBody)))]
 pub async fn check(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<CheckBody>,
-) -> AppResult<Json<CheckResult>> {
+    ApiJson(b): ApiJson<ReviewCheckBody>,
+) -> AppResult<Json<ReviewCheckResult>> {
     let r = service::open_for_writing(&state, &caller, id).await?;
     let facts = service::evidence_of(&state, &r).await?;
     let warnings = service::check(
@@ -530,7 +536,7 @@ pub async fn check(
         request_lang(&headers),
     )
     .await?;
-    Ok(Json(CheckResult { warnings }))
+    Ok(Json(ReviewCheckResult { warnings }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -556,20 +562,20 @@ pub async fn ping(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AckBody {
+pub struct ReviewAckBody {
     #[schema(max_length = 500)]
     pub comment: Option<String>,
 }
 
 /// The employee acknowledges their released review.
-#[utoipa::path(post, path = "/api/v1/reviews/{id}/acknowledge", tag = "reviews", params(("id" = i64, Path)), request_body = AckBody,
+#[utoipa::path(post, path = "/api/v1/reviews/{id}/acknowledge", tag = "reviews", params(("id" = i64, Path)), request_body = ReviewAckBody,
     responses((status = 200, body = ReviewDto), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody)))]
 pub async fn acknowledge(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<AckBody>,
+    ApiJson(b): ApiJson<ReviewAckBody>,
 ) -> AppResult<Json<ReviewDto>> {
     let (r, standing) = service::open(&state, &caller, id).await?;
     if standing != Standing::Subject {
@@ -636,7 +642,7 @@ pub fn rating_text(r: Option<f64>) -> String {
 }
 
 /// The review writer's language-model settings (the key is never shown).
-#[utoipa::path(get, path = "/api/v1/review-writer/llm", tag = "reviews", responses((status = 200, body = super::polish::LlmConfig)))]
+#[utoipa::path(get, path = "/api/v1/review-writer/llm", tag = "admin", responses((status = 200, body = super::polish::LlmConfig)))]
 pub async fn llm_config(
     State(state): State<AppState>,
     _me: Me,
@@ -649,9 +655,9 @@ pub async fn llm_config(
 pub struct LlmBody {
     pub enabled: bool,
     /// The OpenAI-compatible base, e.g. `http://127.0.0.1:11434/v1`.
-    #[schema(max_length = 300, pattern = r"^https?://")]
+    #[schema(max_length = 300, pattern = r"^https?://\S+$")]
     pub base_url: String,
-    #[schema(max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub model: String,
     /// Empty keeps the stored key.
     #[schema(max_length = 300)]
@@ -661,25 +667,27 @@ pub struct LlmBody {
 }
 
 /// Configure the optional polish (W3). Drafts stay offline unless enabled.
-#[utoipa::path(put, path = "/api/v1/review-writer/llm", tag = "reviews", request_body = LlmBody,
+#[utoipa::path(put, path = "/api/v1/review-writer/llm", tag = "admin", request_body = LlmBody,
     responses((status = 200, body = super::polish::LlmConfig), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn save_llm_config(
     State(state): State<AppState>,
     _me: Me,
     ApiJson(b): ApiJson<LlmBody>,
 ) -> AppResult<Json<super::polish::LlmConfig>> {
-    let url = b.base_url.trim();
-    if url.len() > 300
-        || !(url.starts_with("http://") || url.starts_with("https://"))
-        || url.contains(char::is_whitespace)
+    let url = b.base_url.as_str();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    if url.chars().count() > 300
+        || rest.is_none_or(|r| r.is_empty() || r.contains(char::is_whitespace))
     {
         return Err(AppError::invalid(pulse_domain::Problem::new(
             "invalid_url",
-            "地址须以 http:// 或 https:// 开头",
-            "the URL must start with http:// or https://",
+            "地址须以 http:// 或 https:// 开头，且不含空格",
+            "the URL must start with http:// or https:// and hold no spaces",
         )));
     }
-    if b.model.trim().is_empty() && b.enabled {
+    if b.model.trim().is_empty() {
         return Err(AppError::invalid(pulse_domain::Problem::new(
             "model_required",
             "请填写模型名称",
@@ -687,7 +695,9 @@ pub async fn save_llm_config(
         )));
     }
     if b.model.chars().count() > 100
-        || b.api_key.as_deref().is_some_and(|k| k.len() > 300)
+        || b.api_key
+            .as_deref()
+            .is_some_and(|k| k.chars().count() > 300)
         || b.timeout_ms.is_some_and(|t| !(500..=60_000).contains(&t))
     {
         return Err(AppError::invalid(pulse_domain::Problem::new(

@@ -210,6 +210,8 @@ struct CyclePage {
     median: String,
     avg_edits: String,
     releasable: i64,
+    q: String,
+    found: Vec<(i64, String, String, String, String)>,
     message: Option<String>,
     error: Option<String>,
 }
@@ -219,12 +221,14 @@ pub struct CycleQuery {
     launched: Option<String>,
     released: Option<usize>,
     completed: Option<String>,
+    q: Option<String>,
 }
 
 async fn render_cycle(
     state: &AppState,
     ctx: PageCtx,
     id: i64,
+    q: &str,
     message: Option<String>,
     error: Option<String>,
 ) -> AppResult<Response> {
@@ -252,6 +256,18 @@ async fn render_cycle(
         .map(|e| format!("{e:.1}"))
         .unwrap_or_default();
     let releasable = units.iter().map(|u| u.submitted).sum();
+    let found = if q.trim().is_empty() {
+        Vec::new()
+    } else {
+        reviews::search(&state.db, id, q, 20)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let label = super::service::state_label(&r, lang, today);
+                (r.id, r.employee_no, r.name, r.reviewer_name, label)
+            })
+            .collect()
+    };
     Ok(CyclePage {
         frozen: c.frozen(),
         c: CycleRow {
@@ -275,6 +291,8 @@ async fn render_cycle(
         median,
         avg_edits,
         releasable,
+        q: q.to_string(),
+        found,
         message,
         error,
         tr: ctx.tr,
@@ -304,7 +322,7 @@ pub async fn cycle(
     } else {
         None
     };
-    render_cycle(&state, ctx, id, message, None).await
+    render_cycle(&state, ctx, id, q.q.as_deref().unwrap_or(""), message, None).await
 }
 
 pub async fn release(
@@ -330,7 +348,7 @@ pub async fn release(
         |e| async move {
             let ctx = page.at("review_cycles");
             let msg = e.message(ctx.lang()).to_string();
-            render_cycle(&state, ctx, id, None, Some(msg)).await
+            render_cycle(&state, ctx, id, "", None, Some(msg)).await
         },
     )
     .await
@@ -353,7 +371,7 @@ pub async fn complete(
         |e| async move {
             let ctx = page.at("review_cycles");
             let msg = e.message(ctx.lang()).to_string();
-            render_cycle(&state, ctx, id, None, Some(msg)).await
+            render_cycle(&state, ctx, id, "", None, Some(msg)).await
         },
     )
     .await

@@ -111,6 +111,7 @@ pub struct Typed {
     pub warnings: Vec<Warning>,
     pub ack_comment: String,
     pub self_text: Option<String>,
+    pub reviewer_no: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -131,6 +132,8 @@ struct ReviewPage {
     ack_comment: String,
     self_text: String,
     can_self: bool,
+    can_reassign: bool,
+    reviewer_no: String,
     evidence: Vec<EvidenceItem>,
     evidence_total: usize,
     ticked: Vec<i64>,
@@ -237,6 +240,8 @@ async fn render(
         },
         self_text: typed.self_text.unwrap_or_else(|| r.self_text.clone()),
         can_self: standing == Standing::Subject && r.self_assessment != 0 && service::writable(&r),
+        can_reassign: standing == Standing::Hr && service::writable(&r),
+        reviewer_no: typed.reviewer_no,
         evidence,
         evidence_total: total,
         ticked,
@@ -270,6 +275,7 @@ pub struct ReviewQuery {
     submitted: Option<String>,
     acknowledged: Option<String>,
     saved: Option<String>,
+    reassigned: Option<String>,
 }
 
 pub async fn review(
@@ -293,6 +299,8 @@ pub async fn review(
         Some("reviews.acknowledged_msg")
     } else if q.saved.is_some() {
         Some("reviews.self_saved")
+    } else if q.reassigned.is_some() {
+        Some("reviews.reassigned")
     } else {
         None
     };
@@ -460,6 +468,56 @@ pub async fn acknowledge(
                 id,
                 Typed {
                     ack_comment: comment,
+                    ..Typed::default()
+                },
+                None,
+                Some(msg),
+            )
+            .await
+        },
+    )
+    .await
+}
+
+/// HR gives the review to another reviewer (by 工号).
+pub async fn reassign(
+    State(state): State<AppState>,
+    Me(caller): Me,
+    page: Page,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> AppResult<Response> {
+    let no = form.text("employee_no");
+    let result = async {
+        let (r, standing) = service::open(&state, &caller, id).await?;
+        if standing != Standing::Hr {
+            return Err(crate::error::AppError::not_found("评价", "review"));
+        }
+        let to = pulse_store::people::by_employee_no(&state.db, no.trim())
+            .await?
+            .ok_or_else(|| {
+                crate::error::AppError::invalid(pulse_domain::Problem::new(
+                    "unknown_reviewer",
+                    "找不到这位在职的评价人",
+                    "no such active reviewer",
+                ))
+            })?;
+        Ok(reviews::reassign(&state.db, &state.actor(&caller), r.id, to.id).await?)
+    }
+    .await;
+    rerender_or_redirect(
+        result,
+        |_| format!("/reviews/{id}?reassigned=1"),
+        |e| async move {
+            let ctx = page.at("reviews");
+            let msg = e.message(ctx.lang()).to_string();
+            render(
+                &state,
+                ctx,
+                &caller,
+                id,
+                Typed {
+                    reviewer_no: no,
                     ..Typed::default()
                 },
                 None,

@@ -35,6 +35,12 @@ pub fn routes() -> Vec<Route> {
             post(pages::self_assessment),
         ),
         r(
+            "POST",
+            "/reviews/{id}/reviewer",
+            Access::roles(HR),
+            post(pages::reassign),
+        ),
+        r(
             "GET",
             "/reviews/cycles",
             Access::roles(HR),
