@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use super::{Cycle, cycle_in, todo_key};
+use super::launch::todo_key;
+use super::{Cycle, cycle_in};
 use crate::inbox::{self, TodoState};
 use crate::{Actor, Db, StoreError};
 

@@ -2,7 +2,7 @@
 
 use axum::routing::{get, post, put};
 
-use super::{api, pages};
+use super::{api, cycles_api, llm_api, pages};
 use crate::access::Access;
 use crate::routes::{ADMIN, HR, Route, r};
 
@@ -74,31 +74,31 @@ pub fn routes() -> Vec<Route> {
             "GET",
             "/api/v1/review-cycles",
             Access::ANYONE,
-            get(api::cycles),
+            get(cycles_api::cycles),
         ),
         r(
             "POST",
             "/api/v1/review-cycles",
             Access::roles(HR),
-            post(api::launch),
+            post(cycles_api::launch),
         ),
         r(
             "GET",
             "/api/v1/review-cycles/{id}/progress",
             Access::roles(HR),
-            get(api::progress),
+            get(cycles_api::progress),
         ),
         r(
             "POST",
             "/api/v1/review-cycles/{id}/release",
             Access::roles(HR),
-            post(api::release),
+            post(cycles_api::release),
         ),
         r(
             "POST",
             "/api/v1/review-cycles/{id}/complete",
             Access::roles(HR),
-            post(api::complete),
+            post(cycles_api::complete),
         ),
         r("GET", "/api/v1/reviews", Access::ANYONE, get(api::list)),
         r("GET", "/api/v1/reviews/{id}", Access::ANYONE, get(api::get)),
@@ -148,13 +148,13 @@ pub fn routes() -> Vec<Route> {
             "GET",
             "/api/v1/review-writer/llm",
             Access::roles(ADMIN),
-            get(api::llm_config),
+            get(llm_api::llm_config),
         ),
         r(
             "PUT",
             "/api/v1/review-writer/llm",
             Access::roles(ADMIN),
-            put(api::save_llm_config),
+            put(llm_api::save_llm_config),
         ),
     ]
 }
