@@ -114,14 +114,24 @@ pub async fn submit(
         )
         .await?;
     }
-    let after = get_in(&mut tx, id).await?;
+    finish(tx, actor, "review.submit", &before).await
+}
+
+/// Reads the review as it now is, records the change and commits.
+async fn finish(
+    mut tx: Tx,
+    actor: &Actor,
+    action: &str,
+    before: &Review,
+) -> Result<Review, StoreError> {
+    let after = get_in(&mut tx, before.id).await?;
     crate::audit::record(
         &mut tx,
         actor,
-        "review.submit",
+        action,
         "review",
-        &id.to_string(),
-        Some(&audit_view(&before)),
+        &before.id.to_string(),
+        Some(&audit_view(before)),
         Some(&audit_view(&after)),
     )
     .await?;
@@ -219,19 +229,7 @@ pub async fn reassign(
             remind_reviewer(&mut tx, &c, who, n as usize).await?;
         }
     }
-    let after = get_in(&mut tx, id).await?;
-    crate::audit::record(
-        &mut tx,
-        actor,
-        "review.reassign",
-        "review",
-        &id.to_string(),
-        Some(&audit_view(&before)),
-        Some(&audit_view(&after)),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    finish(tx, actor, "review.reassign", &before).await
 }
 
 /// HR releases every submitted or calibrated review of a cycle to the
@@ -343,19 +341,7 @@ pub async fn acknowledge(
             .bind(now).bind(comment).bind(id).execute(conn).await?;
     });
     inbox::close_by_source(&mut tx, &format!("review:{id}:released"), TodoState::Done).await?;
-    let after = get_in(&mut tx, id).await?;
-    crate::audit::record(
-        &mut tx,
-        actor,
-        "review.acknowledge",
-        "review",
-        &id.to_string(),
-        Some(&audit_view(&before)),
-        Some(&audit_view(&after)),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    finish(tx, actor, "review.acknowledge", &before).await
 }
 
 /// Completes (freezes) a cycle once every review is released.

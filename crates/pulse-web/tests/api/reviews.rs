@@ -411,6 +411,82 @@ async fn the_check_warns_when_rating_and_prose_disagree_or_nothing_is_cited() {
         .await,
         1
     );
+
+    // The employee's self-assessment reaches the reviewer; HR reassigns the
+    // review, and the to-do moves with it.
+    let employee = demo_login(&app, "employee").await;
+    let own = employee
+        .get(&format!("/api/v1/reviews?cycle={open}"))
+        .await
+        .json();
+    let own = own["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["role"] == "self")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let saved = employee
+        .post_form(
+            &format!("/reviews/{own}/self"),
+            &[("self_text", "本季度拿下了第一人民医院的订单")],
+            true,
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    let read = manager.get(&format!("/api/v1/reviews/{own}")).await.json();
+    assert_eq!(read["self_text"], "本季度拿下了第一人民医院的订单");
+    let hr = demo_login(&app, "hrbp").await;
+    let director = demo_login(&app, "director").await;
+    let director_no = director.get("/api/v1/me").await.json()["employee_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bad = hr
+        .put_json(
+            &format!("/api/v1/reviews/{own}/reviewer"),
+            &json!({"employee_no": "NOBODY"}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let moved = hr
+        .put_json(
+            &format!("/api/v1/reviews/{own}/reviewer"),
+            &json!({"employee_no": director_no}),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text());
+    assert_eq!(
+        manager
+            .get(&format!("/api/v1/reviews/{own}/evidence"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "no longer the lead's"
+    );
+    assert_eq!(
+        director
+            .get(&format!("/api/v1/reviews/{own}/evidence"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let todos = director.get("/api/v1/inbox").await.text();
+    assert!(
+        todos.contains("撰写绩效评语"),
+        "the new reviewer has a to-do: {todos}"
+    );
+    assert_eq!(
+        manager
+            .put_json(
+                &format!("/api/v1/reviews/{own}/reviewer"),
+                &json!({"employee_no": director_no})
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 /// A local stand-in for an OpenAI-compatible endpoint: answers by the

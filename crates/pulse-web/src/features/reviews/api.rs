@@ -375,10 +375,7 @@ pub async fn acknowledge(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ReviewAckBody>,
 ) -> AppResult<Json<ReviewDto>> {
-    let (r, standing) = service::open(&state, &caller, id).await?;
-    if standing != Standing::Subject {
-        return Err(AppError::not_found("评价", "review"));
-    }
+    let r = service::open_as(&state, &caller, id, Standing::Subject).await?;
     let after = reviews::acknowledge(
         &state.db,
         &state.actor(&caller),
@@ -412,19 +409,10 @@ pub async fn reassign(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ReviewerBody>,
 ) -> AppResult<Json<ReviewDto>> {
-    let (r, standing) = service::open(&state, &caller, id).await?;
-    if standing != Standing::Hr && !service::is_hr(&caller) {
-        return Err(AppError::not_found("评价", "review"));
-    }
+    let r = service::open_for_hr(&state, &caller, id).await?;
     let to = pulse_store::people::by_employee_no(&state.db, b.employee_no.trim())
         .await?
-        .ok_or_else(|| {
-            AppError::invalid(pulse_domain::Problem::new(
-                "unknown_reviewer",
-                "找不到这位在职的评价人",
-                "no such active reviewer",
-            ))
-        })?;
+        .ok_or_else(service::unknown_reviewer)?;
     let after = reviews::reassign(&state.db, &state.actor(&caller), r.id, to.id).await?;
     Ok(Json(review_dto(
         &after,

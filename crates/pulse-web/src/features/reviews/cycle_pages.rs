@@ -342,16 +342,10 @@ pub async fn release(
         .await?)
     }
     .await;
-    rerender_or_redirect(
-        result,
-        |n| format!("/reviews/cycles/{id}?released={n}"),
-        |e| async move {
-            let ctx = page.at("review_cycles");
-            let msg = e.message(ctx.lang()).to_string();
-            render_cycle(&state, ctx, id, "", None, Some(msg)).await
-        },
-    )
-    .await
+    let done = result
+        .as_ref()
+        .map_or(String::new(), |n| format!("released={n}"));
+    answer(state, page, id, result, &done).await
 }
 
 pub async fn complete(
@@ -365,9 +359,21 @@ pub async fn complete(
         Ok(reviews::complete(&state.db, &state.actor(&caller), id).await?)
     }
     .await;
+    answer(state, page, id, result, "completed=1").await
+}
+
+/// POST-redirect-GET for the cycle page's buttons: on success back to the
+/// page with `done` in its query; a refusal shows the page with the reason.
+async fn answer<T>(
+    state: AppState,
+    page: Page,
+    id: i64,
+    result: AppResult<T>,
+    done: &str,
+) -> AppResult<Response> {
     rerender_or_redirect(
         result,
-        |_| format!("/reviews/cycles/{id}?completed=1"),
+        |_| format!("/reviews/cycles/{id}?{done}"),
         |e| async move {
             let ctx = page.at("review_cycles");
             let msg = e.message(ctx.lang()).to_string();

@@ -427,13 +427,36 @@ pub async fn submit(
             "choose an overall rating",
         ))),
     };
+    answer(
+        state,
+        page,
+        caller,
+        id,
+        result,
+        "submitted=1#editor",
+        keep(Vec::new()),
+    )
+    .await
+}
+
+/// POST-redirect-GET for the review page's forms: on success to the page
+/// with `done` in its query, a refusal re-renders it with what was typed.
+async fn answer<T>(
+    state: AppState,
+    page: Page,
+    caller: Caller,
+    id: i64,
+    result: AppResult<T>,
+    done: &str,
+    typed: Typed,
+) -> AppResult<Response> {
     rerender_or_redirect(
         result,
-        |_| format!("/reviews/{id}?submitted=1#editor"),
+        |_| format!("/reviews/{id}?{done}"),
         |e| async move {
             let ctx = page.at("reviews");
             let msg = e.message(ctx.lang()).to_string();
-            render(&state, ctx, &caller, id, keep(Vec::new()), None, Some(msg)).await
+            render(&state, ctx, &caller, id, typed, None, Some(msg)).await
         },
     )
     .await
@@ -448,35 +471,15 @@ pub async fn acknowledge(
 ) -> AppResult<Response> {
     let comment = form.text("comment");
     let result = async {
-        let (r, standing) = service::open(&state, &caller, id).await?;
-        if standing != Standing::Subject {
-            return Err(crate::error::AppError::not_found("评价", "review"));
-        }
+        let r = service::open_as(&state, &caller, id, Standing::Subject).await?;
         Ok(reviews::acknowledge(&state.db, &state.actor(&caller), r.id, &comment).await?)
     }
     .await;
-    rerender_or_redirect(
-        result,
-        |_| format!("/reviews/{id}?acknowledged=1"),
-        |e| async move {
-            let ctx = page.at("reviews");
-            let msg = e.message(ctx.lang()).to_string();
-            render(
-                &state,
-                ctx,
-                &caller,
-                id,
-                Typed {
-                    ack_comment: comment,
-                    ..Typed::default()
-                },
-                None,
-                Some(msg),
-            )
-            .await
-        },
-    )
-    .await
+    let typed = Typed {
+        ack_comment: comment,
+        ..Typed::default()
+    };
+    answer(state, page, caller, id, result, "acknowledged=1", typed).await
 }
 
 /// HR gives the review to another reviewer (by 工号).
@@ -489,44 +492,18 @@ pub async fn reassign(
 ) -> AppResult<Response> {
     let no = form.text("employee_no");
     let result = async {
-        let (r, standing) = service::open(&state, &caller, id).await?;
-        if standing != Standing::Hr {
-            return Err(crate::error::AppError::not_found("评价", "review"));
-        }
+        let r = service::open_for_hr(&state, &caller, id).await?;
         let to = pulse_store::people::by_employee_no(&state.db, no.trim())
             .await?
-            .ok_or_else(|| {
-                crate::error::AppError::invalid(pulse_domain::Problem::new(
-                    "unknown_reviewer",
-                    "找不到这位在职的评价人",
-                    "no such active reviewer",
-                ))
-            })?;
+            .ok_or_else(service::unknown_reviewer)?;
         Ok(reviews::reassign(&state.db, &state.actor(&caller), r.id, to.id).await?)
     }
     .await;
-    rerender_or_redirect(
-        result,
-        |_| format!("/reviews/{id}?reassigned=1"),
-        |e| async move {
-            let ctx = page.at("reviews");
-            let msg = e.message(ctx.lang()).to_string();
-            render(
-                &state,
-                ctx,
-                &caller,
-                id,
-                Typed {
-                    reviewer_no: no,
-                    ..Typed::default()
-                },
-                None,
-                Some(msg),
-            )
-            .await
-        },
-    )
-    .await
+    let typed = Typed {
+        reviewer_no: no,
+        ..Typed::default()
+    };
+    answer(state, page, caller, id, result, "reassigned=1", typed).await
 }
 
 pub async fn self_assessment(
@@ -538,33 +515,13 @@ pub async fn self_assessment(
 ) -> AppResult<Response> {
     let text = form.text("self_text");
     let result = async {
-        let (r, standing) = service::open(&state, &caller, id).await?;
-        if standing != Standing::Subject {
-            return Err(crate::error::AppError::not_found("评价", "review"));
-        }
+        let r = service::open_as(&state, &caller, id, Standing::Subject).await?;
         Ok(reviews::save_self(&state.db, &state.actor(&caller), r.id, &text).await?)
     }
     .await;
-    rerender_or_redirect(
-        result,
-        |_| format!("/reviews/{id}?saved=1"),
-        |e| async move {
-            let ctx = page.at("reviews");
-            let msg = e.message(ctx.lang()).to_string();
-            render(
-                &state,
-                ctx,
-                &caller,
-                id,
-                Typed {
-                    self_text: Some(text),
-                    ..Typed::default()
-                },
-                None,
-                Some(msg),
-            )
-            .await
-        },
-    )
-    .await
+    let typed = Typed {
+        self_text: Some(text),
+        ..Typed::default()
+    };
+    answer(state, page, caller, id, result, "saved=1", typed).await
 }

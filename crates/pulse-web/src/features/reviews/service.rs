@@ -54,12 +54,44 @@ pub async fn open(state: &AppState, caller: &Caller, id: i64) -> AppResult<(Revi
     Err(not_found())
 }
 
-/// Opened for writing: only the reviewer, and HR reading.
-pub async fn open_for_writing(state: &AppState, caller: &Caller, id: i64) -> AppResult<Review> {
+/// The review if the caller stands to it as `want`; 404 otherwise.
+pub async fn open_as(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    want: Standing,
+) -> AppResult<Review> {
     match open(state, caller, id).await? {
-        (r, Standing::Reviewer) => Ok(r),
+        (r, s) if s == want => Ok(r),
         _ => Err(not_found()),
     }
+}
+
+/// Opened for writing: only the reviewer.
+pub async fn open_for_writing(state: &AppState, caller: &Caller, id: i64) -> AppResult<Review> {
+    open_as(state, caller, id, Standing::Reviewer).await
+}
+
+/// For HR's actions (reassign): HR with the person in scope, whatever else
+/// the caller is to the review.
+pub async fn open_for_hr(state: &AppState, caller: &Caller, id: i64) -> AppResult<Review> {
+    let r = reviews::get(&state.db, id).await?.ok_or_else(not_found)?;
+    if is_hr(caller)
+        && people::get_visible(&state.db, &caller.viewer(), &r.employee_no)
+            .await?
+            .is_some()
+    {
+        return Ok(r);
+    }
+    Err(not_found())
+}
+
+pub fn unknown_reviewer() -> AppError {
+    AppError::invalid(pulse_domain::Problem::new(
+        "unknown_reviewer",
+        "找不到这位在职的评价人",
+        "no such active reviewer",
+    ))
 }
 
 /// One evidence item as the picker and the API show it.
