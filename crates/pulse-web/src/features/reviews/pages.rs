@@ -433,7 +433,7 @@ pub async fn submit(
         caller,
         id,
         result,
-        "submitted=1#editor",
+        "submitted=1",
         keep(Vec::new()),
     )
     .await
