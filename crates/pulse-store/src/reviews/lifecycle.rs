@@ -74,13 +74,7 @@ pub async fn submit(
             "the review text is required",
         ));
     }
-    if text.chars().count() > MAX_TEXT {
-        return Err(invalid(
-            "text_too_long",
-            format!("评语最多 {MAX_TEXT} 字"),
-            format!("the review is limited to {MAX_TEXT} characters"),
-        ));
-    }
+    check_length(text, "评语", "review")?;
     let mut tx = db.begin().await?;
     let before = get_in(&mut tx, id).await?;
     ensure_writable(&before)?;
@@ -117,6 +111,18 @@ pub async fn submit(
     finish(tx, actor, "review.submit", &before).await
 }
 
+/// A review or self-assessment fits in [`MAX_TEXT`] characters.
+fn check_length(text: &str, zh: &str, en: &str) -> Result<(), StoreError> {
+    if text.chars().count() > MAX_TEXT {
+        return Err(invalid(
+            "text_too_long",
+            format!("{zh}最多 {MAX_TEXT} 字"),
+            format!("the {en} is limited to {MAX_TEXT} characters"),
+        ));
+    }
+    Ok(())
+}
+
 /// Reads the review as it now is, records the change and commits.
 async fn finish(
     mut tx: Tx,
@@ -151,13 +157,7 @@ fn audit_view(r: &Review) -> serde_json::Value {
 /// The employee's self-assessment, while the manager has not submitted.
 pub async fn save_self(db: &Db, actor: &Actor, id: i64, text: &str) -> Result<Review, StoreError> {
     let text = text.trim();
-    if text.chars().count() > MAX_TEXT {
-        return Err(invalid(
-            "text_too_long",
-            format!("自评最多 {MAX_TEXT} 字"),
-            format!("the self-assessment is limited to {MAX_TEXT} characters"),
-        ));
-    }
+    check_length(text, "自评", "self-assessment")?;
     let mut tx = db.begin().await?;
     let r = get_in(&mut tx, id).await?;
     ensure_writable(&r)?;
