@@ -2,6 +2,7 @@
 //! the network or the clock: every rule can be tested with plain values.
 
 pub mod auth;
+pub mod calibration;
 pub mod china_time;
 pub mod competency;
 pub mod decimal;
