@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod adjustments;
 pub mod audit;
 pub mod bulk;
+pub mod calibration;
 pub mod competency;
 pub mod customers;
 pub mod dialect;

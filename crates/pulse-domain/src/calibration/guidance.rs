@@ -144,8 +144,14 @@ mod tests {
 
     #[test]
     fn guidance_parses_three_or_five_bands() {
-        assert_eq!(Guidance::parse("20-70-10").unwrap().shares, vec![20, 70, 10]);
-        assert_eq!(Guidance::parse("10/20/40/20/10").unwrap().text(), "10-20-40-20-10");
+        assert_eq!(
+            Guidance::parse("20-70-10").unwrap().shares,
+            vec![20, 70, 10]
+        );
+        assert_eq!(
+            Guidance::parse("10/20/40/20/10").unwrap().text(),
+            "10-20-40-20-10"
+        );
         for bad in ["", "50-50", "20-70-20", "a-b-c", "10-20-30-40"] {
             assert!(Guidance::parse(bad).is_err(), "{bad}");
         }
@@ -157,7 +163,9 @@ mod tests {
         let ratings = [5.0, 4.5, 4.0, 4.0, 3.0, 3.5, 3.0, 2.0, 3.0, 3.0];
         let b = g.bands(&ratings, Lang::Zh);
         assert_eq!(
-            b.iter().map(|b| (b.actual, b.target, b.delta)).collect::<Vec<_>>(),
+            b.iter()
+                .map(|b| (b.actual, b.target, b.delta))
+                .collect::<Vec<_>>(),
             vec![(4, 2, -2), (5, 7, 2), (1, 1, 0)]
         );
         let five = Guidance::parse("10-20-40-20-10").unwrap();

@@ -1,0 +1,188 @@
+//! The live stream of a session (C4): every score, flag, case change and
+//! state move is a row in `calibration_events`, written in the transaction
+//! of the change, so a client that reconnects replays what it missed from
+//! `Last-Event-ID`. The push only says "session S has events up to N":
+//! on PostgreSQL a NOTIFY sent at commit reaches every instance's listener
+//! (NOTIFY is not replayed, the table is); on SQLite, which is one process,
+//! the writer signals after commit.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::{Db, Pool, StoreError, Tx};
+
+pub const CHANNEL: &str = "pulse_calibration";
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
+pub struct Event {
+    pub id: i64,
+    pub session_id: i64,
+    pub kind: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// Appends an event in the change's transaction. Bodies must carry no
+/// identity: they reach committee clients while scoring is blind.
+pub async fn append(
+    tx: &mut Tx,
+    session_id: i64,
+    kind: &str,
+    body: &serde_json::Value,
+) -> Result<i64, StoreError> {
+    let now = tx.now_ms();
+    let text = body.to_string();
+    let (id,): (i64,) = on_tx!(tx, conn => {
+        sqlx::query_as("INSERT INTO calibration_events (session_id, kind, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(session_id).bind(kind).bind(&text).bind(now).fetch_one(conn).await?
+    });
+    if let crate::TxConn::Postgres(t) = tx.conn_mut() {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(format!("{session_id}:{id}"))
+            .execute(&mut **t)
+            .await?;
+    }
+    Ok(id)
+}
+
+/// A session's events after `after`, oldest first, at most `limit`.
+pub async fn since(
+    db: &Db,
+    session_id: i64,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Event>, StoreError> {
+    Ok(on_db!(db, pool => {
+        sqlx::query_as::<_, Event>(
+            "SELECT id, session_id, kind, body, created_at FROM calibration_events WHERE session_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(session_id).bind(after).bind(limit).fetch_all(pool).await?
+    }))
+}
+
+/// The newest event id of a session (0 when it has none).
+pub async fn latest(db: &Db, session_id: i64) -> Result<i64, StoreError> {
+    let (n,): (Option<i64>,) = on_db!(db, pool => {
+        sqlx::query_as("SELECT MAX(id) FROM calibration_events WHERE session_id = $1").bind(session_id).fetch_one(pool).await?
+    });
+    Ok(n.unwrap_or(0))
+}
+
+/// "Session `session_id` has events up to `event_id`"; session 0 means
+/// "look again, all of you" (sent after the listener reconnected).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signal {
+    pub session_id: i64,
+    pub event_id: i64,
+}
+
+/// One per instance: fans signals out to the instance's open streams.
+#[derive(Clone)]
+pub struct Broker {
+    tx: broadcast::Sender<Signal>,
+    postgres: bool,
+    _listener: Option<Arc<tokio::task::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Broker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Broker")
+            .field("postgres", &self.postgres)
+            .finish()
+    }
+}
+
+impl Broker {
+    /// On PostgreSQL this starts the instance's LISTEN connection (it
+    /// reconnects by itself and, after a reconnect, wakes every stream so
+    /// nothing sent meanwhile is missed). Needs a Tokio runtime.
+    pub fn start(db: &Db) -> Broker {
+        let (tx, _) = broadcast::channel(1024);
+        let listener = match db.pool() {
+            Pool::Postgres(pool) => {
+                let pool = pool.clone();
+                let sender = tx.clone();
+                Some(Arc::new(tokio::spawn(listen(pool, sender))))
+            }
+            Pool::Sqlite(_) => None,
+        };
+        Broker {
+            tx,
+            postgres: listener.is_some(),
+            _listener: listener,
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Signal> {
+        self.tx.subscribe()
+    }
+
+    /// Call after the transaction that appended `event_id` committed. On
+    /// PostgreSQL the NOTIFY already carries it (to this instance too).
+    pub fn committed(&self, session_id: i64, event_id: i64) {
+        if !self.postgres {
+            let _ = self.tx.send(Signal {
+                session_id,
+                event_id,
+            });
+        }
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        if let Some(h) = &self._listener
+            && Arc::strong_count(h) == 1
+        {
+            h.abort();
+        }
+    }
+}
+
+async fn listen(pool: sqlx::PgPool, sender: broadcast::Sender<Signal>) {
+    loop {
+        let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(l) => l,
+            Err(_) => {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if listener.listen(CHANNEL).await.is_err() {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        // Anything sent while we were away is in the table: wake everyone.
+        let _ = sender.send(Signal {
+            session_id: 0,
+            event_id: 0,
+        });
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(n)) => {
+                    if let Some((s, e)) = n.payload().split_once(':')
+                        && let (Ok(session_id), Ok(event_id)) = (s.parse(), e.parse())
+                    {
+                        let _ = sender.send(Signal {
+                            session_id,
+                            event_id,
+                        });
+                    }
+                }
+                // The connection dropped: reconnect and wake everyone.
+                Ok(None) => {
+                    let _ = sender.send(Signal {
+                        session_id: 0,
+                        event_id: 0,
+                    });
+                }
+                Err(_) => break,
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
