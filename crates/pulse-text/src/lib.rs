@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 pub mod digest;
 pub mod tone;
+pub mod trajectory;
 
 use jieba_rs::Jieba;
 use serde::Serialize;

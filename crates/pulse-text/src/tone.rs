@@ -8,7 +8,8 @@ use crate::Analyzer;
 const POSITIVE: &[&str] = &[
     "优秀", "出色", "卓越", "突出", "认可", "好评", "满意", "满分", "超额", "提升", "领先", "高效",
     "及时", "扎实", "稳定", "专业", "表扬", "亮眼", "积极", "主动", "可靠", "信任", "快速", "达成",
-    "出彩", "优异", "长处", "突破", "赢得", "感谢", "称赞", "稳步", "到位", "清楚", "有力", "巩固",
+    "出彩", "优异", "成功", "长处", "突破", "赢得", "感谢", "称赞", "稳步", "到位", "清楚", "有力",
+    "巩固",
 ];
 const NEGATIVE: &[&str] = &[
     "不足",
@@ -73,12 +74,9 @@ pub fn tone(analyzer: &Analyzer, text: &str) -> Tone {
             negated = true;
             continue;
         }
-        let polarity = if POSITIVE.contains(&w) {
-            1
-        } else if NEGATIVE.contains(&w) {
-            -1
-        } else {
-            continue;
+        let polarity = match polarity_of(w) {
+            Some(p) => p,
+            None => continue,
         };
         let polarity = if negated { -polarity } else { polarity };
         negated = false;
@@ -89,6 +87,27 @@ pub fn tone(analyzer: &Analyzer, text: &str) -> Tone {
         }
     }
     t
+}
+
+/// A lexicon word, or a compound the segmenter kept whole that ends in one
+/// (表现出色 → 出色).
+fn polarity_of(w: &str) -> Option<i32> {
+    if POSITIVE.contains(&w) {
+        return Some(1);
+    }
+    if NEGATIVE.contains(&w) {
+        return Some(-1);
+    }
+    if w.chars().count() < 3 {
+        return None;
+    }
+    if POSITIVE.iter().any(|p| w.ends_with(p)) {
+        Some(1)
+    } else if NEGATIVE.iter().any(|n| w.ends_with(n)) {
+        Some(-1)
+    } else {
+        None
+    }
 }
 
 /// Where a rating and its prose disagree.

@@ -3,6 +3,7 @@
 //! the 9-box and the pseudonyms committee clients see while scoring is blind.
 
 pub mod guidance;
+pub mod redact;
 pub mod stats;
 
 pub use guidance::{Band, Guidance};

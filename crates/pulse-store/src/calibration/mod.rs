@@ -5,6 +5,7 @@
 //! the event log clients replay and the push across instances.
 
 pub mod scoring;
+pub mod screens;
 pub mod setup;
 pub mod stream;
 

@@ -84,62 +84,62 @@ pub struct Signal {
 #[derive(Clone)]
 pub struct Broker {
     tx: broadcast::Sender<Signal>,
-    postgres: bool,
-    _listener: Option<Arc<tokio::task::JoinHandle<()>>>,
+    /// The PostgreSQL pool to LISTEN on; the listener starts with the first
+    /// stream (inside the runtime), once per instance.
+    pg: Option<sqlx::PgPool>,
+    listener: Arc<std::sync::OnceLock<tokio::task::JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for Broker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Broker")
-            .field("postgres", &self.postgres)
+            .field("postgres", &self.pg.is_some())
             .finish()
     }
 }
 
 impl Broker {
-    /// On PostgreSQL this starts the instance's LISTEN connection (it
-    /// reconnects by itself and, after a reconnect, wakes every stream so
-    /// nothing sent meanwhile is missed). Needs a Tokio runtime.
-    pub fn start(db: &Db) -> Broker {
+    pub fn new(db: &Db) -> Broker {
         let (tx, _) = broadcast::channel(1024);
-        let listener = match db.pool() {
-            Pool::Postgres(pool) => {
-                let pool = pool.clone();
-                let sender = tx.clone();
-                Some(Arc::new(tokio::spawn(listen(pool, sender))))
-            }
+        let pg = match db.pool() {
+            Pool::Postgres(pool) => Some(pool.clone()),
             Pool::Sqlite(_) => None,
         };
         Broker {
             tx,
-            postgres: listener.is_some(),
-            _listener: listener,
+            pg,
+            listener: Arc::default(),
         }
     }
 
+    /// A receiver of this instance's signals. On PostgreSQL the first call
+    /// starts the instance's LISTEN connection: it reconnects by itself and,
+    /// each time it is (re)connected, wakes every stream so nothing sent
+    /// meanwhile is missed.
     pub fn subscribe(&self) -> broadcast::Receiver<Signal> {
-        self.tx.subscribe()
+        let rx = self.tx.subscribe();
+        if let Some(pool) = &self.pg {
+            self.listener
+                .get_or_init(|| tokio::spawn(listen(pool.clone(), self.tx.clone())));
+        }
+        rx
     }
 
     /// Call after the transaction that appended `event_id` committed. On
     /// PostgreSQL the NOTIFY already carries it (to this instance too).
     pub fn committed(&self, session_id: i64, event_id: i64) {
-        if !self.postgres {
+        if self.pg.is_none() {
             let _ = self.tx.send(Signal {
                 session_id,
                 event_id,
             });
         }
     }
-}
 
-impl Drop for Broker {
-    fn drop(&mut self) {
-        if let Some(h) = &self._listener
-            && Arc::strong_count(h) == 1
-        {
-            h.abort();
-        }
+    /// The listener is connected (PostgreSQL) — for tests and benchmarks
+    /// that must not publish before anyone listens.
+    pub fn listening(&self) -> bool {
+        self.pg.is_none() || self.listener.get().is_some_and(|h| !h.is_finished())
     }
 }
 

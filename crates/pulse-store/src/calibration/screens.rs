@@ -1,0 +1,386 @@
+//! What the three wall screens read (C2): a person's raw process data per
+//! quarter (left), the texts the growth trajectory is derived from and the
+//! HRBP's competency keyword dictionary (middle), and per-region figures
+//! against the national mean (right).
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use pulse_domain::competency::Metric;
+use pulse_domain::events::EventKind;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::{Db, StoreError, Tx};
+
+/// A calendar quarter as a window of epoch ms (China days).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quarter {
+    pub code: String,
+    pub from: i64,
+    pub to: i64,
+}
+
+/// The four calendar quarters ending with the one that holds `last`.
+pub fn year_of_quarters(last: NaiveDate) -> Vec<Quarter> {
+    let mut y = last.year();
+    let mut q = (last.month0() / 3) as i32;
+    let mut out = Vec::with_capacity(4);
+    for _ in 0..4 {
+        let start = NaiveDate::from_ymd_opt(y, (q * 3 + 1) as u32, 1).unwrap_or(last);
+        let end = if q == 3 {
+            NaiveDate::from_ymd_opt(y + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(y, ((q + 1) * 3 + 1) as u32, 1)
+        }
+        .unwrap_or(last);
+        out.push(Quarter {
+            code: format!("{y}Q{}", q + 1),
+            from: crate::day_start_ms(start),
+            to: crate::day_start_ms(end),
+        });
+        if q == 0 {
+            q = 3;
+            y -= 1;
+        } else {
+            q -= 1;
+        }
+    }
+    out.reverse();
+    out
+}
+
+/// One quarter of a person's raw process data.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct QuarterFigures {
+    pub code: String,
+    pub visits: u32,
+    pub evaluations: u32,
+    pub evaluation_avg: Option<f64>,
+    pub deliveries: u32,
+    pub on_time: u32,
+    pub work_orders: u32,
+    pub response_avg_minutes: Option<f64>,
+    pub tickets: u32,
+    pub cards: u32,
+    pub card_rating_avg: Option<f64>,
+    /// G7's weighted goal score of the quarter's period, in basis points.
+    pub goal_score_bp: Option<i64>,
+}
+
+pub async fn process_data(
+    db: &Db,
+    person_id: i64,
+    quarters: &[Quarter],
+) -> Result<Vec<QuarterFigures>, StoreError> {
+    let (Some(first), Some(last)) = (quarters.first(), quarters.last()) else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<QuarterFigures> = quarters
+        .iter()
+        .map(|q| QuarterFigures {
+            code: q.code.clone(),
+            ..Default::default()
+        })
+        .collect();
+    let slot = |at: i64| quarters.iter().position(|q| at >= q.from && at < q.to);
+    let rows: Vec<(String, i64, String)> = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT kind, occurred_at, CASE WHEN kind = 'visit' THEN '' ELSE payload_json END FROM events \
+             WHERE person_id = $1 AND occurred_at >= $2 AND occurred_at < $3",
+        )
+        .bind(person_id).bind(first.from).bind(last.to).fetch_all(pool).await?
+    });
+    let mut sums: Vec<(f64, f64)> = vec![(0.0, 0.0); quarters.len()];
+    for (kind, at, json) in rows {
+        let Some(i) = slot(at) else { continue };
+        let f = &mut out[i];
+        let kind = EventKind::from_code(&kind);
+        if kind == Some(EventKind::Visit) {
+            f.visits += 1;
+            continue;
+        }
+        let p: Map<String, Value> = serde_json::from_str(&json).unwrap_or_default();
+        match kind {
+            Some(EventKind::Evaluation) => {
+                if let Some(s) = p.get("score").and_then(Value::as_f64) {
+                    f.evaluations += 1;
+                    sums[i].0 += s;
+                }
+            }
+            Some(EventKind::Delivery) => {
+                let due = p.get("due_at").and_then(pulse_domain::events::parse_time);
+                let done = p
+                    .get("delivered_at")
+                    .and_then(pulse_domain::events::parse_time);
+                if let (Some(due), Some(done)) = (due, done) {
+                    f.deliveries += 1;
+                    f.on_time += u32::from(done <= due);
+                }
+            }
+            Some(EventKind::WorkOrder) => {
+                if let Some(m) = pulse_domain::events::response_minutes(&p) {
+                    f.work_orders += 1;
+                    sums[i].1 += m as f64;
+                }
+            }
+            Some(EventKind::ServiceTicket) => f.tickets += 1,
+            _ => {}
+        }
+    }
+    for (f, (ev, resp)) in out.iter_mut().zip(&sums) {
+        f.evaluation_avg = (f.evaluations > 0).then(|| ev / f64::from(f.evaluations));
+        f.response_avg_minutes = (f.work_orders > 0).then(|| resp / f64::from(f.work_orders));
+    }
+    let cards: Vec<(i64, i64, i64)> = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT f.created_at, CAST(COALESCE(SUM(r.rating), 0) AS BIGINT), COUNT(r.rating) FROM feedback_cards f \
+             JOIN events e ON e.id = f.event_id LEFT JOIN feedback_ratings r ON r.card_id = f.id \
+             WHERE e.person_id = $1 AND f.created_at >= $2 AND f.created_at < $3 GROUP BY f.id, f.created_at",
+        )
+        .bind(person_id).bind(first.from).bind(last.to).fetch_all(pool).await?
+    });
+    let mut rating: Vec<(i64, i64)> = vec![(0, 0); quarters.len()];
+    for (at, sum, n) in cards {
+        let Some(i) = slot(at) else { continue };
+        out[i].cards += 1;
+        rating[i].0 += sum;
+        rating[i].1 += n;
+    }
+    for (f, (sum, n)) in out.iter_mut().zip(&rating) {
+        f.card_rating_avg = (*n > 0).then(|| *sum as f64 / *n as f64);
+    }
+    for (i, q) in quarters.iter().enumerate() {
+        let period: Option<(i64,)> = on_db!(db, pool => {
+            sqlx::query_as("SELECT id FROM periods WHERE code = $1").bind(&q.code).fetch_optional(pool).await?
+        });
+        if let Some((pid,)) = period {
+            let goals = crate::goals::person_goals(db, person_id, pid).await?;
+            if !goals.is_empty() {
+                out[i].goal_score_bp = Some(crate::goals::weighted_score_bp(&goals));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A text the growth trajectory reads: a review or a feedback observation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceText {
+    pub quarter: String,
+    /// `review` or `card`.
+    pub kind: &'static str,
+    pub id: i64,
+    pub at: i64,
+    pub text: String,
+}
+
+pub async fn texts(
+    db: &Db,
+    person_id: i64,
+    quarters: &[Quarter],
+) -> Result<Vec<SourceText>, StoreError> {
+    let (Some(first), Some(last)) = (quarters.first(), quarters.last()) else {
+        return Ok(Vec::new());
+    };
+    let slot = |at: i64| {
+        quarters
+            .iter()
+            .find(|q| at >= q.from && at < q.to)
+            .map(|q| q.code.clone())
+    };
+    let reviews: Vec<(i64, String, chrono::NaiveDate, String)> = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT r.id, pe.code, pe.ends_on, r.body FROM reviews r JOIN periods pe ON pe.id = r.period_id \
+             WHERE r.person_id = $1 AND r.state <> 'draft' AND r.body <> '' ORDER BY pe.ends_on",
+        )
+        .bind(person_id).fetch_all(pool).await?
+    });
+    let mut out = Vec::new();
+    for (id, _code, ends_on, body) in reviews {
+        let at = crate::day_start_ms(ends_on);
+        if let Some(q) = slot(at) {
+            out.push(SourceText {
+                quarter: q,
+                kind: "review",
+                id,
+                at,
+                text: body,
+            });
+        }
+    }
+    let cards: Vec<(i64, i64, String)> = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT f.id, f.created_at, f.observation FROM feedback_cards f JOIN events e ON e.id = f.event_id \
+             WHERE e.person_id = $1 AND f.created_at >= $2 AND f.created_at < $3 ORDER BY f.created_at",
+        )
+        .bind(person_id).bind(first.from).bind(last.to).fetch_all(pool).await?
+    });
+    for (id, at, text) in cards {
+        if let Some(q) = slot(at) {
+            out.push(SourceText {
+                quarter: q,
+                kind: "card",
+                id,
+                at,
+                text,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The customers a person dealt with in the window (names, for redaction).
+pub async fn customer_names(
+    db: &Db,
+    person_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT DISTINCT c.name FROM events e JOIN customers c ON c.id = e.customer_id \
+             WHERE e.person_id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3",
+        )
+        .bind(person_id).bind(from).bind(to).fetch_all(pool).await?
+    });
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Keyword {
+    pub id: i64,
+    pub competency: String,
+    pub keyword: String,
+}
+
+pub async fn keywords(db: &Db) -> Result<Vec<Keyword>, StoreError> {
+    Ok(on_db!(db, pool => {
+        sqlx::query_as::<_, Keyword>("SELECT id, competency, keyword FROM competency_keywords ORDER BY competency, keyword")
+            .fetch_all(pool).await?
+    }))
+}
+
+pub async fn add_keyword(tx: &mut Tx, competency: &str, keyword: &str) -> Result<i64, StoreError> {
+    let c = pulse_domain::org::required_text(competency, 30, "能力项", "competency")?;
+    let k = pulse_domain::org::required_text(keyword, 20, "关键词", "keyword")?;
+    let now = tx.now_ms();
+    let (id,): (i64,) = on_tx!(tx, conn => {
+        sqlx::query_as("INSERT INTO competency_keywords (competency, keyword, created_at) VALUES ($1, $2, $3) RETURNING id")
+            .bind(&c).bind(&k).bind(now).fetch_one(conn).await?
+    });
+    Ok(id)
+}
+
+pub async fn delete_keyword(tx: &mut Tx, id: i64) -> Result<bool, StoreError> {
+    let n = on_tx!(tx, conn => {
+        sqlx::query("DELETE FROM competency_keywords WHERE id = $1").bind(id).execute(conn).await?.rows_affected()
+    });
+    Ok(n > 0)
+}
+
+/// Per region: the mean of each metric over the family's active people
+/// (last 90 days, from the radar's per-instance figures), and the national
+/// mean. Regions are the org units of kind `region`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegionFigures {
+    pub metrics: Vec<Metric>,
+    /// (region id, region name, metric code → mean, head count)
+    pub regions: Vec<(i64, String, HashMap<String, f64>, usize)>,
+    pub national: HashMap<String, f64>,
+}
+
+pub async fn region_figures(
+    db: &Db,
+    job_family: &str,
+    today: NaiveDate,
+) -> Result<RegionFigures, StoreError> {
+    let metrics: Vec<Metric> = crate::competency::dimensions(db, None)
+        .await?
+        .into_iter()
+        .filter(|d| d.job_family == job_family)
+        .map(|d| d.metric)
+        .collect();
+    let (_, from) = crate::competency::radar_window(today);
+    let to = db.now_ms();
+    let people: Vec<(i64, String, i64)> = on_db!(db, pool => {
+        sqlx::query_as("SELECT id, level, org_unit_id FROM people WHERE job_family = $1 AND status = 'active'")
+            .bind(job_family).fetch_all(pool).await?
+    });
+    let tree = crate::org::Tree::new(crate::org::list(db).await?);
+    let region_of = |unit: i64| -> Option<(i64, String)> {
+        tree.path(unit)
+            .into_iter()
+            .find(|u| u.kind == "region")
+            .map(|u| (u.id, u.name.clone()))
+    };
+    let mut levels: Vec<&str> = people.iter().map(|p| p.1.as_str()).collect();
+    levels.sort_unstable();
+    levels.dedup();
+    let mut figures: HashMap<i64, HashMap<String, f64>> = HashMap::new();
+    if !metrics.is_empty() {
+        for level in levels {
+            let f =
+                crate::competency::peer_figures_cached(db, job_family, level, &metrics, from, to)
+                    .await?;
+            for (id, m) in f.iter() {
+                figures.insert(*id, m.clone());
+            }
+        }
+    }
+    let mut per_region: HashMap<(i64, String), (HashMap<String, (f64, u32)>, usize)> =
+        HashMap::new();
+    let mut national: HashMap<String, (f64, u32)> = HashMap::new();
+    let mut unit_region: HashMap<i64, Option<(i64, String)>> = HashMap::new();
+    for (id, _, unit) in &people {
+        let region = unit_region
+            .entry(*unit)
+            .or_insert_with(|| region_of(*unit))
+            .clone();
+        let Some(region) = region else { continue };
+        let entry = per_region.entry(region).or_default();
+        entry.1 += 1;
+        if let Some(m) = figures.get(id) {
+            for (code, v) in m {
+                let a = entry.0.entry(code.clone()).or_default();
+                a.0 += v;
+                a.1 += 1;
+                let n = national.entry(code.clone()).or_default();
+                n.0 += v;
+                n.1 += 1;
+            }
+        }
+    }
+    let mean = |m: HashMap<String, (f64, u32)>| -> HashMap<String, f64> {
+        m.into_iter()
+            .filter(|(_, (_, n))| *n > 0)
+            .map(|(k, (s, n))| (k, s / f64::from(n)))
+            .collect()
+    };
+    let mut regions: Vec<(i64, String, HashMap<String, f64>, usize)> = per_region
+        .into_iter()
+        .map(|((id, name), (m, n))| (id, name, mean(m), n))
+        .collect();
+    regions.sort_by_key(|r| r.0);
+    Ok(RegionFigures {
+        metrics,
+        regions,
+        national: mean(national),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_year_is_the_four_quarters_up_to_the_last() {
+        let q = year_of_quarters(NaiveDate::from_ymd_opt(2026, 12, 2).unwrap());
+        let codes: Vec<&str> = q.iter().map(|q| q.code.as_str()).collect();
+        assert_eq!(codes, ["2026Q1", "2026Q2", "2026Q3", "2026Q4"]);
+        let q = year_of_quarters(NaiveDate::from_ymd_opt(2027, 2, 1).unwrap());
+        let codes: Vec<&str> = q.iter().map(|q| q.code.as_str()).collect();
+        assert_eq!(codes, ["2026Q2", "2026Q3", "2026Q4", "2027Q1"]);
+        assert!(q.windows(2).all(|w| w[0].to == w[1].from));
+    }
+}
