@@ -7,6 +7,7 @@
 //! Later features add their history (events, feedback, reviews) in their own
 //! modules, anchored on the demo accounts listed in [`DEMO_ACCOUNTS`].
 
+pub mod calibration;
 pub mod competency;
 mod customers;
 mod feedback;
@@ -197,6 +198,7 @@ pub async fn build_with(
     db.after_bulk_load().await?;
     competency::seed_models(db).await?;
     reviews::seed(db, &plan, &built, seed).await?;
+    calibration::seed(db, &plan, seed).await?;
     competency::first_digests(db, today, first_day).await?;
     progress.advance(1);
     progress.finish();

@@ -232,10 +232,18 @@ pub async fn seed(db: &Db, org: &DemoOrg, built: &Built, seed: u64) -> anyhow::R
     )
     .await?;
     let mut partial = Vec::new();
+    // 华东's sales reviews are all in (bar the demo team's): the year-end
+    // calibration session takes them. A stream of their own keeps everyone
+    // else's draws as they were.
+    let east = east_sales_units(db).await?;
+    let mut east_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00ca_11b0);
     for r in open.iter().filter(|r| Some(r.reviewer_id) != manager_id) {
-        if rng.random_range(0..100) >= 40 {
+        let forced = east.contains(&r.org_unit_id) && r.job_family == crate::org::SALES;
+        let drawn = rng.random_range(0..100) < 40;
+        if !drawn && !forced {
             continue;
         }
+        let rng = if drawn { &mut rng } else { &mut east_rng };
         let person_goals = cur_goals.get(&r.person_id).cloned().unwrap_or_default();
         let mut facts = evidence::goal_results(&person_goals, &metric_names, now - 1);
         rank(&mut facts);
@@ -258,8 +266,8 @@ pub async fn seed(db: &Db, org: &DemoOrg, built: &Built, seed: u64) -> anyhow::R
             body,
             draft_text: d.text.clone(),
             draft_evidence: vec![facts[0].id(), facts[1].id()],
-            rating: rating_for(score, &mut rng),
-            writing_seconds: writing_seconds(&mut rng),
+            rating: rating_for(score, rng),
+            writing_seconds: writing_seconds(rng),
             submitted_at: now - rng.random_range(1..72) * 3_600_000,
             released_at: None,
             acknowledged_at: None,
@@ -269,4 +277,15 @@ pub async fn seed(db: &Db, org: &DemoOrg, built: &Built, seed: u64) -> anyhow::R
     history::load(db, &hr, q4.id, &partial, false).await?;
     history::backdate_cycle(db, q4.id, now - 4 * day, None).await?;
     Ok(())
+}
+
+/// The units under 华东 (the demo's calibration region).
+pub(crate) async fn east_sales_units(db: &Db) -> anyhow::Result<std::collections::HashSet<i64>> {
+    let tree = pulse_store::org::Tree::new(pulse_store::org::list(db).await?);
+    Ok(tree
+        .units
+        .iter()
+        .filter(|u| tree.path(u.id).iter().any(|p| p.code == "HD"))
+        .map(|u| u.id)
+        .collect())
 }

@@ -134,7 +134,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
 ];
 
 /// Every text table: the core's and each feature's.
-pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 12] {
+pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 13] {
     use crate::features::*;
     [
         TEXTS,
@@ -147,6 +147,7 @@ pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 12] {
         goals::texts::TEXTS,
         customers::texts::TEXTS,
         reviews::texts::TEXTS,
+        calibration::texts::TEXTS,
         workbook::texts::TEXTS,
         home::texts::TEXTS,
     ]

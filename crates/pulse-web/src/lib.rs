@@ -53,6 +53,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Chinese segmentation for digests, shared with the digest job.
     pub text: Arc<pulse_jobs::digests::TextEngine>,
+    /// Calibration's live push: this instance's open streams (C4).
+    pub calibration: pulse_store::calibration::stream::Broker,
     /// The org tree as last read, with the org version it was read at.
     org_cache: Arc<std::sync::RwLock<Option<CachedTree>>>,
 }
@@ -66,6 +68,7 @@ impl AppState {
             }
         };
         Ok(AppState {
+            calibration: pulse_store::calibration::stream::Broker::new(&db),
             db,
             files,
             config: Arc::new(config),

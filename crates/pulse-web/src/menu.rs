@@ -28,6 +28,9 @@ pub enum Audience {
     /// People who lead others (or oversee them), even where the route
     /// admits everyone: an employee's "team digest" is empty.
     Leads,
+    /// Who sits on or runs calibration committees: HR, directors, the
+    /// committee role (a member without these reaches sessions from the to-do).
+    Committees,
     /// Admins: an open page that is not part of anyone's everyday work
     /// (the API reference, for integrators).
     Admins,
@@ -51,6 +54,15 @@ const fn leads(href: &'static str, label: &'static str, section: &'static str) -
     }
 }
 
+const fn committees(href: &'static str, label: &'static str, section: &'static str) -> MenuItem {
+    MenuItem {
+        href,
+        label,
+        section,
+        audience: Audience::Committees,
+    }
+}
+
 const fn admins(href: &'static str, label: &'static str, section: &'static str) -> MenuItem {
     MenuItem {
         href,
@@ -70,6 +82,7 @@ pub const MENU: &[MenuItem] = &[
     leads("/digests", "nav.digests", "digests"),
     item("/reviews", "nav.reviews", "reviews"),
     item("/reviews/cycles", "nav.review_cycles", "review_cycles"),
+    committees("/calibration", "nav.calibration", "calibration"),
     item("/rewards", "nav.rewards", "rewards"),
     item("/customers", "nav.customers", "customers"),
     item("/goals/rules", "nav.rules", "rules"),
@@ -126,6 +139,9 @@ pub fn for_caller(caller: &Caller) -> Vec<MenuItem> {
         .filter(|m| match m.audience {
             Audience::Everyone => true,
             Audience::Leads => leads_people(caller),
+            Audience::Committees => [Role::Hrbp, Role::Admin, Role::Director, Role::Committee]
+                .into_iter()
+                .any(|r| caller.has_role(r)),
             Audience::Admins => caller.has_role(Role::Admin),
         })
         .filter(|m| access_of(m.href).is_some_and(|a| a.admits(Some(caller)).is_ok()))

@@ -30,6 +30,8 @@ use crate::access::{Access, Who};
         crate::features::reviews::cycles_api::cycles, crate::features::reviews::cycles_api::launch, crate::features::reviews::cycles_api::progress, crate::features::reviews::cycles_api::release, crate::features::reviews::cycles_api::complete,
         crate::features::reviews::api::list, crate::features::reviews::api::get, crate::features::reviews::api::evidence, crate::features::reviews::api::draft, crate::features::reviews::api::check, crate::features::reviews::api::submit, crate::features::reviews::api::ping, crate::features::reviews::api::acknowledge, crate::features::reviews::api::reassign,
         crate::features::reviews::llm_api::llm_config, crate::features::reviews::llm_api::save_llm_config,
+        crate::features::calibration::api::sessions, crate::features::calibration::api::create, crate::features::calibration::api::session, crate::features::calibration::api::cases, crate::features::calibration::api::score, crate::features::calibration::api::rescore, crate::features::calibration::api::decide, crate::features::calibration::api::place, crate::features::calibration::api::move_to, crate::features::calibration::api::put_on,
+        crate::features::calibration::stream::stream,
         crate::features::customers::api::list, crate::features::customers::api::push, crate::features::customers::api::sources, crate::features::customers::api::save_source, crate::features::customers::api::pull,
         crate::features::people::import_api::create, crate::features::people::import_api::get, crate::features::people::import_api::errors_xlsx,
         crate::features::accounts::api::list_accounts, crate::features::accounts::api::set_roles, crate::features::accounts::api::create_account, crate::features::accounts::api::reset_password, crate::features::accounts::api::set_disabled,
@@ -45,6 +47,7 @@ use crate::access::{Access, Who};
         (name = "goals", description = "Goal boards, weights, weight rules and adjustment requests"),
         (name = "customers", description = "CRM customers: list, push, pull from a CRM"),
         (name = "reviews", description = "Review cycles, reviews, their evidence and the review writer"),
+        (name = "calibration", description = "Calibration sessions: blind committee scores, the divergence flag, the live stream, final ratings and the 9-box"),
         (name = "imports", description = "Spreadsheet imports with dry run"),
         (name = "admin", description = "Accounts, roles, API tokens, audit trail"),
     )

@@ -67,6 +67,7 @@ pub fn table() -> Vec<Route> {
     table.extend(features::workbook::routes::routes());
     table.extend(features::home::routes::routes());
     table.extend(features::reviews::routes::routes());
+    table.extend(features::calibration::routes::routes());
     table
 }
 

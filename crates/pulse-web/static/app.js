@@ -98,11 +98,12 @@ document.addEventListener('DOMContentLoaded', function () {
     });
   });
 
-  // Forms that spend something ask once (points for a reward).
-  document.querySelectorAll('form[data-confirm]').forEach(function (f) {
-    f.addEventListener('submit', function (e) {
-      if (!window.confirm(f.getAttribute('data-confirm'))) { e.preventDefault(); }
-    });
+  // Forms that spend or settle something ask once (points for a reward,
+  // finalizing a calibration). Delegated, so forms swapped in live ask too.
+  document.addEventListener('submit', function (e) {
+    var f = e.target;
+    if (f.matches && f.matches('form[data-confirm]') &&
+        !window.confirm(f.getAttribute('data-confirm'))) { e.preventDefault(); }
   });
 
   // Feedback card (F1, three taps): tap a tag chip to pick it, tap 1–5 to
@@ -244,4 +245,68 @@ document.addEventListener('DOMContentLoaded', function () {
       }).catch(function () {});
     }, 60000);
   }
+
+  // Calibration (C4): follow the session live. Every event (a score, a
+  // flag, the facilitator's next case, a move) re-reads the page and swaps
+  // the live region in place — no reload, and a field being typed in keeps
+  // what was typed. EventSource reconnects by itself with Last-Event-ID.
+  var live = document.querySelector('[data-stream]');
+  if (live && window.EventSource) {
+    var busy = false, again = false;
+    var refresh = function () {
+      if (busy) { again = true; return; }
+      busy = true;
+      fetch(location.pathname + location.search, { credentials: 'same-origin' })
+        .then(function (r) { return r.text(); })
+        .then(function (html) {
+          var doc = new DOMParser().parseFromString(html, 'text/html');
+          var next = doc.getElementById('cal-live');
+          var now = document.getElementById('cal-live');
+          var focused = document.activeElement;
+          var typing = focused && now && now.contains(focused) &&
+            (focused.tagName === 'TEXTAREA' || focused.tagName === 'SELECT' ||
+             (focused.tagName === 'INPUT' && focused.type !== 'radio' && focused.type !== 'hidden'));
+          if (next && now && !typing) {
+            now.replaceWith(next);
+            wireNinebox();
+          }
+          live.setAttribute('data-refreshed', String(Date.now()));
+        })
+        .catch(function () {})
+        .then(function () { busy = false; if (again) { again = false; refresh(); } });
+    };
+    var es = new EventSource(live.getAttribute('data-stream'));
+    ['score', 'flag', 'case', 'round', 'state', 'final', 'box', 'reset'].forEach(function (k) {
+      es.addEventListener(k, refresh);
+    });
+    es.addEventListener('error', function () {
+      if (es.readyState === EventSource.CLOSED) { setTimeout(function () { location.reload(); }, 5000); }
+    });
+  }
+
+  // 9-box: drag a chip to a cell on a desktop (the tap-to-move form is the
+  // same request, for tablets and phones).
+  function wireNinebox() {
+    var grid = document.querySelector('[data-ninebox]');
+    if (!grid) { return; }
+    grid.querySelectorAll('.ninebox-chip[draggable="true"]').forEach(function (chip) {
+      chip.addEventListener('dragstart', function (e) {
+        e.dataTransfer.setData('text/plain', chip.getAttribute('data-case'));
+      });
+    });
+    grid.querySelectorAll('.ninebox-cell').forEach(function (cell) {
+      cell.addEventListener('dragover', function (e) { e.preventDefault(); cell.classList.add('over'); });
+      cell.addEventListener('dragleave', function () { cell.classList.remove('over'); });
+      cell.addEventListener('drop', function (e) {
+        e.preventDefault();
+        var id = e.dataTransfer.getData('text/plain');
+        var chip = grid.querySelector('.ninebox-chip[data-case="' + id + '"]');
+        var form = chip && chip.querySelector('form');
+        if (!form) { return; }
+        form.querySelector('select[name="box"]').value = cell.getAttribute('data-box');
+        form.submit();
+      });
+    });
+  }
+  wireNinebox();
 });

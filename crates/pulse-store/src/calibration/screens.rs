@@ -256,7 +256,7 @@ pub struct Keyword {
 
 pub async fn keywords(db: &Db) -> Result<Vec<Keyword>, StoreError> {
     Ok(on_db!(db, pool => {
-        sqlx::query_as::<_, Keyword>("SELECT id, competency, keyword FROM competency_keywords ORDER BY competency, keyword")
+        sqlx::query_as::<_, Keyword>("SELECT id, competency, keyword FROM competency_keywords ORDER BY id")
             .fetch_all(pool).await?
     }))
 }

@@ -48,6 +48,25 @@ pub enum PopulationKind {
     JobFamily,
 }
 
+/// Where the facilitator moves a calibration session.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum SessionMove {
+    PreScoring,
+    Live,
+    Revealed,
+    Finalized,
+}
+
+/// A 9-box axis level.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum PotentialLevel {
+    Low,
+    Medium,
+    High,
+}
+
 /// A department goal's kind (personal KPIs come from templates or imports).
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
@@ -295,6 +314,14 @@ mod tests {
             assert_eq!(p.kind(), v);
         }
         assert_eq!(values::<PopulationKind>().len(), 3);
+        for v in values::<SessionMove>() {
+            let s = pulse_domain::calibration::SessionState::from_code(&v).unwrap();
+            assert!(s != pulse_domain::calibration::SessionState::Prepared);
+        }
+        assert_eq!(values::<SessionMove>().len(), 4);
+        for v in values::<PotentialLevel>() {
+            assert!(pulse_domain::calibration::Level::from_code(&v).is_some());
+        }
         same(values::<ChannelKind>(), pulse_jobs::channels::KINDS);
         same(values::<Direction>(), &["higher", "lower"]);
         same(

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod calibration;
 pub mod customers;
 pub mod feedback;
 pub mod goals;

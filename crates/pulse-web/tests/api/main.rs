@@ -3,6 +3,7 @@
 
 mod support;
 
+mod calibration;
 mod contract;
 mod customers;
 mod demo;

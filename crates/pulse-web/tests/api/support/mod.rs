@@ -657,3 +657,52 @@ pub async fn build_demo(app: &TestApp, weeks: i64) {
     .await
     .expect("demo");
 }
+
+/// An open server-sent event stream read in the test.
+pub struct EventStream {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    body: axum::body::BodyDataStream,
+    /// Everything received so far.
+    pub text: String,
+}
+
+impl EventStream {
+    /// Reads until `pred` holds on what was received, or `secs` pass.
+    pub async fn until(&mut self, secs: u64, pred: impl Fn(&str) -> bool) -> bool {
+        use tokio_stream::StreamExt;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+        while !pred(&self.text) {
+            match tokio::time::timeout_at(deadline, self.body.next()).await {
+                Ok(Some(Ok(chunk))) => self.text.push_str(&String::from_utf8_lossy(&chunk)),
+                _ => return pred(&self.text),
+            }
+        }
+        true
+    }
+}
+
+impl Client {
+    /// Opens a streaming GET (server-sent events) without waiting for its end.
+    pub async fn open_stream(&self, path: &str, extra: &[(&str, &str)]) -> EventStream {
+        let mut req = Request::builder().method(Method::GET).uri(path);
+        for (k, v) in extra {
+            req = req.header(*k, *v);
+        }
+        if let Some(c) = &self.cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        let res = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::empty()).expect("request"))
+            .await
+            .expect("infallible");
+        EventStream {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body: res.into_body().into_data_stream(),
+            text: String::new(),
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Calibration you can trust (C1–C6): sessions, blind scoring with the
+//! divergence flag pushed live, three wall screens, final ratings and the
+//! 9-box, the two reports.
+
+pub mod api;
+pub mod pages;
+pub mod routes;
+pub mod screens;
+pub mod service;
+pub mod stream;
+pub mod texts;

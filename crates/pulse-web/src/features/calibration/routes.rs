@@ -1,0 +1,135 @@
+//! Calibration: its slice of the route table. Members, facilitators and HR
+//! reach sessions through `Access::ANYONE`; `service::open` admits only the
+//! session's own people (and HR) and answers 404 to everyone else.
+
+use axum::routing::{get, post, put};
+
+use super::{api, pages, screens, stream};
+use crate::access::Access;
+use crate::routes::{HR, Route, r};
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        r("GET", "/calibration", Access::ANYONE, get(pages::list)),
+        r(
+            "POST",
+            "/calibration",
+            Access::roles(HR),
+            post(pages::create),
+        ),
+        r(
+            "GET",
+            "/calibration/{id}",
+            Access::ANYONE,
+            get(pages::session),
+        ),
+        r(
+            "POST",
+            "/calibration/{id}/state",
+            Access::ANYONE,
+            post(pages::move_to),
+        ),
+        r(
+            "POST",
+            "/calibration/{id}/current",
+            Access::ANYONE,
+            post(pages::put_on),
+        ),
+        r(
+            "POST",
+            "/calibration/{id}/cases/{case_id}/score",
+            Access::ANYONE,
+            post(pages::score),
+        ),
+        r(
+            "POST",
+            "/calibration/{id}/cases/{case_id}/rescore",
+            Access::ANYONE,
+            post(pages::rescore),
+        ),
+        r(
+            "POST",
+            "/calibration/{id}/cases/{case_id}/decision",
+            Access::ANYONE,
+            post(pages::decide),
+        ),
+        r(
+            "POST",
+            "/calibration/{id}/cases/{case_id}/box",
+            Access::ANYONE,
+            post(pages::place),
+        ),
+        r(
+            "GET",
+            "/calibration/{id}/screen/{side}",
+            Access::ANYONE,
+            get(screens::screen),
+        ),
+        r(
+            "GET",
+            "/api/v1/calibration-sessions",
+            Access::ANYONE,
+            get(api::sessions),
+        ),
+        r(
+            "POST",
+            "/api/v1/calibration-sessions",
+            Access::roles(HR),
+            post(api::create),
+        ),
+        r(
+            "GET",
+            "/api/v1/calibration-sessions/{id}",
+            Access::ANYONE,
+            get(api::session),
+        ),
+        r(
+            "GET",
+            "/api/v1/calibration-sessions/{id}/cases",
+            Access::ANYONE,
+            get(api::cases),
+        ),
+        r(
+            "PUT",
+            "/api/v1/calibration-sessions/{id}/cases/{case_id}/score",
+            Access::ANYONE,
+            put(api::score),
+        ),
+        r(
+            "POST",
+            "/api/v1/calibration-sessions/{id}/cases/{case_id}/rescore",
+            Access::ANYONE,
+            post(api::rescore),
+        ),
+        r(
+            "PUT",
+            "/api/v1/calibration-sessions/{id}/cases/{case_id}/decision",
+            Access::ANYONE,
+            put(api::decide),
+        ),
+        r(
+            "PUT",
+            "/api/v1/calibration-sessions/{id}/cases/{case_id}/box",
+            Access::ANYONE,
+            put(api::place),
+        ),
+        r(
+            "POST",
+            "/api/v1/calibration-sessions/{id}/state",
+            Access::ANYONE,
+            post(api::move_to),
+        ),
+        r(
+            "PUT",
+            "/api/v1/calibration-sessions/{id}/current",
+            Access::ANYONE,
+            put(api::put_on),
+        ),
+        r(
+            "GET",
+            "/api/v1/calibration-sessions/{id}/stream",
+            Access::ANYONE,
+            get(stream::stream),
+        ),
+    ]
+}
