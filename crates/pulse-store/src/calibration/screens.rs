@@ -285,10 +285,21 @@ pub async fn delete_keyword(tx: &mut Tx, id: i64) -> Result<bool, StoreError> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RegionFigures {
     pub metrics: Vec<Metric>,
-    /// (region id, region name, metric code → mean, head count)
-    pub regions: Vec<(i64, String, HashMap<String, f64>, usize)>,
+    pub regions: Vec<RegionRow>,
     pub national: HashMap<String, f64>,
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegionRow {
+    pub id: i64,
+    pub name: String,
+    /// Metric code → mean over the region's people with a figure.
+    pub means: HashMap<String, f64>,
+    pub people: usize,
+}
+
+/// Metric code → (sum, count).
+type Sums = HashMap<String, (f64, u32)>;
 
 pub async fn region_figures(
     db: &Db,
@@ -328,9 +339,8 @@ pub async fn region_figures(
             }
         }
     }
-    let mut per_region: HashMap<(i64, String), (HashMap<String, (f64, u32)>, usize)> =
-        HashMap::new();
-    let mut national: HashMap<String, (f64, u32)> = HashMap::new();
+    let mut per_region: HashMap<(i64, String), (Sums, usize)> = HashMap::new();
+    let mut national: Sums = HashMap::new();
     let mut unit_region: HashMap<i64, Option<(i64, String)>> = HashMap::new();
     for (id, _, unit) in &people {
         let region = unit_region
@@ -351,17 +361,22 @@ pub async fn region_figures(
             }
         }
     }
-    let mean = |m: HashMap<String, (f64, u32)>| -> HashMap<String, f64> {
+    let mean = |m: Sums| -> HashMap<String, f64> {
         m.into_iter()
             .filter(|(_, (_, n))| *n > 0)
             .map(|(k, (s, n))| (k, s / f64::from(n)))
             .collect()
     };
-    let mut regions: Vec<(i64, String, HashMap<String, f64>, usize)> = per_region
+    let mut regions: Vec<RegionRow> = per_region
         .into_iter()
-        .map(|((id, name), (m, n))| (id, name, mean(m), n))
+        .map(|((id, name), (m, n))| RegionRow {
+            id,
+            name,
+            means: mean(m),
+            people: n,
+        })
         .collect();
-    regions.sort_by_key(|r| r.0);
+    regions.sort_by_key(|r| r.id);
     Ok(RegionFigures {
         metrics,
         regions,

@@ -108,11 +108,9 @@ pub async fn pack(state: &AppState, s: &Session, c: &Case, lang: Lang) -> AppRes
             label: label(&f.code),
             visits: f.visits.to_string(),
             evaluation: f1(f.evaluation_avg),
-            on_time: if f.deliveries > 0 {
-                format!("{}%", f.on_time * 100 / f.deliveries)
-            } else {
-                "–".into()
-            },
+            on_time: (f.on_time * 100)
+                .checked_div(f.deliveries)
+                .map_or("–".into(), |p| format!("{p}%")),
             response: f
                 .response_avg_minutes
                 .map_or("–".into(), |m| format!("{m:.0}")),
@@ -412,15 +410,15 @@ async fn right(
     out.heat_rows = figures
         .regions
         .iter()
-        .map(|(rid, name, values, people)| HeatRow {
-            region: name.clone(),
-            highlight: Some(*rid) == highlight,
-            people: *people,
+        .map(|row| HeatRow {
+            region: row.name.clone(),
+            highlight: Some(row.id) == highlight,
+            people: row.people,
             cells: figures
                 .metrics
                 .iter()
                 .map(|m| {
-                    let v = values.get(&m.code()).copied();
+                    let v = row.means.get(&m.code()).copied();
                     let nat = figures.national.get(&m.code()).copied();
                     match (v, nat) {
                         (Some(v), Some(n)) if n.abs() > f64::EPSILON => {
