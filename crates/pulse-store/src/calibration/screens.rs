@@ -279,108 +279,135 @@ pub async fn delete_keyword(tx: &mut Tx, id: i64) -> Result<bool, StoreError> {
     Ok(n > 0)
 }
 
-/// Per region: the mean of each metric over the family's active people
-/// (last 90 days, from the radar's per-instance figures), and the national
-/// mean. Regions are the org units of kind `region`.
+/// Per region: the mean of each process metric (every job family's radar
+/// metrics that are not card ratings: 服务时效, 一次解决率, 重点客户渗透…)
+/// over the family's active people (last 90 days, from the radar's
+/// per-instance figures), and the national mean. Regions are the org units
+/// of kind `region`. `first` puts a family's columns first.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RegionFigures {
-    pub metrics: Vec<Metric>,
+    pub columns: Vec<Column>,
     pub regions: Vec<RegionRow>,
-    pub national: HashMap<String, f64>,
+    /// Per column.
+    pub national: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Column {
+    pub job_family: String,
+    pub metric: Metric,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RegionRow {
     pub id: i64,
     pub name: String,
-    /// Metric code → mean over the region's people with a figure.
-    pub means: HashMap<String, f64>,
+    /// Per column: the mean over the region's people with a figure.
+    pub means: Vec<Option<f64>>,
+    /// Frontline people of the families shown.
     pub people: usize,
 }
 
-/// Metric code → (sum, count).
-type Sums = HashMap<String, (f64, u32)>;
-
 pub async fn region_figures(
     db: &Db,
-    job_family: &str,
     today: NaiveDate,
+    first: &str,
 ) -> Result<RegionFigures, StoreError> {
-    let metrics: Vec<Metric> = crate::competency::dimensions(db, None)
-        .await?
-        .into_iter()
-        .filter(|d| d.job_family == job_family)
-        .map(|d| d.metric)
-        .collect();
+    let dims = crate::competency::dimensions(db, None).await?;
+    let mut families: Vec<String> = dims.iter().map(|d| d.job_family.clone()).collect();
+    families.sort();
+    families.dedup();
+    families.sort_by_key(|f| f != first);
     let (_, from) = crate::competency::radar_window(today);
     let to = db.now_ms();
-    let people: Vec<(i64, String, i64)> = on_db!(db, pool => {
-        sqlx::query_as("SELECT id, level, org_unit_id FROM people WHERE job_family = $1 AND status = 'active'")
-            .bind(job_family).fetch_all(pool).await?
-    });
     let tree = crate::org::Tree::new(crate::org::list(db).await?);
-    let region_of = |unit: i64| -> Option<(i64, String)> {
-        tree.path(unit)
-            .into_iter()
-            .find(|u| u.kind == "region")
-            .map(|u| (u.id, u.name.clone()))
-    };
-    let mut levels: Vec<&str> = people.iter().map(|p| p.1.as_str()).collect();
-    levels.sort_unstable();
-    levels.dedup();
-    let mut figures: HashMap<i64, HashMap<String, f64>> = HashMap::new();
-    if !metrics.is_empty() {
-        for level in levels {
-            let f =
-                crate::competency::peer_figures_cached(db, job_family, level, &metrics, from, to)
-                    .await?;
-            for (id, m) in f.iter() {
-                figures.insert(*id, m.clone());
-            }
-        }
-    }
-    let mut per_region: HashMap<(i64, String), (Sums, usize)> = HashMap::new();
-    let mut national: Sums = HashMap::new();
     let mut unit_region: HashMap<i64, Option<(i64, String)>> = HashMap::new();
-    for (id, _, unit) in &people {
-        let region = unit_region
-            .entry(*unit)
-            .or_insert_with(|| region_of(*unit))
-            .clone();
-        let Some(region) = region else { continue };
-        let entry = per_region.entry(region).or_default();
-        entry.1 += 1;
-        if let Some(m) = figures.get(id) {
-            for (code, v) in m {
-                let a = entry.0.entry(code.clone()).or_default();
-                a.0 += v;
-                a.1 += 1;
-                let n = national.entry(code.clone()).or_default();
-                n.0 += v;
-                n.1 += 1;
+    let mut region_of = |unit: i64| -> Option<(i64, String)> {
+        unit_region
+            .entry(unit)
+            .or_insert_with(|| {
+                tree.path(unit)
+                    .into_iter()
+                    .find(|u| u.kind == "region")
+                    .map(|u| (u.id, u.name.clone()))
+            })
+            .clone()
+    };
+    let mut columns = Vec::new();
+    // Per region: per column (sum, n), head count.
+    let mut per_region: HashMap<(i64, String), (Vec<(f64, u32)>, usize)> = HashMap::new();
+    let mut national: Vec<(f64, u32)> = Vec::new();
+    for family in &families {
+        // The family's metrics in the radar's order: the cache key the warm-up uses.
+        let metrics: Vec<Metric> = dims
+            .iter()
+            .filter(|d| &d.job_family == family)
+            .map(|d| d.metric.clone())
+            .collect();
+        let shown: Vec<Metric> = metrics
+            .iter()
+            .filter(|m| !matches!(m, Metric::FeedbackTag(_)))
+            .cloned()
+            .collect();
+        if shown.is_empty() {
+            continue;
+        }
+        let base = columns.len();
+        columns.extend(shown.iter().map(|m| Column {
+            job_family: family.clone(),
+            metric: m.clone(),
+        }));
+        national.resize(columns.len(), (0.0, 0));
+        let people: Vec<(i64, String, i64)> = on_db!(db, pool => {
+            sqlx::query_as("SELECT id, level, org_unit_id FROM people WHERE job_family = $1 AND status = 'active'")
+                .bind(family).fetch_all(pool).await?
+        });
+        let mut levels: Vec<&str> = people.iter().map(|p| p.1.as_str()).collect();
+        levels.sort_unstable();
+        levels.dedup();
+        let mut figures: HashMap<i64, HashMap<String, f64>> = HashMap::new();
+        for level in levels {
+            let f = crate::competency::peer_figures_cached(db, family, level, &metrics, from, to)
+                .await?;
+            figures.extend(f.iter().map(|(k, v)| (*k, v.clone())));
+        }
+        for (id, _, unit) in &people {
+            let Some(region) = region_of(*unit) else {
+                continue;
+            };
+            let entry = per_region.entry(region).or_default();
+            entry.0.resize(columns.len(), (0.0, 0));
+            entry.1 += 1;
+            let Some(m) = figures.get(id) else { continue };
+            for (j, metric) in shown.iter().enumerate() {
+                if let Some(v) = m.get(&metric.code()) {
+                    entry.0[base + j].0 += v;
+                    entry.0[base + j].1 += 1;
+                    national[base + j].0 += v;
+                    national[base + j].1 += 1;
+                }
             }
         }
     }
-    let mean = |m: Sums| -> HashMap<String, f64> {
-        m.into_iter()
-            .filter(|(_, (_, n))| *n > 0)
-            .map(|(k, (s, n))| (k, s / f64::from(n)))
-            .collect()
-    };
+    let mean = |(s, n): &(f64, u32)| (*n > 0).then(|| s / f64::from(*n));
+    let width = columns.len();
     let mut regions: Vec<RegionRow> = per_region
         .into_iter()
-        .map(|((id, name), (m, n))| RegionRow {
-            id,
-            name,
-            means: mean(m),
-            people: n,
+        .map(|((id, name), (mut sums, people))| {
+            sums.resize(width, (0.0, 0));
+            RegionRow {
+                id,
+                name,
+                means: sums.iter().map(mean).collect(),
+                people,
+            }
         })
         .collect();
     regions.sort_by_key(|r| r.id);
     Ok(RegionFigures {
-        metrics,
+        columns,
         regions,
-        national: mean(national),
+        national: national.iter().map(mean).collect(),
     })
 }
 

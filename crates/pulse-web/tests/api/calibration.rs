@@ -8,27 +8,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{Client, TestApp, build_demo, count, demo_login, scalar};
-
-async fn text_of(app: &TestApp, sql: &str) -> String {
-    let sql = sql.to_string();
-    match app.db.pool() {
-        pulse_store::Pool::Sqlite(p) => {
-            sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql))
-                .fetch_one(p)
-                .await
-                .unwrap()
-                .0
-        }
-        pulse_store::Pool::Postgres(p) => {
-            sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql))
-                .fetch_one(p)
-                .await
-                .unwrap()
-                .0
-        }
-    }
-}
+use crate::support::{Client, TestApp, build_demo, count, demo_login, scalar, text};
 
 /// The demo session's id and its planted divergent case (案例 07).
 async fn session(c: &Client) -> (i64, Value) {
@@ -62,9 +42,9 @@ async fn identity(app: &TestApp, case_id: i64) -> [String; 3] {
         )
     };
     [
-        text_of(app, &q("p.name")).await,
-        text_of(app, &q("p.employee_no")).await,
-        text_of(app, &q("u.name")).await,
+        text(app, &q("p.name")).await,
+        text(app, &q("p.employee_no")).await,
+        text(app, &q("u.name")).await,
     ]
 }
 
@@ -258,14 +238,14 @@ async fn finalizing_writes_the_ratings_back_once_and_freezes_the_session() {
 
     // The reviews are locked while the session runs.
     assert_eq!(
-        text_of(
+        text(
             &app,
             &format!("SELECT state FROM reviews WHERE id = {review_id}")
         )
         .await,
         "in_calibration"
     );
-    let reviewer_no = text_of(
+    let reviewer_no = text(
         &app,
         &format!("SELECT m.employee_no FROM reviews r JOIN people m ON m.id = r.reviewer_id WHERE r.id = {review_id}"),
     )

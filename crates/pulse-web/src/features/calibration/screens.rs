@@ -220,6 +220,8 @@ struct ScreenPage {
     heat_rows: Vec<HeatRow>,
     national: Vec<String>,
     family: String,
+    /// The divergence banner when the case on screen is flagged.
+    flag_text: String,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -281,6 +283,10 @@ pub async fn screen(
         heat_rows: Vec::new(),
         national: Vec::new(),
         family: family.clone(),
+        flag_text: match case {
+            Some(c) => flag_text(&state, &s, c, &tr).await?,
+            None => String::new(),
+        },
         tr,
         nav: ctx.nav,
     };
@@ -291,6 +297,24 @@ pub async fn screen(
         _ => {}
     }
     Ok(page_data.into_response())
+}
+
+/// "委员评分分歧较大（σ 1.25 > 1.2）…" for a flagged case, else empty.
+async fn flag_text(state: &AppState, s: &Session, c: &Case, tr: &Tr) -> AppResult<String> {
+    let scores = calibration::scores(&state.db, s.id).await?;
+    let now: Vec<f64> = scores
+        .iter()
+        .filter(|x| x.case_id == c.id && x.round == c.round)
+        .map(|x| x.score)
+        .collect();
+    let sp = pulse_domain::calibration::spread(&now);
+    if !sp.flagged(s.sigma_threshold) {
+        return Ok(String::new());
+    }
+    Ok(tr
+        .t("calibration.flag_alert")
+        .replace("{sigma}", &format!("{:.2}", sp.sigma.unwrap_or(0.0)))
+        .replace("{t}", &format!("{:.1}", s.sigma_threshold)))
 }
 
 async fn middle(
@@ -383,14 +407,14 @@ async fn right(
     lang: Lang,
     out: &mut ScreenPage,
 ) -> AppResult<()> {
-    let figures = data::region_figures(&state.db, family, state.db.today()).await?;
+    let figures = data::region_figures(&state.db, state.db.today(), family).await?;
     let zh = lang == Lang::Zh;
-    out.heat_cols = figures.metrics.iter().map(|m| m.label(zh)).collect();
-    out.national = figures
-        .metrics
+    out.heat_cols = figures
+        .columns
         .iter()
-        .map(|m| f1(figures.national.get(&m.code()).copied()))
+        .map(|c| format!("{} · {}", c.job_family, c.metric.label(zh)))
         .collect();
+    out.national = figures.national.iter().map(|v| f1(*v)).collect();
     // Blind: highlight only the session's own region, which names nobody.
     let case_region = match c {
         Some(c) => {
@@ -415,31 +439,33 @@ async fn right(
             highlight: Some(row.id) == highlight,
             people: row.people,
             cells: figures
-                .metrics
+                .columns
                 .iter()
-                .map(|m| {
-                    let v = row.means.get(&m.code()).copied();
-                    let nat = figures.national.get(&m.code()).copied();
-                    match (v, nat) {
-                        (Some(v), Some(n)) if n.abs() > f64::EPSILON => {
-                            let dev = (v - n) / n * 100.0;
-                            HeatCell {
-                                text: format!("{v:.1}"),
-                                class: deviation_class(dev, m.higher_is_better()),
-                                title: format!("{dev:+.0}%"),
-                            }
-                        }
-                        (Some(v), _) => HeatCell {
+                .zip(&row.means)
+                .zip(&figures.national)
+                .map(|((col, v), nat)| match (v, nat) {
+                    (Some(v), Some(n)) if n.abs() > f64::EPSILON => {
+                        let dev = (v - n) / n * 100.0;
+                        HeatCell {
                             text: format!("{v:.1}"),
-                            class: "dev-even",
-                            title: String::new(),
-                        },
-                        _ => HeatCell {
-                            text: "–".into(),
-                            class: "dev-none",
-                            title: String::new(),
-                        },
+                            class: deviation_class(dev, col.metric.higher_is_better()),
+                            title: if dev.round() == 0.0 {
+                                "±0%".into()
+                            } else {
+                                format!("{dev:+.0}%")
+                            },
+                        }
                     }
+                    (Some(v), _) => HeatCell {
+                        text: format!("{v:.1}"),
+                        class: "dev-even",
+                        title: String::new(),
+                    },
+                    _ => HeatCell {
+                        text: "–".into(),
+                        class: "dev-none",
+                        title: String::new(),
+                    },
                 })
                 .collect(),
         })

@@ -706,3 +706,24 @@ impl Client {
         }
     }
 }
+
+/// One text a query answers, on either engine.
+pub async fn text(app: &TestApp, sql: &str) -> String {
+    let sql = sql.to_string();
+    match app.db.pool() {
+        pulse_store::Pool::Sqlite(p) => {
+            sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql))
+                .fetch_one(p)
+                .await
+                .unwrap()
+                .0
+        }
+        pulse_store::Pool::Postgres(p) => {
+            sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql))
+                .fetch_one(p)
+                .await
+                .unwrap()
+                .0
+        }
+    }
+}
