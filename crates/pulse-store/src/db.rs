@@ -74,6 +74,11 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl Db {
+    /// A database over an existing pool (tests: a second instance's pool).
+    pub fn from_pool(pool: Pool) -> Db {
+        Db::new(pool)
+    }
+
     fn new(pool: Pool) -> Db {
         Db {
             pool,

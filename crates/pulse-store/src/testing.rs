@@ -72,3 +72,21 @@ async fn fresh_db_on_system_clock() -> (Db, Option<tempfile::TempDir>) {
         }
     }
 }
+
+/// A second "instance" on the same PostgreSQL database: its own pool (and
+/// so its own LISTEN connection once a broker starts), the same clock.
+/// `None` on SQLite, which is one process.
+pub async fn second_instance(db: &Db) -> Option<Db> {
+    match db.pool() {
+        crate::Pool::Postgres(p) => {
+            let opts = (*p.connect_options()).clone();
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await
+                .expect("second pool");
+            Some(Db::from_pool(crate::Pool::Postgres(pool)).with_clock(db.clock().clone()))
+        }
+        crate::Pool::Sqlite(_) => None,
+    }
+}

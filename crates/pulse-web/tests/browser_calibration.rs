@@ -37,7 +37,7 @@ async fn check(d: &WebDriver, name: &str, phone: bool, hidden: &[&str]) {
     for code in [
         "pre_scoring",
         "in_calibration",
-        "population",
+        "sigma_kind",
         "finalized",
         "undefined",
     ] {

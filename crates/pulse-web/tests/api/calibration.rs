@@ -474,3 +474,71 @@ async fn a_session_needs_a_population_a_committee_and_a_time() {
         json!([])
     );
 }
+
+/// Two instances on one PostgreSQL database (C4): a score entered through
+/// one reaches a stream opened on the other, through LISTEN/NOTIFY; a
+/// stream that reconnects to the other instance replays from Last-Event-ID.
+#[tokio::test]
+async fn a_score_on_one_instance_reaches_the_streams_of_another() {
+    let a = TestApp::empty().await;
+    let Some(second) = pulse_store::testing::second_instance(&a.db).await else {
+        return; // SQLite is one process: the in-process push is tested above.
+    };
+    build_demo(&a, 2).await;
+    let b = TestApp::with_db(second, None);
+    let committee = demo_login(&a, "committee").await;
+    let director = demo_login(&b, "director").await;
+    let (id, case) = session(&director).await;
+    let case_id = case["case_id"].as_i64().unwrap();
+    let mut on_b = director
+        .open_stream(&format!("/api/v1/calibration-sessions/{id}/stream"), &[])
+        .await;
+    assert!(on_b.until(5, |t| t.contains("event: hello")).await);
+    // The listener connects with the first stream: give it a moment.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let started = std::time::Instant::now();
+    let r = committee
+        .put_json(
+            &format!("/api/v1/calibration-sessions/{id}/cases/{case_id}/score"),
+            &json!({"score": 2}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let flag = format!("\"case_id\":{case_id}");
+    assert!(
+        on_b.until(5, |t| t.contains("event: flag") && t.contains(&flag))
+            .await,
+        "the other instance's client never saw the flag: {}",
+        on_b.text
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    // Reconnecting to instance A from the hello's latest replays the score and the flag.
+    let latest = on_b
+        .text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("data: ")
+                .filter(|d| d.contains("\"latest\""))
+        })
+        .and_then(|d| serde_json::from_str::<Value>(d).ok())
+        .and_then(|v| v["latest"].as_i64())
+        .expect("hello's latest");
+    let director_a = demo_login(&a, "director").await;
+    let mut on_a = director_a
+        .open_stream(
+            &format!("/api/v1/calibration-sessions/{id}/stream"),
+            &[("last-event-id", &latest.to_string())],
+        )
+        .await;
+    assert!(
+        on_a.until(5, |t| t.contains("event: score")
+            && t.contains("event: flag"))
+            .await,
+        "{}",
+        on_a.text
+    );
+}
