@@ -308,6 +308,9 @@ pub struct RegionRow {
     pub people: usize,
 }
 
+/// Per column: (sum, count), and the region's head count.
+type RegionSums = (Vec<(f64, u32)>, usize);
+
 pub async fn region_figures(
     db: &Db,
     today: NaiveDate,
@@ -335,7 +338,7 @@ pub async fn region_figures(
     };
     let mut columns = Vec::new();
     // Per region: per column (sum, n), head count.
-    let mut per_region: HashMap<(i64, String), (Vec<(f64, u32)>, usize)> = HashMap::new();
+    let mut per_region: HashMap<(i64, String), RegionSums> = HashMap::new();
     let mut national: Vec<(f64, u32)> = Vec::new();
     for family in &families {
         // The family's metrics in the radar's order: the cache key the warm-up uses.
