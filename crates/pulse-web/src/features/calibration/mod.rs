@@ -7,5 +7,6 @@ pub mod pages;
 pub mod routes;
 pub mod screens;
 pub mod service;
+pub mod session_pages;
 pub mod stream;
 pub mod texts;

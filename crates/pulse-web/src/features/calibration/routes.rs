@@ -4,7 +4,7 @@
 
 use axum::routing::{get, post, put};
 
-use super::{api, pages, screens, stream};
+use super::{api, pages, screens, session_pages, stream};
 use crate::access::Access;
 use crate::routes::{HR, Route, r};
 
@@ -21,43 +21,43 @@ pub fn routes() -> Vec<Route> {
             "GET",
             "/calibration/{id}",
             Access::ANYONE,
-            get(pages::session),
+            get(session_pages::session),
         ),
         r(
             "POST",
             "/calibration/{id}/state",
             Access::ANYONE,
-            post(pages::move_to),
+            post(session_pages::move_to),
         ),
         r(
             "POST",
             "/calibration/{id}/current",
             Access::ANYONE,
-            post(pages::put_on),
+            post(session_pages::put_on),
         ),
         r(
             "POST",
             "/calibration/{id}/cases/{case_id}/score",
             Access::ANYONE,
-            post(pages::score),
+            post(session_pages::score),
         ),
         r(
             "POST",
             "/calibration/{id}/cases/{case_id}/rescore",
             Access::ANYONE,
-            post(pages::rescore),
+            post(session_pages::rescore),
         ),
         r(
             "POST",
             "/calibration/{id}/cases/{case_id}/decision",
             Access::ANYONE,
-            post(pages::decide),
+            post(session_pages::decide),
         ),
         r(
             "POST",
             "/calibration/{id}/cases/{case_id}/box",
             Access::ANYONE,
-            post(pages::place),
+            post(session_pages::place),
         ),
         r(
             "GET",
