@@ -44,7 +44,7 @@ pub async fn seed(db: &Db, org: &DemoOrg, seed: u64) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
     for (competency, words) in KEYWORDS {
         for w in *words {
-            calibration::screens::add_keyword(&mut tx, competency, w).await?;
+            calibration::keywords::add_keyword(&mut tx, competency, w).await?;
         }
     }
     tx.commit().await?;

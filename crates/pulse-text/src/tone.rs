@@ -12,6 +12,7 @@ const POSITIVE: &[&str] = &[
     "巩固",
 ];
 const NEGATIVE: &[&str] = &[
+    "异议",
     "不足",
     "欠缺",
     "差距",

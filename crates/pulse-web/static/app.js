@@ -310,3 +310,10 @@ document.addEventListener('DOMContentLoaded', function () {
   }
   wireNinebox();
 });
+
+// C6 reports: a print button (no inline script under the CSP).
+document.addEventListener("click", function (e) {
+  if (e.target.closest && e.target.closest("[data-print]")) {
+    window.print();
+  }
+});

@@ -2,6 +2,7 @@
 //! committee score is, the spread that flags a case, distribution guidance,
 //! the 9-box and the pseudonyms committee clients see while scoring is blind.
 
+pub mod growth;
 pub mod guidance;
 pub mod redact;
 pub mod stats;

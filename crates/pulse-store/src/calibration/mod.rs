@@ -4,6 +4,7 @@
 //! [`setup`] creates sessions, [`scoring`] holds the live moves, [`stream`]
 //! the event log clients replay and the push across instances.
 
+pub mod keywords;
 pub mod scoring;
 pub mod screens;
 pub mod setup;
@@ -268,6 +269,19 @@ pub async fn holding_session(db: &Db, review_id: i64) -> Result<Option<i64>, Sto
         .bind(review_id).fetch_optional(pool).await?
     });
     Ok(row.map(|r| r.0))
+}
+
+/// The finalized session and case a review was calibrated in, the latest
+/// if more than one: where the person's growth letter lives (C6).
+pub async fn finalized_case(db: &Db, review_id: i64) -> Result<Option<(i64, i64)>, StoreError> {
+    let row: Option<(i64, i64)> = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT s.id, k.id FROM calibration_cases k JOIN calibration_sessions s ON s.id = k.session_id \
+             WHERE k.review_id = $1 AND s.state = 'finalized' ORDER BY s.id DESC LIMIT 1",
+        )
+        .bind(review_id).fetch_optional(pool).await?
+    });
+    Ok(row)
 }
 
 pub(crate) fn invalid(

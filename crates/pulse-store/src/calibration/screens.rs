@@ -11,7 +11,7 @@ use pulse_domain::events::EventKind;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::{Db, StoreError, Tx};
+use crate::{Db, StoreError};
 
 /// A calendar quarter as a window of epoch ms (China days).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -245,38 +245,6 @@ pub async fn customer_names(
         .bind(person_id).bind(from).bind(to).fetch_all(pool).await?
     });
     Ok(rows.into_iter().map(|r| r.0).collect())
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
-pub struct Keyword {
-    pub id: i64,
-    pub competency: String,
-    pub keyword: String,
-}
-
-pub async fn keywords(db: &Db) -> Result<Vec<Keyword>, StoreError> {
-    Ok(on_db!(db, pool => {
-        sqlx::query_as::<_, Keyword>("SELECT id, competency, keyword FROM competency_keywords ORDER BY id")
-            .fetch_all(pool).await?
-    }))
-}
-
-pub async fn add_keyword(tx: &mut Tx, competency: &str, keyword: &str) -> Result<i64, StoreError> {
-    let c = pulse_domain::org::required_text(competency, 30, "能力项", "competency")?;
-    let k = pulse_domain::org::required_text(keyword, 20, "关键词", "keyword")?;
-    let now = tx.now_ms();
-    let (id,): (i64,) = on_tx!(tx, conn => {
-        sqlx::query_as("INSERT INTO competency_keywords (competency, keyword, created_at) VALUES ($1, $2, $3) RETURNING id")
-            .bind(&c).bind(&k).bind(now).fetch_one(conn).await?
-    });
-    Ok(id)
-}
-
-pub async fn delete_keyword(tx: &mut Tx, id: i64) -> Result<bool, StoreError> {
-    let n = on_tx!(tx, conn => {
-        sqlx::query("DELETE FROM competency_keywords WHERE id = $1").bind(id).execute(conn).await?.rows_affected()
-    });
-    Ok(n > 0)
 }
 
 /// Per region: the mean of each process metric (every job family's radar

@@ -3,7 +3,10 @@
 //! 9-box, the two reports.
 
 pub mod api;
+pub mod keywords;
 pub mod pages;
+pub mod report_pages;
+pub mod reports;
 pub mod routes;
 pub mod screens;
 pub mod service;

@@ -2,9 +2,9 @@
 //! reach sessions through `Access::ANYONE`; `service::open` admits only the
 //! session's own people (and HR) and answers 404 to everyone else.
 
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 
-use super::{api, pages, screens, session_pages, stream};
+use super::{api, keywords, pages, report_pages, screens, session_pages, stream};
 use crate::access::Access;
 use crate::routes::{HR, Route, r};
 
@@ -16,6 +16,42 @@ pub fn routes() -> Vec<Route> {
             "/calibration",
             Access::roles(HR),
             post(pages::create),
+        ),
+        r(
+            "GET",
+            "/calibration/keywords",
+            Access::roles(HR),
+            get(keywords::page),
+        ),
+        r(
+            "POST",
+            "/calibration/keywords",
+            Access::roles(HR),
+            post(keywords::add_form),
+        ),
+        r(
+            "POST",
+            "/calibration/keywords/{id}/delete",
+            Access::roles(HR),
+            post(keywords::delete_form),
+        ),
+        r(
+            "GET",
+            "/api/v1/competency-keywords",
+            Access::roles(HR),
+            get(keywords::list),
+        ),
+        r(
+            "POST",
+            "/api/v1/competency-keywords",
+            Access::roles(HR),
+            post(keywords::add),
+        ),
+        r(
+            "DELETE",
+            "/api/v1/competency-keywords/{id}",
+            Access::roles(HR),
+            delete(keywords::delete),
         ),
         r(
             "GET",
@@ -64,6 +100,48 @@ pub fn routes() -> Vec<Route> {
             "/calibration/{id}/screen/{side}",
             Access::ANYONE,
             get(screens::screen),
+        ),
+        r(
+            "GET",
+            "/calibration/{id}/letters",
+            Access::ANYONE,
+            get(report_pages::letters_page),
+        ),
+        r(
+            "GET",
+            "/calibration/{id}/letters.xlsx",
+            Access::ANYONE,
+            get(report_pages::letters_xlsx),
+        ),
+        r(
+            "GET",
+            "/calibration/{id}/letters/{case_id}",
+            Access::ANYONE,
+            get(report_pages::letter_page),
+        ),
+        r(
+            "GET",
+            "/calibration/{id}/gaps",
+            Access::ANYONE,
+            get(report_pages::gaps_page),
+        ),
+        r(
+            "GET",
+            "/calibration/{id}/gaps.xlsx",
+            Access::ANYONE,
+            get(report_pages::gaps_xlsx),
+        ),
+        r(
+            "GET",
+            "/api/v1/calibration-sessions/{id}/cases/{case_id}/letter",
+            Access::ANYONE,
+            get(report_pages::letter_json),
+        ),
+        r(
+            "GET",
+            "/api/v1/calibration-sessions/{id}/gaps",
+            Access::ANYONE,
+            get(report_pages::gaps_json),
         ),
         r(
             "GET",

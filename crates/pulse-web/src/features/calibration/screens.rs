@@ -317,23 +317,26 @@ async fn flag_text(state: &AppState, s: &Session, c: &Case, tr: &Tr) -> AppResul
         .replace("{t}", &format!("{:.1}", s.sigma_threshold)))
 }
 
-async fn middle(
-    state: &AppState,
-    s: &Session,
-    c: &Case,
-    lang: Lang,
-    out: &mut ScreenPage,
-) -> AppResult<()> {
-    let year = quarters(state, s).await?;
-    let words = data::keywords(&state.db).await?;
+/// The HRBP's dictionary as (competency, keywords), in display order.
+pub async fn dictionary(state: &AppState) -> AppResult<Vec<(String, Vec<String>)>> {
     let mut dictionary: Vec<(String, Vec<String>)> = Vec::new();
-    for w in words {
+    for w in pulse_store::calibration::keywords::keywords(&state.db).await? {
         match dictionary.iter_mut().find(|d| d.0 == w.competency) {
             Some(d) => d.1.push(w.keyword),
             None => dictionary.push((w.competency, vec![w.keyword])),
         }
     }
-    out.dictionary_empty = dictionary.is_empty();
+    Ok(dictionary)
+}
+
+/// A case's capability trajectory over the session's year (C2 middle, C6).
+pub async fn trajectory_of(
+    state: &AppState,
+    s: &Session,
+    c: &Case,
+    dictionary: &[(String, Vec<String>)],
+) -> AppResult<(Vec<Quarter>, Vec<pulse_text::trajectory::Series>)> {
+    let year = quarters(state, s).await?;
     let texts = data::texts(&state.db, c.person_id, &year).await?;
     let analyzer: Arc<pulse_text::Analyzer> = state.text.analyzer(&state.db).await?;
     let codes: Vec<String> = year.iter().map(|q| q.code.clone()).collect();
@@ -345,7 +348,21 @@ async fn middle(
             text: &t.text,
         })
         .collect();
-    let series = pulse_text::trajectory::trajectory(&analyzer, &dictionary, &codes, &sources);
+    let series = pulse_text::trajectory::trajectory(&analyzer, dictionary, &codes, &sources);
+    Ok((year, series))
+}
+
+async fn middle(
+    state: &AppState,
+    s: &Session,
+    c: &Case,
+    lang: Lang,
+    out: &mut ScreenPage,
+) -> AppResult<()> {
+    let dictionary = dictionary(state).await?;
+    out.dictionary_empty = dictionary.is_empty();
+    let (year, series) = trajectory_of(state, s, c, &dictionary).await?;
+    let codes: Vec<String> = year.iter().map(|q| q.code.clone()).collect();
     let r = redactor(state, s, c, &year).await?;
     let tr = Tr(lang);
     let x: Vec<String> = codes.iter().map(|q| period_label(q, q, lang)).collect();

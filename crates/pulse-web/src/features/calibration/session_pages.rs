@@ -157,6 +157,8 @@ struct ConsolePage {
     typed_rating: String,
     typed_rationale: String,
     typed_potential: String,
+    /// The gap map opens to whoever runs the room, except a blind member.
+    gaps_open: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -328,6 +330,7 @@ pub async fn render_session(
         typed_rating: typed.rating,
         typed_rationale: typed.rationale,
         typed_potential: typed.potential,
+        gaps_open: !(st.member && s.blind()),
         s: row,
         tr,
         nav: ctx.nav,

@@ -251,7 +251,7 @@ pub async fn radar(
 }
 
 /// The radar of a person the caller may see, on their family's dimensions.
-async fn radar_of(
+pub(crate) async fn radar_of(
     state: &AppState,
     person: people::Person,
     dims: &[competency::Dimension],

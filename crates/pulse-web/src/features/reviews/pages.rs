@@ -145,6 +145,9 @@ struct ReviewPage {
     polish_available: bool,
     message: Option<String>,
     error: Option<String>,
+    /// The growth letter of a finalized calibration (C6), where the reader may open it.
+    letter: Option<String>,
+    calibrated: bool,
 }
 
 fn minutes(secs: Option<i64>, tr: &Tr) -> String {
@@ -211,7 +214,13 @@ async fn render(
         _ if shown && r.submitted_at.is_some() => ctx.tr.t("reviews.no_goal_score").to_string(),
         _ => String::new(),
     };
+    let letter = match pulse_store::calibration::finalized_case(&state.db, r.id).await? {
+        Some((sid, cid)) if shown => Some(format!("/calibration/{sid}/letters/{cid}")),
+        _ => None,
+    };
     Ok(ReviewPage {
+        letter,
+        calibrated: shown && r.calibrated_rating.is_some(),
         reviewer: r.reviewer_name.clone(),
         standing: match standing {
             Standing::Reviewer => "reviewer",
