@@ -12,12 +12,16 @@ use std::collections::BTreeMap;
 pub const TEXTS_SHORT: f64 = 3.0;
 /// Texts clearly positive.
 pub const TEXTS_STRONG: f64 = 3.5;
-/// Radar value below 40 of 100 (the lower part of the peer group).
-pub const RADAR_SHORT: f64 = 40.0;
+/// Radar value below 25 of 100. Most radar axes are percentiles of the
+/// peer group, so a quarter of the company is below this line by
+/// construction: a unit is short on it only when clearly more of its
+/// people are (see [`GAP_SHARE_PCT`]).
+pub const RADAR_SHORT: f64 = 25.0;
 /// Radar value from 60 of 100 and not below the peers' median.
 pub const RADAR_STRONG: f64 = 60.0;
-/// A unit's gap: at least this share of its people short on it …
-pub const GAP_SHARE_PCT: u32 = 30;
+/// A unit's gap: at least this share of its people short on it (well above
+/// the radar's built-in quarter) …
+pub const GAP_SHARE_PCT: u32 = 40;
 /// … and at least this many people (one person is a letter, not a gap).
 pub const GAP_MIN_PEOPLE: u32 = 2;
 
@@ -118,7 +122,7 @@ impl GapUnit {
 
 impl GapMap {
     /// `people`: (unit, that person's readings). Competencies are listed in
-    /// first-seen order; units by name.
+    /// first-seen order, leaving out those nobody is short on; units by name.
     pub fn build(people: &[(String, Vec<Reading>)]) -> GapMap {
         let mut competencies: Vec<String> = Vec::new();
         for (_, rs) in people {
@@ -143,10 +147,26 @@ impl GapMap {
                 }
             }
         }
-        GapMap {
+        let mut map = GapMap {
             competencies,
             units: units.into_values().collect(),
+        };
+        let keep: Vec<bool> = (0..map.competencies.len())
+            .map(|i| map.units.iter().any(|u| u.short[i] > 0))
+            .collect();
+        let mut i = 0;
+        map.competencies.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        for u in &mut map.units {
+            let mut i = 0;
+            u.short.retain(|_| {
+                i += 1;
+                keep[i - 1]
+            });
         }
+        map
     }
 
     /// The competencies that are a gap in at least one unit, most units first.
@@ -195,7 +215,8 @@ mod tests {
         assert!(texts("谈判", 2.9).short());
         assert!(!texts("谈判", 3.0).short());
         assert!(texts("谈判", 3.5).strong());
-        assert!(radar("拜访", 39.9, 50.0).short());
+        assert!(radar("拜访", 24.9, 50.0).short());
+        assert!(!radar("拜访", 25.0, 50.0).short());
         assert!(radar("拜访", 65.0, 60.0).strong());
         // Above 60 but below the peers is not a strength.
         assert!(!radar("拜访", 62.0, 70.0).strong());
@@ -242,6 +263,7 @@ mod tests {
             ("华南一组".to_string(), vec![texts("谈判", 4.0)]),
         ];
         let map = GapMap::build(&people);
+        // 方案: nobody short, no column.
         assert_eq!(map.competencies, ["谈判"]);
         let east = &map.units[0];
         assert_eq!(
@@ -250,6 +272,7 @@ mod tests {
         );
         assert!(east.is_gap(0));
         assert_eq!(east.share_pct(0), 66);
+        assert_eq!(east.short.len(), 1);
         // One person of three is a letter's matter, not a unit's gap.
         assert!(!map.units[1].is_gap(0));
         assert_eq!(map.headline(), [("谈判".to_string(), 1)]);
