@@ -259,3 +259,90 @@ async fn the_third_score_flags_the_case_on_every_screen_without_a_reload() {
         d.quit().await.expect("quit");
     }
 }
+
+/// C6: the gap map on a desktop and a phone while the committee scores,
+/// then — after the reveal — a letter on a phone (Chinese, once English).
+#[tokio::test]
+async fn the_reports_read_on_a_desk_and_a_phone() {
+    if !browser_available() {
+        return;
+    }
+    let app = support::TestApp::empty().await;
+    support::build_demo(&app, 3).await;
+    let (base, _server) = serve(app.db.clone()).await;
+    let (_driver, driver_url) = start_driver().await;
+    std::fs::create_dir_all(artifacts().join("calibration")).expect("dir");
+
+    let (desk, _p1) = sized(&driver_url, 1366, 900).await;
+    sign_in_with(&desk, &base, "hrbp", pulse_demo::DEMO_PASSWORD).await;
+    desk.goto(format!("{base}/calibration/1"))
+        .await
+        .expect("console");
+    wait_for_text(&desk, "组织能力短板地图").await;
+    desk.find(By::LinkText("组织能力短板地图"))
+        .await
+        .expect("gap link")
+        .click()
+        .await
+        .expect("open");
+    wait_for_text(&desk, "共性短板").await;
+    assert!(body(&desk).await.contains("复杂谈判策略"));
+    check(&desk, "gaps-desktop", false, &[]).await;
+
+    let profile = tempfile::tempdir().expect("profile");
+    let phone = browser(&driver_url, true, profile.path()).await;
+    sign_in_with(&phone, &base, "hrbp", pulse_demo::DEMO_PASSWORD).await;
+    phone
+        .goto(format!("{base}/calibration/1/gaps"))
+        .await
+        .expect("gaps");
+    wait_for_text(&phone, "共性短板").await;
+    check(&phone, "gaps-phone", true, &[]).await;
+
+    // Reveal from the console, then read a letter.
+    for label in ["开始会议", "揭晓"] {
+        desk.goto(format!("{base}/calibration/1"))
+            .await
+            .expect("console");
+        let button = desk
+            .find(By::XPath(format!("//button[contains(., '{label}')]")))
+            .await
+            .unwrap_or_else(|_| panic!("no “{label}” button"));
+        button.scroll_into_view().await.expect("scroll");
+        desk.execute("window.confirm = () => true", vec![])
+            .await
+            .expect("confirm");
+        button.click().await.expect("move");
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    }
+    desk.goto(format!("{base}/calibration/1"))
+        .await
+        .expect("console");
+    wait_for_text(&desk, "成长建议书").await;
+    desk.find(By::LinkText("成长建议书"))
+        .await
+        .expect("letters link")
+        .click()
+        .await
+        .expect("open");
+    wait_for_text(&desk, "查看建议书").await;
+    check(&desk, "letters-desktop", false, &[]).await;
+
+    let case_id = support::scalar(&app, "SELECT id FROM calibration_cases WHERE seq = 3").await;
+    phone
+        .goto(format!("{base}/calibration/1/letters/{case_id}"))
+        .await
+        .expect("letter");
+    wait_for_text(&phone, "需要提升的行为").await;
+    check(&phone, "letter-phone", true, &[]).await;
+    phone.goto(format!("{base}/lang/en")).await.expect("en");
+    phone
+        .goto(format!("{base}/calibration/1/letters/{case_id}"))
+        .await
+        .expect("letter");
+    wait_for_text(&phone, "Behaviours to improve").await;
+    check(&phone, "letter-phone-en", true, &[]).await;
+    for d in [desk, phone] {
+        d.quit().await.expect("quit");
+    }
+}

@@ -122,7 +122,8 @@ impl GapUnit {
 
 impl GapMap {
     /// `people`: (unit, that person's readings). Competencies are listed in
-    /// first-seen order, leaving out those nobody is short on; units by name.
+    /// the order of how many units they are a gap for (then how many people
+    /// are short), leaving out those nobody is short on; units by name.
     pub fn build(people: &[(String, Vec<Reading>)]) -> GapMap {
         let mut competencies: Vec<String> = Vec::new();
         for (_, rs) in people {
@@ -147,26 +148,30 @@ impl GapMap {
                 }
             }
         }
-        let mut map = GapMap {
+        let map = GapMap {
             competencies,
             units: units.into_values().collect(),
         };
-        let keep: Vec<bool> = (0..map.competencies.len())
-            .map(|i| map.units.iter().any(|u| u.short[i] > 0))
+        // Columns: nobody short, no column; the widest gaps first, so a
+        // phone's first screen shows what matters.
+        let mut order: Vec<usize> = (0..map.competencies.len())
+            .filter(|&i| map.units.iter().any(|u| u.short[i] > 0))
             .collect();
-        let mut i = 0;
-        map.competencies.retain(|_| {
-            i += 1;
-            keep[i - 1]
-        });
-        for u in &mut map.units {
-            let mut i = 0;
-            u.short.retain(|_| {
-                i += 1;
-                keep[i - 1]
-            });
+        let gaps = |i: usize| map.units.iter().filter(|u| u.is_gap(i)).count();
+        let short = |i: usize| map.units.iter().map(|u| u.short[i]).sum::<u32>();
+        order.sort_by_key(|&i| (std::cmp::Reverse(gaps(i)), std::cmp::Reverse(short(i))));
+        GapMap {
+            competencies: order.iter().map(|&i| map.competencies[i].clone()).collect(),
+            units: map
+                .units
+                .iter()
+                .map(|u| GapUnit {
+                    unit: u.unit.clone(),
+                    people: u.people,
+                    short: order.iter().map(|&i| u.short[i]).collect(),
+                })
+                .collect(),
         }
-        map
     }
 
     /// The competencies that are a gap in at least one unit, most units first.
@@ -276,6 +281,32 @@ mod tests {
         // One person of three is a letter's matter, not a unit's gap.
         assert!(!map.units[1].is_gap(0));
         assert_eq!(map.headline(), [("谈判".to_string(), 1)]);
+    }
+
+    #[test]
+    fn the_widest_gap_comes_first() {
+        let people = vec![
+            (
+                "A".to_string(),
+                vec![texts("方案", 2.0), texts("谈判", 2.0)],
+            ),
+            (
+                "A".to_string(),
+                vec![texts("方案", 4.0), texts("谈判", 2.0)],
+            ),
+            (
+                "B".to_string(),
+                vec![texts("方案", 4.0), texts("谈判", 2.0)],
+            ),
+            (
+                "B".to_string(),
+                vec![texts("方案", 4.0), texts("谈判", 2.0)],
+            ),
+        ];
+        let map = GapMap::build(&people);
+        assert_eq!(map.competencies, ["谈判", "方案"]);
+        assert_eq!(map.units[0].short, [2, 1]);
+        assert_eq!(map.units[1].short, [2, 0]);
     }
 
     proptest! {

@@ -271,7 +271,7 @@ pub async fn assert_reads_well(d: &WebDriver, what: &str) {
             "return Array.from(document.querySelectorAll('button')).filter(function (b) {\
                if (b.offsetParent === null) return false;\
                if (b.disabled) return !document.querySelector('[data-why]');\
-               return b.type !== 'submit' && !b.form && !b.hasAttribute('data-shift') &&\
+               return b.type !== 'submit' && !b.form && !b.hasAttribute('data-shift') && !b.hasAttribute('data-print') &&\
                  !b.classList.contains('menu-toggle') && !b.id;\
              }).length",
             vec![],

@@ -79,10 +79,8 @@ pub async fn letter_page(
     let back = service_standing(&state, &caller, &s).await?;
     let mut rd = Reader::new(&state).await?;
     let l = reports::letter(&state, &mut rd, &s, &c, ctx.lang()).await?;
-    let rating = match (&l.rating, &l.rating_label) {
-        (Some(r), Some(label)) => format!("{} · {label}", format_rating(*r)),
-        _ => "–".into(),
-    };
+    // The scale's label already leads with the number ("5 · 卓越").
+    let rating = l.rating_label.clone().unwrap_or_else(|| "–".into());
     Ok(LetterPage {
         tr: ctx.tr,
         nav: ctx.nav,
