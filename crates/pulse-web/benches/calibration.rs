@@ -217,6 +217,25 @@ async fn run(engine: &str, db: Db, second: Option<Db>, weeks: i64) {
             size as f64 / 1e3
         );
     }
+    // C6: the gap map reads every case's radar and texts.
+    let (hr, _) = login(&http, addr, "hrbp").await;
+    let url = format!("http://{addr}/api/v1/calibration-sessions/{}/gaps", session.id);
+    let (gaps, _) = median(3, || async {
+        let r = http
+            .get(&url)
+            .header("cookie", &hr)
+            .send()
+            .await
+            .expect("gaps");
+        assert!(r.status().is_success());
+        r.bytes().await.expect("body").len()
+    })
+    .await;
+    println!(
+        "[{engine}] gap map over the session's cases: {:.1} ms ({:.1}× the baseline)",
+        ms(gaps),
+        ms(gaps) / ms(base).max(1e-6)
+    );
     let lat = push(&http, addr, &[addr], session.id, case_id, 40).await;
     println!(
         "[{engine}] a score → 10 stream clients: p50 {:.1} ms, p99 {:.1} ms over {} deliveries ({:.1}× the baseline at p99)",
