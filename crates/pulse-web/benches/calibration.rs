@@ -219,7 +219,10 @@ async fn run(engine: &str, db: Db, second: Option<Db>, weeks: i64) {
     }
     // C6: the gap map reads every case's radar and texts.
     let (hr, _) = login(&http, addr, "hrbp").await;
-    let url = format!("http://{addr}/api/v1/calibration-sessions/{}/gaps", session.id);
+    let url = format!(
+        "http://{addr}/api/v1/calibration-sessions/{}/gaps",
+        session.id
+    );
     let (gaps, _) = median(3, || async {
         let r = http
             .get(&url)

@@ -183,7 +183,7 @@ impl GapMap {
             .map(|(i, c)| (c.clone(), self.units.iter().filter(|u| u.is_gap(i)).count()))
             .filter(|(_, n)| *n > 0)
             .collect();
-        out.sort_by(|a, b| b.1.cmp(&a.1));
+        out.sort_by_key(|x| std::cmp::Reverse(x.1));
         out
     }
 }

@@ -284,10 +284,10 @@ pub async fn letter(
     let (strong, weak) = growth::assess(&rs, 3);
     let mut courses: Vec<String> = Vec::new();
     for r in &weak {
-        if let Some(course) = course_for(&r.metric, &r.competency) {
-            if !courses.iter().any(|x| x == course) {
-                courses.push(course.to_string());
-            }
+        if let Some(course) = course_for(&r.metric, &r.competency)
+            && !courses.iter().any(|x| x == course)
+        {
+            courses.push(course.to_string());
         }
     }
     let review = pulse_store::reviews::get(&state.db, c.review_id)
