@@ -55,6 +55,9 @@ pub struct AppState {
     pub text: Arc<pulse_jobs::digests::TextEngine>,
     /// Calibration's live push: this instance's open streams (C4).
     pub calibration: pulse_store::calibration::stream::Broker,
+    /// Gap maps (C6) as last computed: they read every case's radar and
+    /// texts, which move slowly, so an instance keeps each for minutes.
+    pub gap_maps: features::calibration::reports::GapCache,
     /// The org tree as last read, with the org version it was read at.
     org_cache: Arc<std::sync::RwLock<Option<CachedTree>>>,
 }
@@ -69,6 +72,7 @@ impl AppState {
         };
         Ok(AppState {
             calibration: pulse_store::calibration::stream::Broker::new(&db),
+            gap_maps: Default::default(),
             db,
             files,
             config: Arc::new(config),

@@ -168,7 +168,7 @@ async fn the_gap_map_and_the_letters_follow_the_session() {
     // Decide and finalize: the manager reads it with the rationale.
     let manager_rating = scalar(
         &app,
-        &format!("SELECT CAST(COALESCE(manager_rating, 3) AS INTEGER) FROM calibration_cases WHERE id = {case_id}"),
+        &format!("SELECT CAST(COALESCE(manager_rating, 3) AS BIGINT) FROM calibration_cases WHERE id = {case_id}"),
     )
     .await;
     let final_rating = if manager_rating >= 4 { 3.0 } else { 4.0 };

@@ -314,9 +314,42 @@ pub async fn letter(
     })
 }
 
-/// The gap map of a session's population.
+/// (session, Chinese?) → (computed at, the dictionary it read, the map).
+pub type GapCache =
+    std::sync::Arc<std::sync::Mutex<HashMap<(i64, bool), (i64, String, GapMapDto)>>>;
+
+/// How long an instance reuses a gap map: the radar's own figures are
+/// reused for 10 minutes, and reviews are locked while a session runs.
+const GAP_MAP_TTL_MS: i64 = 5 * 60 * 1000;
+
+/// The gap map of a session's population (reused for a few minutes unless
+/// the keyword dictionary changed).
 pub async fn gap_map(state: &AppState, s: &Session, lang: Lang) -> AppResult<GapMapDto> {
     let mut rd = Reader::new(state).await?;
+    let stamp = format!("{:?}", rd.dict);
+    let key = (s.id, lang == Lang::Zh);
+    let now = state.db.now_ms();
+    if let Ok(cache) = state.gap_maps.lock()
+        && let Some((at, dict, map)) = cache.get(&key)
+        && *dict == stamp
+        && now - at < GAP_MAP_TTL_MS
+    {
+        return Ok(map.clone());
+    }
+    let map = compute_gap_map(state, &mut rd, s, lang).await?;
+    if let Ok(mut cache) = state.gap_maps.lock() {
+        cache.retain(|_, (at, _, _)| now - *at < GAP_MAP_TTL_MS);
+        cache.insert(key, (now, stamp, map.clone()));
+    }
+    Ok(map)
+}
+
+async fn compute_gap_map(
+    state: &AppState,
+    rd: &mut Reader,
+    s: &Session,
+    lang: Lang,
+) -> AppResult<GapMapDto> {
     let mut people = Vec::new();
     for c in calibration::cases(&state.db, s.id).await? {
         let rs = readings(state, s, &c, &rd.dict, &mut rd.dims).await?;
