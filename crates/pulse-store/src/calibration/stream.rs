@@ -125,15 +125,16 @@ impl Broker {
         rx
     }
 
-    /// Call after the transaction that appended `event_id` committed. On
-    /// PostgreSQL the NOTIFY already carries it (to this instance too).
+    /// Call after the transaction that appended `event_id` committed. This
+    /// instance's streams wake at once; on PostgreSQL the NOTIFY wakes the
+    /// other instances (and this one again, which then reads nothing new:
+    /// streams read the table from their last id, so a second wake-up is
+    /// harmless, and waiting for our own NOTIFY's round trip cost the p99).
     pub fn committed(&self, session_id: i64, event_id: i64) {
-        if self.pg.is_none() {
-            let _ = self.tx.send(Signal {
-                session_id,
-                event_id,
-            });
-        }
+        let _ = self.tx.send(Signal {
+            session_id,
+            event_id,
+        });
     }
 
     /// The listener is connected (PostgreSQL) — for tests and benchmarks
