@@ -30,7 +30,7 @@ pub async fn letter_json(
     headers: HeaderMap,
     Path((id, case_id)): Path<(i64, i64)>,
 ) -> AppResult<Json<Letter>> {
-    let (s, c) = reports::open_letter(&state, &caller, id, case_id).await?;
+    let (s, c, _) = reports::open_letter(&state, &caller, id, case_id).await?;
     let mut rd = Reader::new(&state).await?;
     Ok(Json(
         reports::letter(&state, &mut rd, &s, &c, request_lang(&headers)).await?,
@@ -75,8 +75,7 @@ pub async fn letter_page(
     Path((id, case_id)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
     let ctx = page.at("calibration");
-    let (s, c) = reports::open_letter(&state, &caller, id, case_id).await?;
-    let back = service_standing(&state, &caller, &s).await?;
+    let (s, c, back) = reports::open_letter(&state, &caller, id, case_id).await?;
     let mut rd = Reader::new(&state).await?;
     let l = reports::letter(&state, &mut rd, &s, &c, ctx.lang()).await?;
     // The scale's label already leads with the number ("5 · 卓越").
@@ -90,16 +89,6 @@ pub async fn letter_page(
         rating,
     }
     .into_response())
-}
-
-/// Whether the caller runs the session (and so has a console to go back to).
-async fn service_standing(
-    state: &AppState,
-    caller: &pulse_store::accounts::Caller,
-    s: &Session,
-) -> AppResult<bool> {
-    let seat = calibration::seat(&state.db, s, Some(caller.person_id)).await?;
-    Ok(seat.facilitator || crate::features::reviews::service::is_hr(caller))
 }
 
 pub struct LetterRow {

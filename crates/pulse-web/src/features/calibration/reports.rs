@@ -102,13 +102,14 @@ fn not_found() -> AppError {
     AppError::not_found("成长建议书", "growth letter")
 }
 
-/// The session and case if the caller may read the case's letter.
+/// The session and case if the caller may read the case's letter, and
+/// whether the caller runs the session (facilitator or HR).
 pub async fn open_letter(
     state: &AppState,
     caller: &Caller,
     id: i64,
     case_id: i64,
-) -> AppResult<(Session, Case)> {
+) -> AppResult<(Session, Case, bool)> {
     let s = calibration::session(&state.db, id)
         .await?
         .ok_or_else(not_found)?;
@@ -124,7 +125,7 @@ pub async fn open_letter(
                 "growth letters open after the reveal: scoring is still blind",
             ));
         }
-        return Ok((s, c));
+        return Ok((s, c, true));
     }
     if seat.member {
         return Err(AppError::forbidden());
@@ -136,7 +137,7 @@ pub async fn open_letter(
     let subject = c.person_id == caller.person_id && is_released(&review);
     let manager = review.reviewer_id == caller.person_id;
     if s.state() == SessionState::Finalized && (subject || manager) {
-        return Ok((s, c));
+        return Ok((s, c, false));
     }
     Err(not_found())
 }
@@ -261,6 +262,8 @@ fn point(r: &Reading, lang: Lang) -> LetterPoint {
 pub struct Reader {
     dict: Vec<(String, Vec<String>)>,
     dims: Dimensions,
+    /// The session's cycle name, read with the first letter.
+    cycle: Option<String>,
 }
 
 impl Reader {
@@ -268,6 +271,7 @@ impl Reader {
         Ok(Reader {
             dict: dictionary(state).await?,
             dims: Dimensions::new(),
+            cycle: None,
         })
     }
 }
@@ -293,7 +297,10 @@ pub async fn letter(
     let review = pulse_store::reviews::get(&state.db, c.review_id)
         .await?
         .ok_or_else(not_found)?;
-    let cycle = pulse_store::reviews::cycle(&state.db, s.cycle_id).await?;
+    if rd.cycle.is_none() {
+        let cycle = pulse_store::reviews::cycle(&state.db, s.cycle_id).await?;
+        rd.cycle = Some(cycle.map_or(String::new(), |x| x.name));
+    }
     let rating = c.rating();
     Ok(Letter {
         case_id: c.id,
@@ -302,7 +309,7 @@ pub async fn letter(
         name: c.name.clone(),
         unit: c.unit_name.clone(),
         job_family: c.job_family.clone(),
-        cycle: cycle.map_or(String::new(), |x| x.name),
+        cycle: rd.cycle.clone().unwrap_or_default(),
         rating,
         rating_label: rating.map(|x| review.scale().label(x, lang)),
         calibrated: c.final_rating.is_some(),
