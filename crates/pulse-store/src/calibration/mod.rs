@@ -95,7 +95,18 @@ pub async fn session(db: &Db, id: i64) -> Result<Option<Session>, StoreError> {
     }))
 }
 
+/// The session inside a writing transaction. On PostgreSQL it locks the
+/// session's row first, so a session's writes run one at a time: two members
+/// scoring at once would otherwise each compute σ without the other's score,
+/// and event ids could commit out of order (a stream reading "after my last
+/// id" would skip one). SQLite already has one writer at a time.
 pub(crate) async fn session_in(tx: &mut Tx, id: i64) -> Result<Session, StoreError> {
+    if let crate::TxConn::Postgres(t) = tx.conn_mut() {
+        sqlx::query("SELECT id FROM calibration_sessions WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .execute(&mut **t)
+            .await?;
+    }
     let sql = format!("{SESSION_SELECT} WHERE s.id = $1");
     let s: Option<Session> = on_tx!(tx, conn => {
         sqlx::query_as::<_, Session>(sqlx::AssertSqlSafe(sql.clone())).bind(id).fetch_optional(conn).await?

@@ -6,7 +6,8 @@
 //! (NOTIFY is not replayed, the table is); on SQLite, which is one process,
 //! the writer signals after commit.
 
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -88,7 +89,23 @@ pub struct Broker {
     /// stream (inside the runtime), once per instance.
     pg: Option<sqlx::PgPool>,
     listener: Arc<std::sync::OnceLock<tokio::task::JoinHandle<()>>>,
+    tails: Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<Tail>>>>>,
 }
+
+/// The recent events of one session, shared by this instance's streams so
+/// a score read once reaches every client (a committee of ten plus the wall
+/// screens was ten reads per score, which queued on the pool). Holds every
+/// event of the session with `start < id <= upto`: ids commit in order per
+/// session because every write locks the session first.
+#[derive(Default)]
+struct Tail {
+    start: i64,
+    upto: i64,
+    events: VecDeque<Event>,
+}
+
+/// Events kept per session; a client further behind reads the table.
+const KEEP: usize = 256;
 
 impl std::fmt::Debug for Broker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -109,7 +126,60 @@ impl Broker {
             tx,
             pg,
             listener: Arc::default(),
+            tails: Arc::default(),
         }
+    }
+
+    /// A session's events after `sent`, oldest first, at most `limit`,
+    /// read through the instance's shared tail: the table is read only when
+    /// the tail holds nothing up to `want` (the id a signal announced; 0
+    /// when unknown, which always reads).
+    pub async fn after(
+        &self,
+        db: &Db,
+        session_id: i64,
+        sent: i64,
+        want: i64,
+        limit: i64,
+    ) -> Result<Vec<Event>, StoreError> {
+        let tail = {
+            let mut tails = self.tails.lock().unwrap_or_else(|e| e.into_inner());
+            tails.entry(session_id).or_default().clone()
+        };
+        let mut t = tail.lock().await;
+        if sent < t.start {
+            // Behind what the tail holds: it restarts at this client.
+            t.start = sent;
+            t.upto = sent;
+            t.events.clear();
+        }
+        if want == 0 || t.upto < want || t.upto < sent {
+            let from = t.upto.max(sent);
+            let fresh = since(db, session_id, from, limit).await?;
+            if from > t.upto {
+                // This client ran ahead of the tail (it replayed from the
+                // table): the tail restarts at it, nothing is skipped.
+                t.start = from;
+                t.events.clear();
+            }
+            if let Some(last) = fresh.last() {
+                t.upto = last.id;
+            } else {
+                t.upto = from;
+            }
+            t.events.extend(fresh);
+            while t.events.len() > KEEP {
+                if let Some(e) = t.events.pop_front() {
+                    t.start = e.id;
+                }
+            }
+        }
+        Ok(t.events
+            .iter()
+            .filter(|e| e.id > sent)
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .cloned()
+            .collect())
     }
 
     /// A receiver of this instance's signals. On PostgreSQL the first call

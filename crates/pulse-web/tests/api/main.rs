@@ -4,6 +4,7 @@
 mod support;
 
 mod calibration;
+mod calibration_live;
 mod calibration_reports;
 mod contract;
 mod customers;

@@ -2,7 +2,9 @@
 //! one per score, flag, case change and state move. A reconnecting client
 //! sends `Last-Event-ID` and gets what it missed from the session's event
 //! table; then each signal (NOTIFY on PostgreSQL, in process on SQLite)
-//! makes the stream read the rows after the last it sent. No compression
+//! makes the stream take the rows after the last it sent from the
+//! instance's shared tail of the session (one read per score, not one per
+//! client). No compression
 //! (none is layered), `X-Accel-Buffering: no` for nginx-like proxies, and a
 //! comment every 15 s keeps idle proxies from closing the connection.
 
@@ -99,6 +101,7 @@ pub async fn stream(
     }
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, Infallible>>(64);
     let db = state.db.clone();
+    let broker = state.calibration.clone();
     tokio::spawn(async move {
         let hello = serde_json::json!({
             "state": session.state, "current_case_id": session.current_case_id, "latest": latest, "blind": session.blind(),
@@ -124,8 +127,10 @@ pub async fn stream(
             }
             Some(n) => n,
         };
+        // The id the last signal announced; 0 reads regardless.
+        let mut want = 0;
         loop {
-            let events = match stream::since(&db, id, sent, REPLAY).await {
+            let events = match broker.after(&db, id, sent, want, REPLAY).await {
                 Ok(e) => e,
                 Err(_) => return,
             };
@@ -136,24 +141,26 @@ pub async fn stream(
                 sent = e.id;
             }
             if events.len() as i64 == REPLAY {
+                want = 0;
                 continue;
             }
             // Wait for a signal about this session (or a wake-up for all).
-            loop {
+            want = loop {
                 tokio::select! {
                     _ = tx.closed() => return,
                     got = signals.recv() => match got {
                         Ok(s) if s.session_id == id && s.event_id <= sent => continue,
-                        Ok(s) if s.session_id == id || s.session_id == 0 => break,
+                        Ok(s) if s.session_id == id => break s.event_id,
+                        Ok(s) if s.session_id == 0 => break 0,
                         Ok(_) => continue,
                         // Lagged: we may have missed ours — read again.
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break 0,
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
                     },
                     // A safety net for a lost signal: look again now and then.
-                    _ = tokio::time::sleep(Duration::from_secs(20)) => break,
+                    _ = tokio::time::sleep(Duration::from_secs(20)) => break 0,
                 }
-            }
+            };
         }
     });
     let sse = Sse::new(tokio_stream::wrappers::ReceiverStream::new(rx)).keep_alive(
