@@ -186,44 +186,91 @@ pub async fn texts(
     let (Some(first), Some(last)) = (quarters.first(), quarters.last()) else {
         return Ok(Vec::new());
     };
+    let reviews: Vec<ReviewRow> = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT r.person_id, r.id, pe.ends_on, r.body FROM reviews r JOIN periods pe ON pe.id = r.period_id \
+             WHERE r.person_id = $1 AND r.state <> 'draft' AND r.body <> '' ORDER BY pe.ends_on",
+        )
+        .bind(person_id).fetch_all(pool).await?
+    });
+    let cards: Vec<CardRow> = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT e.person_id, f.id, f.created_at, f.observation FROM events e CROSS JOIN feedback_cards f \
+             WHERE f.event_id = e.id AND e.person_id = $1 AND e.occurred_at < $3 \
+             AND f.created_at >= $2 AND f.created_at < $3 ORDER BY f.created_at",
+        )
+        .bind(person_id).bind(first.from).bind(last.to).fetch_all(pool).await?
+    });
+    Ok(sources(quarters, reviews, cards)
+        .remove(&person_id)
+        .unwrap_or_default())
+}
+
+/// The texts of everyone a session calibrates, by person, in two queries
+/// (the gap map reads them all: one query per person cost PostgreSQL a scan
+/// of the year's cards each time).
+pub async fn session_texts(
+    db: &Db,
+    session_id: i64,
+    quarters: &[Quarter],
+) -> Result<HashMap<i64, Vec<SourceText>>, StoreError> {
+    let (Some(first), Some(last)) = (quarters.first(), quarters.last()) else {
+        return Ok(HashMap::new());
+    };
+    const PEOPLE: &str = "SELECT r2.person_id FROM calibration_cases k JOIN reviews r2 ON r2.id = k.review_id WHERE k.session_id = $1";
+    let reviews: Vec<ReviewRow> = on_db!(db, pool => {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT r.person_id, r.id, pe.ends_on, r.body FROM reviews r JOIN periods pe ON pe.id = r.period_id \
+             WHERE r.person_id IN ({PEOPLE}) AND r.state <> 'draft' AND r.body <> '' ORDER BY pe.ends_on",
+        )))
+        .bind(session_id).fetch_all(pool).await?
+    });
+    let cards: Vec<CardRow> = on_db!(db, pool => {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT e.person_id, f.id, f.created_at, f.observation FROM events e CROSS JOIN feedback_cards f \
+             WHERE f.event_id = e.id AND e.person_id IN ({PEOPLE}) AND e.occurred_at < $3 \
+             AND f.created_at >= $2 AND f.created_at < $3 ORDER BY f.created_at",
+        )))
+        .bind(session_id).bind(first.from).bind(last.to).fetch_all(pool).await?
+    });
+    Ok(sources(quarters, reviews, cards))
+}
+
+/// person, review id, period end, text.
+type ReviewRow = (i64, i64, chrono::NaiveDate, String);
+/// person, card id, written at, observation.
+type CardRow = (i64, i64, i64, String);
+
+/// Rows placed in the quarters they fall in, per person: reviews first (by
+/// period end), then cards (by time), as the trajectory reads them.
+fn sources(
+    quarters: &[Quarter],
+    reviews: Vec<ReviewRow>,
+    cards: Vec<CardRow>,
+) -> HashMap<i64, Vec<SourceText>> {
     let slot = |at: i64| {
         quarters
             .iter()
             .find(|q| at >= q.from && at < q.to)
             .map(|q| q.code.clone())
     };
-    let reviews: Vec<(i64, String, chrono::NaiveDate, String)> = on_db!(db, pool => {
-        sqlx::query_as(
-            "SELECT r.id, pe.code, pe.ends_on, r.body FROM reviews r JOIN periods pe ON pe.id = r.period_id \
-             WHERE r.person_id = $1 AND r.state <> 'draft' AND r.body <> '' ORDER BY pe.ends_on",
-        )
-        .bind(person_id).fetch_all(pool).await?
-    });
-    let mut out = Vec::new();
-    for (id, _code, ends_on, body) in reviews {
+    let mut out: HashMap<i64, Vec<SourceText>> = HashMap::new();
+    for (person, id, ends_on, text) in reviews {
         let at = crate::day_start_ms(ends_on);
-        if let Some(q) = slot(at) {
-            out.push(SourceText {
-                quarter: q,
+        if let Some(quarter) = slot(at) {
+            out.entry(person).or_default().push(SourceText {
+                quarter,
                 kind: "review",
                 id,
                 at,
-                text: body,
+                text,
             });
         }
     }
-    let cards: Vec<(i64, i64, String)> = on_db!(db, pool => {
-        sqlx::query_as(
-            "SELECT f.id, f.created_at, f.observation FROM events e CROSS JOIN feedback_cards f \
-             WHERE f.event_id = e.id AND e.person_id = $1 AND e.occurred_at < $3 \
-             AND f.created_at >= $2 AND f.created_at < $3 ORDER BY f.created_at",
-        )
-        .bind(person_id).bind(first.from).bind(last.to).fetch_all(pool).await?
-    });
-    for (id, at, text) in cards {
-        if let Some(q) = slot(at) {
-            out.push(SourceText {
-                quarter: q,
+    for (person, id, at, text) in cards {
+        if let Some(quarter) = slot(at) {
+            out.entry(person).or_default().push(SourceText {
+                quarter,
                 kind: "card",
                 id,
                 at,
@@ -231,7 +278,7 @@ pub async fn texts(
             });
         }
     }
-    Ok(out)
+    out
 }
 
 /// The customers a person dealt with in the window (names, for redaction).

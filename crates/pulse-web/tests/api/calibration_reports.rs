@@ -355,3 +355,40 @@ async fn hr_keeps_the_keyword_dictionary() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// The gap map reads a session's texts in two queries; each person's share
+/// is what the screens read for that person alone.
+#[tokio::test]
+async fn a_sessions_texts_read_at_once_match_each_persons_own() {
+    use pulse_store::calibration::screens::{session_texts, texts, year_of_quarters};
+    let app = TestApp::empty().await;
+    build_demo(&app, 3).await;
+    let id = scalar(&app, "SELECT id FROM calibration_sessions").await;
+    let year = year_of_quarters(app.db.today());
+    let all = session_texts(&app.db, id, &year)
+        .await
+        .expect("session texts");
+    let cases = pulse_store::calibration::cases(&app.db, id)
+        .await
+        .expect("cases");
+    assert!(cases.len() > 10);
+    let mut read = 0;
+    for c in &cases {
+        let own = texts(&app.db, c.person_id, &year).await.expect("texts");
+        assert_eq!(
+            all.get(&c.person_id).cloned().unwrap_or_default(),
+            own,
+            "case {}",
+            c.seq
+        );
+        read += own.len();
+    }
+    assert!(read > cases.len(), "the demo's people have texts: {read}");
+    assert_eq!(
+        all.len(),
+        cases
+            .iter()
+            .filter(|c| all.contains_key(&c.person_id))
+            .count()
+    );
+}

@@ -25,7 +25,9 @@ use pulse_text::trajectory::Series;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::screens::{dictionary, trajectory_of};
+use pulse_store::calibration::screens::{Quarter, SourceText, session_texts};
+
+use super::screens::{dictionary, quarters, trajectory_from, trajectory_of};
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::features::insights::service::radar_of;
@@ -185,11 +187,15 @@ pub fn texts_reading(se: &Series) -> Option<Reading> {
 /// Family → radar dimensions, read once per report.
 type Dimensions = HashMap<String, Vec<competency::Dimension>>;
 
+/// A case's texts over the session's year, when read for the whole session.
+type Texts<'a> = Option<(&'a [Quarter], &'a [SourceText])>;
+
 /// Everything the reports read about one case: radar and texts.
 async fn readings(
     state: &AppState,
     s: &Session,
     c: &Case,
+    texts: Texts<'_>,
     dictionary: &[(String, Vec<String>)],
     dims: &mut Dimensions,
 ) -> AppResult<Vec<Reading>> {
@@ -216,7 +222,10 @@ async fn readings(
             }
         }
     }
-    let (_, series) = trajectory_of(state, s, c, dictionary).await?;
+    let series = match texts {
+        Some((year, texts)) => trajectory_from(state, year, texts, dictionary).await?,
+        None => trajectory_of(state, s, c, dictionary).await?.1,
+    };
     out.extend(series.iter().filter_map(texts_reading));
     Ok(out)
 }
@@ -284,7 +293,7 @@ pub async fn letter(
     c: &Case,
     lang: Lang,
 ) -> AppResult<Letter> {
-    let rs = readings(state, s, c, &rd.dict, &mut rd.dims).await?;
+    let rs = readings(state, s, c, None, &rd.dict, &mut rd.dims).await?;
     let (strong, weak) = growth::assess(&rs, 3);
     let mut courses: Vec<String> = Vec::new();
     for r in &weak {
@@ -357,9 +366,12 @@ async fn compute_gap_map(
     s: &Session,
     lang: Lang,
 ) -> AppResult<GapMapDto> {
+    let year = quarters(state, s).await?;
+    let texts = session_texts(&state.db, s.id, &year).await?;
     let mut people = Vec::new();
     for c in calibration::cases(&state.db, s.id).await? {
-        let rs = readings(state, s, &c, &rd.dict, &mut rd.dims).await?;
+        let mine = texts.get(&c.person_id).map_or(&[][..], Vec::as_slice);
+        let rs = readings(state, s, &c, Some((&year, mine)), &rd.dict, &mut rd.dims).await?;
         people.push((c.unit_name.clone(), rs));
     }
     Ok(gap_dto(s.id, &GapMap::build(&people), lang))

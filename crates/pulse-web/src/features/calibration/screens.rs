@@ -55,7 +55,7 @@ fn f1(v: Option<f64>) -> String {
 }
 
 /// The session's year: four quarters up to the cycle's period end (or today, if earlier).
-async fn quarters(state: &AppState, s: &Session) -> AppResult<Vec<Quarter>> {
+pub(super) async fn quarters(state: &AppState, s: &Session) -> AppResult<Vec<Quarter>> {
     let cycle = pulse_store::reviews::cycle(&state.db, s.cycle_id)
         .await?
         .ok_or_else(|| AppError::not_found("评价周期", "review cycle"))?;
@@ -338,6 +338,18 @@ pub async fn trajectory_of(
 ) -> AppResult<(Vec<Quarter>, Vec<pulse_text::trajectory::Series>)> {
     let year = quarters(state, s).await?;
     let texts = data::texts(&state.db, c.person_id, &year).await?;
+    let series = trajectory_from(state, &year, &texts, dictionary).await?;
+    Ok((year, series))
+}
+
+/// The trajectory over texts already read (the gap map reads a session's
+/// texts at once).
+pub async fn trajectory_from(
+    state: &AppState,
+    year: &[Quarter],
+    texts: &[data::SourceText],
+    dictionary: &[(String, Vec<String>)],
+) -> AppResult<Vec<pulse_text::trajectory::Series>> {
     let analyzer: Arc<pulse_text::Analyzer> = state.text.analyzer(&state.db).await?;
     let codes: Vec<String> = year.iter().map(|q| q.code.clone()).collect();
     let sources: Vec<pulse_text::trajectory::Source<'_>> = texts
@@ -348,8 +360,9 @@ pub async fn trajectory_of(
             text: &t.text,
         })
         .collect();
-    let series = pulse_text::trajectory::trajectory(&analyzer, dictionary, &codes, &sources);
-    Ok((year, series))
+    Ok(pulse_text::trajectory::trajectory(
+        &analyzer, dictionary, &codes, &sources,
+    ))
 }
 
 async fn middle(
