@@ -11,6 +11,7 @@ pub mod events;
 pub mod feedback;
 pub mod goals;
 pub mod i18n;
+pub mod linkage;
 pub mod org;
 pub mod photos;
 pub mod preferences;

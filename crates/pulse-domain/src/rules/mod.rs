@@ -112,7 +112,7 @@ fn problem(code: &'static str, zh: String, en: String) -> Problem {
 }
 
 /// Translates the parser's message into a Chinese explanation with position.
-fn syntax_problem(source: &str, e: &cel::ParseErrors) -> Problem {
+pub(crate) fn syntax_problem(source: &str, e: &cel::ParseErrors) -> Problem {
     let first = e.errors.first();
     let (line, col) = first
         .map(|p| (p.pos.0.max(1), p.pos.1.max(1)))
