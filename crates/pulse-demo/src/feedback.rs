@@ -417,8 +417,16 @@ pub async fn seed(
                             serde_json::json!({"due_at": at - late * 86_400_000, "delivered_at": at})
                         }
                         _ => {
-                            serde_json::json!({"topic": TICKET_TOPICS[rng.random_range(0..TICKET_TOPICS.len())],
-                            "minutes": rng.random_range(3..25), "resolved": rng.random_bool(0.9)})
+                            let mut t = serde_json::json!({"topic": TICKET_TOPICS[rng.random_range(0..TICKET_TOPICS.len())],
+                            "minutes": rng.random_range(3..25), "resolved": rng.random_bool(0.9)});
+                            // 客户情绪安抚 (L2) from the event id, so the shared
+                            // random stream (and every other figure) stays as it was.
+                            let (emotional, soothed) = soothing(next_event, p.strength);
+                            t["emotional"] = emotional.into();
+                            if emotional {
+                                t["soothed"] = soothed.into();
+                            }
+                            t
                         }
                     };
                     let event_id = next_event;
@@ -572,4 +580,16 @@ pub async fn seed(
     }
     tx.commit().await?;
     Ok(built)
+}
+
+/// Whether a ticket's customer was upset (about a quarter are) and whether
+/// the agent calmed them (likelier the stronger the agent): a hash of the
+/// event id, independent of the demo's random stream.
+fn soothing(event_id: i64, strength: f64) -> (bool, bool) {
+    let h = (event_id as u64)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(17);
+    let emotional = h % 100 < 25;
+    let soothed = ((h >> 20) % 1000) as f64 / 1000.0 < 0.72 + 0.25 * strength;
+    (emotional, soothed)
 }

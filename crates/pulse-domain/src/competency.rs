@@ -21,6 +21,9 @@ pub enum Metric {
     TicketsPerWeek,
     TicketResolvedRate,
     TicketMinutes,
+    /// 客户情绪安抚成功率: of the tickets where the customer was upset, the
+    /// share the agent calmed (ticket fields `emotional`, `soothed`).
+    SoothingRate,
     /// The latest released review's rating (calibrated where it was).
     ReviewRating,
 }
@@ -91,6 +94,13 @@ const FIXED: &[(&str, &str, &str, &str, bool)] = &[
         true,
     ),
     (
+        "soothing_rate",
+        "客户情绪安抚成功率",
+        "customer soothing success rate",
+        "%",
+        true,
+    ),
+    (
         "ticket_minutes",
         "平均处理时长",
         "average handling time",
@@ -121,6 +131,7 @@ impl Metric {
             "tickets_per_week" => Metric::TicketsPerWeek,
             "ticket_resolved_rate" => Metric::TicketResolvedRate,
             "ticket_minutes" => Metric::TicketMinutes,
+            "soothing_rate" => Metric::SoothingRate,
             "review_rating" => Metric::ReviewRating,
             _ => return Err(unknown(code)),
         })
@@ -138,6 +149,7 @@ impl Metric {
             Metric::TicketsPerWeek => "tickets_per_week".into(),
             Metric::TicketResolvedRate => "ticket_resolved_rate".into(),
             Metric::TicketMinutes => "ticket_minutes".into(),
+            Metric::SoothingRate => "soothing_rate".into(),
             Metric::ReviewRating => "review_rating".into(),
         }
     }

@@ -285,7 +285,33 @@ pub fn check(kind: &str, payload: &Map<String, Value>) -> Result<(), Problem> {
                 ));
             }
         }
-        EventKind::Visit | EventKind::ServiceTicket => {}
+        EventKind::ServiceTicket => {
+            for (field, zh) in [
+                ("emotional", "客户是否情绪激动"),
+                ("soothed", "是否安抚成功"),
+            ] {
+                if payload
+                    .get(field)
+                    .is_some_and(|v| !v.is_boolean() && !v.is_null())
+                {
+                    return Err(invalid(
+                        "invalid_ticket_flag",
+                        format!("客服工单的“{zh}” ({field}) 应为 true 或 false"),
+                        format!("a service ticket's {field} must be true or false"),
+                    ));
+                }
+            }
+            let flag = |f: &str| payload.get(f).and_then(Value::as_bool) == Some(true);
+            if flag("soothed") && !flag("emotional") {
+                return Err(invalid(
+                    "soothed_without_emotion",
+                    "只有客户情绪激动 (emotional: true) 的工单才有“安抚成功” (soothed)".into(),
+                    "a ticket can be soothed only when the customer was upset (emotional: true)"
+                        .into(),
+                ));
+            }
+        }
+        EventKind::Visit => {}
     }
     Ok(())
 }
@@ -339,6 +365,23 @@ mod tests {
     fn kinds_and_their_fields_are_checked() {
         let code = |k: &str, v: Value| check(k, &obj(v)).err().map(|p| p.code);
         assert_eq!(code("visit", json!({})), None);
+        // 客户情绪安抚 (L2): flags are booleans; calming needs an upset customer.
+        assert_eq!(
+            code(
+                "service_ticket",
+                json!({"emotional": true, "soothed": false})
+            ),
+            None
+        );
+        assert_eq!(code("service_ticket", json!({"emotional": false})), None);
+        assert_eq!(
+            code("service_ticket", json!({"emotional": "是"})),
+            Some("invalid_ticket_flag")
+        );
+        assert_eq!(
+            code("service_ticket", json!({"soothed": true})),
+            Some("soothed_without_emotion")
+        );
         assert_eq!(normalize_kind("Customer-Visit"), "visit");
         assert_eq!(normalize_kind("服务工单"), "work_order");
         assert!(!needs_customer("visit") && needs_customer("snapshot"));

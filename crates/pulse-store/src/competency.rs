@@ -284,9 +284,10 @@ pub async fn peer_figures(
             Metric::EvaluationScore => &["evaluation"],
             Metric::OnTimeDelivery => &["delivery"],
             Metric::ResponseMinutes | Metric::PartsUsage => &["work_order"],
-            Metric::TicketsPerWeek | Metric::TicketResolvedRate | Metric::TicketMinutes => {
-                &["service_ticket"]
-            }
+            Metric::TicketsPerWeek
+            | Metric::TicketResolvedRate
+            | Metric::TicketMinutes
+            | Metric::SoothingRate => &["service_ticket"],
             Metric::FeedbackTag(_) | Metric::KeyAccountPenetration | Metric::ReviewRating => &[],
         });
     }
@@ -348,6 +349,12 @@ pub async fn peer_figures(
                 if p.get("resolved").and_then(Value::as_bool) == Some(true) {
                     a.resolved += 1;
                 }
+                if p.get("emotional").and_then(Value::as_bool) == Some(true) {
+                    a.upset += 1;
+                    if p.get("soothed").and_then(Value::as_bool) == Some(true) {
+                        a.soothed += 1;
+                    }
+                }
                 if let Some(m) = p.get("minutes").and_then(Value::as_f64) {
                     a.ticket_minutes.0 += m;
                     a.ticket_minutes.1 += 1;
@@ -384,6 +391,10 @@ pub async fn peer_figures(
             (a.tickets > 0).then(|| a.resolved as f64 * 100.0 / a.tickets as f64),
         );
         put(Metric::TicketMinutes, mean(a.ticket_minutes));
+        put(
+            Metric::SoothingRate,
+            (a.upset > 0).then(|| f64::from(a.soothed) * 100.0 / f64::from(a.upset)),
+        );
     }
     // Counted metrics are 0, not missing, for a peer with no such events.
     for m in out.values_mut() {
@@ -406,6 +417,8 @@ struct Acc {
     tickets: u32,
     resolved: u32,
     ticket_minutes: (f64, u32),
+    upset: u32,
+    soothed: u32,
 }
 
 fn mean((sum, n): (f64, u32)) -> Option<f64> {

@@ -17,6 +17,7 @@ mod imports;
 mod inbox;
 mod input_shapes;
 mod insights;
+mod linkage;
 mod links;
 mod matrix;
 mod notify;
