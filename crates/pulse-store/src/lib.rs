@@ -28,6 +28,7 @@ pub mod group_commit;
 pub mod imports;
 pub mod inbox;
 pub mod jobs;
+pub mod linkage;
 pub mod notify;
 pub mod org;
 pub mod outbox;

@@ -69,3 +69,33 @@ async fn the_soothing_rate_is_the_share_of_upset_customers_calmed() {
         "the demo's agents have upset customers: {figures:?}"
     );
 }
+
+/// The article's two conditions compile against the demo's catalogue, by
+/// the names an HRBP reads on the radar; a name nobody measures does not.
+#[tokio::test]
+async fn the_articles_conditions_name_metrics_the_demo_measures() {
+    use pulse_domain::linkage::LinkCondition;
+    let app = TestApp::empty().await;
+    build_demo(&app, 1).await;
+    let catalog = pulse_store::linkage::catalog(&app.db)
+        .await
+        .expect("catalog");
+    let innovation = catalog
+        .find("技术方案创新")
+        .expect("the engineers' dimension");
+    assert_eq!(innovation.key, "feedback_tag:技术方案创新");
+    assert_eq!(innovation.zh, "技术方案创新分");
+    assert_eq!(
+        catalog.find("客户情绪安抚成功率").expect("fixed").key,
+        "soothing_rate"
+    );
+    for src in [
+        "consecutive(\"技术方案创新\", 2, \">\", 4.5)",
+        "top_pct(\"客户情绪安抚成功率\", 5)",
+        "bottom_pct(\"医疗政策解读\", 25) && job_family == \"销售代表\"",
+    ] {
+        LinkCondition::compile(src, &catalog).unwrap_or_else(|e| panic!("{src}: {}", e.zh));
+    }
+    let e = LinkCondition::compile("top_pct(\"销售魔法\", 5)", &catalog).unwrap_err();
+    assert_eq!(e.code, "rule_unknown_metric");
+}
