@@ -127,21 +127,7 @@ impl LinkCondition {
     /// Parses and checks: syntax, helper and variable names, every named
     /// metric against the catalogue, and a trial run that must give a boolean.
     pub fn compile(source: &str, catalog: &Catalog) -> Result<LinkCondition, Problem> {
-        let source = source.trim();
-        if source.is_empty() {
-            return Err(problem(
-                "rule_empty",
-                "条件不能为空".into(),
-                "the condition is empty".into(),
-            ));
-        }
-        if source.chars().count() > 2_000 {
-            return Err(problem(
-                "rule_too_long",
-                "条件过长（最多 2000 个字符）".into(),
-                "the condition is too long (2,000 characters at most)".into(),
-            ));
-        }
+        let source = crate::rules::checked_source(source)?;
         // Metric names first: an unquoted Chinese name is a syntax error to
         // CEL, but the person meant a metric.
         let names = metric_names(source)?;

@@ -180,25 +180,32 @@ fn caret_line(source: &str, line: usize, col: usize) -> String {
     format!("\n{text}\n{pad}^")
 }
 
+/// A condition's text, trimmed, if it is neither empty nor too long (the
+/// weight rules and the linkage rules share the limits).
+pub(crate) fn checked_source(source: &str) -> Result<&str, Problem> {
+    let source = source.trim();
+    if source.is_empty() {
+        return Err(problem(
+            "rule_empty",
+            "条件不能为空".into(),
+            "the condition is empty".into(),
+        ));
+    }
+    if source.chars().count() > 2_000 {
+        return Err(problem(
+            "rule_too_long",
+            "条件过长（最多 2000 个字符）".into(),
+            "the condition is too long (2,000 characters at most)".into(),
+        ));
+    }
+    Ok(source)
+}
+
 impl Condition {
     /// Parses and checks a condition: syntax, variable names against
     /// [`VARIABLES`], and a trial run on sample values that must give a boolean.
     pub fn compile(source: &str) -> Result<Condition, Problem> {
-        let source = source.trim();
-        if source.is_empty() {
-            return Err(problem(
-                "rule_empty",
-                "条件不能为空".into(),
-                "the condition is empty".into(),
-            ));
-        }
-        if source.chars().count() > 2_000 {
-            return Err(problem(
-                "rule_too_long",
-                "条件过长（最多 2000 个字符）".into(),
-                "the condition is too long (2,000 characters at most)".into(),
-            ));
-        }
+        let source = checked_source(source)?;
         let program = cel::Program::compile(source).map_err(|e| syntax_problem(source, &e))?;
         let mut unknown: Vec<String> = program
             .references()
