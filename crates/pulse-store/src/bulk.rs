@@ -7,8 +7,16 @@ use crate::{StoreError, Tx};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Int(i64),
+    /// A DOUBLE PRECISION column (period metric values).
+    Float(f64),
     Text(String),
     Null,
+}
+
+impl From<f64> for Cell {
+    fn from(v: f64) -> Cell {
+        Cell::Float(v)
+    }
 }
 
 impl From<i64> for Cell {
@@ -54,6 +62,7 @@ fn check_ident(s: &str) -> Result<(), StoreError> {
 fn csv_field(out: &mut String, c: &Cell) {
     match c {
         Cell::Int(v) => out.push_str(&v.to_string()),
+        Cell::Float(v) => out.push_str(&v.to_string()),
         Cell::Null => {}
         Cell::Text(s) => {
             out.push('"');
@@ -106,6 +115,7 @@ pub async fn insert(
                     for c in row {
                         q = match c {
                             Cell::Int(v) => q.bind(*v),
+                            Cell::Float(v) => q.bind(*v),
                             Cell::Text(s) => q.bind(s.as_str()),
                             Cell::Null => q.bind(None::<i64>),
                         };
@@ -122,6 +132,7 @@ pub async fn insert(
             for c in rows.iter().flatten() {
                 q = match c {
                     Cell::Int(v) => q.bind(*v),
+                    Cell::Float(v) => q.bind(*v),
                     Cell::Text(s) => q.bind(s.as_str()),
                     Cell::Null => q,
                 };
@@ -221,6 +232,7 @@ pub async fn insert_returning(
             for c in rows.iter().flatten() {
                 q = match c {
                     Cell::Int(v) => q.bind(*v),
+                    Cell::Float(v) => q.bind(*v),
                     Cell::Text(s) => q.bind(s.as_str()),
                     Cell::Null => q.bind(None::<i64>),
                 };
@@ -233,6 +245,7 @@ pub async fn insert_returning(
             for c in rows.iter().flatten() {
                 q = match c {
                     Cell::Int(v) => q.bind(*v),
+                    Cell::Float(v) => q.bind(*v),
                     Cell::Text(s) => q.bind(s.as_str()),
                     Cell::Null => q,
                 };

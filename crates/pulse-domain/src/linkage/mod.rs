@@ -6,9 +6,12 @@
 
 mod chain;
 mod condition;
+pub mod path;
+mod standing;
 
 pub use chain::{chain_sentence, step_sentence};
 pub use condition::{Evaluator, HELPERS, LinkCondition, Step, Trace};
+pub use standing::standings;
 
 use serde::{Deserialize, Serialize};
 
