@@ -590,6 +590,6 @@ fn soothing(event_id: i64, strength: f64) -> (bool, bool) {
         .wrapping_mul(0x9E37_79B9_7F4A_7C15)
         .rotate_left(17);
     let emotional = h % 100 < 25;
-    let soothed = ((h >> 20) % 1000) as f64 / 1000.0 < 0.72 + 0.25 * strength;
+    let soothed = ((h >> 20) % 1000) as f64 / 1000.0 < 0.62 + 0.25 * strength;
     (emotional, soothed)
 }

@@ -13,6 +13,7 @@ mod customers;
 mod feedback;
 mod goals;
 mod inbox;
+pub mod linkage;
 mod names;
 mod org;
 mod price_story;
@@ -38,6 +39,15 @@ pub const DEMO_ACCOUNTS: &[(&str, &str)] = &[
     ("manager", "华东大区 上海销售一组主管 team lead"),
     ("employee", "上海销售一组 销售代表 sales rep"),
     ("engineer", "华东大区 服务工程师 service engineer"),
+    (
+        "engineer2",
+        "华东大区 服务工程师（差一点达标）engineer just short of the rule",
+    ),
+    ("agent", "华东大区 客服专员 customer-service agent"),
+    (
+        "agent2",
+        "华东大区 客服专员（差一点达标）agent just short of the rule",
+    ),
     ("committee", "校准委员会委员 calibration committee"),
 ];
 
@@ -199,6 +209,7 @@ pub async fn build_with(
     competency::seed_models(db).await?;
     reviews::seed(db, &plan, &built, seed).await?;
     calibration::seed(db, &plan, seed).await?;
+    linkage::seed(db, &plan).await?;
     competency::first_digests(db, today, first_day).await?;
     progress.advance(1);
     progress.finish();

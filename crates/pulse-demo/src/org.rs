@@ -349,7 +349,38 @@ pub fn plan(seed: u64) -> DemoOrg {
             }
         }
     }
-    DemoOrg { units, people }
+    let mut org = DemoOrg { units, people };
+    name_linkage_people(&mut org);
+    org
+}
+
+/// The linkage story's people (L2): a customer-service agent in 华东 and a
+/// peer of the same level who falls just short, and a second engineer of the
+/// demo engineer's team who falls just short of the innovation rule.
+fn name_linkage_people(org: &mut DemoOrg) {
+    let agent = org
+        .people
+        .iter()
+        .position(|p| p.job_family == AGENT && p.unit_code.starts_with("HD-"));
+    let Some(a) = agent else {
+        return;
+    };
+    org.people[a].login = Some("agent".into());
+    let level = org.people[a].level;
+    if let Some(b) = org.people.iter().position(|p| {
+        p.job_family == AGENT
+            && p.level == level
+            && p.login.is_none()
+            && p.unit_code.starts_with("HD-")
+    }) {
+        org.people[b].login = Some("agent2".into());
+    }
+    let team = org.by_login("engineer").map(|p| p.unit_code.clone());
+    if let Some(e) = org.people.iter().position(|p| {
+        p.job_family == ENGINEER && p.login.is_none() && Some(&p.unit_code) == team.as_ref()
+    }) {
+        org.people[e].login = Some("engineer2".into());
+    }
 }
 
 #[cfg(test)]
@@ -376,6 +407,9 @@ mod tests {
             "manager",
             "employee",
             "engineer",
+            "engineer2",
+            "agent",
+            "agent2",
             "committee",
         ] {
             assert!(org.by_login(login).is_some(), "{login}");

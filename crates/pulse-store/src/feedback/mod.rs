@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::{Db, StoreError, Tx, events};
 
 mod card_writes;
+pub mod history;
 mod messages;
 pub use card_writes::set_observation;
 use card_writes::*;

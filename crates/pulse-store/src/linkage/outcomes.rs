@@ -297,6 +297,19 @@ pub struct Member {
     pub since: i64,
 }
 
+type MemberRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+);
+
 /// The active members of a pool (or holders of an eligibility), newest first.
 pub async fn members(db: &Db, kind: &str, name: &str) -> Result<Vec<Member>, StoreError> {
     let key = match kind {
@@ -305,18 +318,7 @@ pub async fn members(db: &Db, kind: &str, name: &str) -> Result<Vec<Member>, Sto
         "recommend_course" => "course",
         _ => return Ok(Vec::new()),
     };
-    let rows: Vec<(
-        i64,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        i64,
-        String,
-    )> = on_db!(db, pool => {
+    let rows: Vec<MemberRow> = on_db!(db, pool => {
         sqlx::query_as(
             "SELECT o.id, p.employee_no, p.name, u.name, p.job_family, p.level, pe.code, o.rule_name, o.created_at, o.action_json \
              FROM linkage_outcomes o JOIN people p ON p.id = o.person_id JOIN org_units u ON u.id = p.org_unit_id \
