@@ -32,6 +32,8 @@ use crate::access::{Access, Who};
         crate::features::reviews::llm_api::llm_config, crate::features::reviews::llm_api::save_llm_config,
         crate::features::calibration::api::sessions, crate::features::calibration::api::create, crate::features::calibration::api::session, crate::features::calibration::api::cases, crate::features::calibration::api::score, crate::features::calibration::api::rescore, crate::features::calibration::api::decide, crate::features::calibration::api::place, crate::features::calibration::api::move_to, crate::features::calibration::api::put_on, crate::features::calibration::report_pages::letter_json, crate::features::calibration::report_pages::gaps_json, crate::features::calibration::keywords::list, crate::features::calibration::keywords::add, crate::features::calibration::keywords::delete,
         crate::features::calibration::stream::stream,
+        crate::features::linkage::api::person_outcomes, crate::features::linkage::api::list_outcomes, crate::features::linkage::api::reverse, crate::features::linkage::api::list_rules, crate::features::linkage::api::create_rule, crate::features::linkage::api::update_rule, crate::features::linkage::api::preview, crate::features::linkage::api::evaluate,
+        crate::features::linkage::path_api::development_path, crate::features::linkage::path_api::click, crate::features::linkage::path_api::profiles, crate::features::linkage::path_api::save_profile, crate::features::linkage::path_api::items, crate::features::linkage::path_api::save_item,
         crate::features::customers::api::list, crate::features::customers::api::push, crate::features::customers::api::sources, crate::features::customers::api::save_source, crate::features::customers::api::pull,
         crate::features::people::import_api::create, crate::features::people::import_api::get, crate::features::people::import_api::errors_xlsx,
         crate::features::accounts::api::list_accounts, crate::features::accounts::api::set_roles, crate::features::accounts::api::create_account, crate::features::accounts::api::reset_password, crate::features::accounts::api::set_disabled,
@@ -48,6 +50,7 @@ use crate::access::{Access, Who};
         (name = "customers", description = "CRM customers: list, push, pull from a CRM"),
         (name = "reviews", description = "Review cycles, reviews, their evidence and the review writer"),
         (name = "calibration", description = "Calibration sessions: blind committee scores, the divergence flag, the live stream, final ratings and the 9-box"),
+        (name = "linkage", description = "Performance → development → incentive: rules, outcomes with their causal chain, reversal, development paths and role profiles"),
         (name = "imports", description = "Spreadsheet imports with dry run"),
         (name = "admin", description = "Accounts, roles, API tokens, audit trail"),
     )

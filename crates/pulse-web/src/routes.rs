@@ -68,6 +68,7 @@ pub fn table() -> Vec<Route> {
     table.extend(features::home::routes::routes());
     table.extend(features::reviews::routes::routes());
     table.extend(features::calibration::routes::routes());
+    table.extend(features::linkage::routes::routes());
     table
 }
 

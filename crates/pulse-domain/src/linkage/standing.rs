@@ -5,7 +5,9 @@ use super::Standing;
 /// Ranks `values` (person, value) of one peer group: rank 1 is the best,
 /// ties share the better rank (competition ranking, so two people on 98 %
 /// are both 1st and the next is 3rd), and the percentile is the share of
-/// the others strictly behind, 0–100. Values that are not finite are left out.
+/// the others behind, ties counted half, 0–100 — so when everyone has the
+/// same value everyone stands at 50, neither top nor bottom. Values that
+/// are not finite are left out.
 pub fn standings(values: &[(i64, f64)], higher_is_better: bool) -> Vec<(i64, Standing)> {
     let mut v: Vec<(i64, f64)> = values
         .iter()
@@ -25,9 +27,9 @@ pub fn standings(values: &[(i64, f64)], higher_is_better: bool) -> Vec<(i64, Sta
         while j < n && v[j].1 == v[i].1 {
             j += 1;
         }
-        let behind = n - j;
+        let behind = (n - j) as f64 + (j - i - 1) as f64 / 2.0;
         let percentile = if n > 1 {
-            (behind as f64 * 100.0 / (n - 1) as f64 * 10.0).round() / 10.0
+            (behind * 100.0 / (n - 1) as f64 * 10.0).round() / 10.0
         } else {
             100.0
         };
@@ -57,7 +59,13 @@ mod tests {
         let s = standings(&[(1, 90.0), (2, 98.0), (3, 98.0), (4, 50.0)], true);
         let r: Vec<(i64, u32)> = s.iter().map(|(p, s)| (*p, s.rank)).collect();
         assert_eq!(r, vec![(2, 1), (3, 1), (1, 3), (4, 4)]);
-        assert_eq!(s[0].1.percentile, 66.7);
+        assert_eq!(s[0].1.percentile, 83.3);
+        assert_eq!(s[2].1.percentile, 33.3);
+        let same = standings(&[(1, 7.0), (2, 7.0), (3, 7.0)], true);
+        assert!(
+            same.iter()
+                .all(|(_, s)| s.rank == 1 && s.percentile == 50.0)
+        );
         assert_eq!(s[3].1.percentile, 0.0);
         let low = standings(&[(1, 12.0), (2, 30.0)], false);
         assert_eq!(

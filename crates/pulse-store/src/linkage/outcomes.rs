@@ -84,8 +84,10 @@ fn to_outcome(r: Row) -> Option<Outcome> {
 /// Which outcomes to list.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    /// Only these people (a manager's team); None = everyone.
+    /// Only these people; None = everyone.
     pub people: Option<Vec<i64>>,
+    /// Only people of these org units (a manager's scope); None = all units.
+    pub units: Option<Vec<i64>>,
     pub period_id: Option<i64>,
     pub kind: Option<String>,
     pub state: Option<String>,
@@ -94,7 +96,7 @@ pub struct Filter {
 
 /// Outcomes, newest period first, then by person and rule.
 pub async fn list(db: &Db, f: &Filter) -> Result<Vec<Outcome>, StoreError> {
-    if f.people.as_ref().is_some_and(Vec::is_empty) {
+    if f.people.as_ref().is_some_and(Vec::is_empty) || f.units.as_ref().is_some_and(Vec::is_empty) {
         return Ok(Vec::new());
     }
     let mut sql = format!(
@@ -104,6 +106,10 @@ pub async fn list(db: &Db, f: &Filter) -> Result<Vec<Outcome>, StoreError> {
         // Integers from the caller's scope, not from input text.
         let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         sql.push_str(&format!(" AND o.person_id IN ({list})"));
+    }
+    if let Some(ids) = &f.units {
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        sql.push_str(&format!(" AND p.org_unit_id IN ({list})"));
     }
     sql.push_str(" ORDER BY pe.starts_on DESC, o.person_id, o.rule_id, o.action_idx LIMIT $4");
     let limit = if f.limit > 0 { f.limit } else { 500 };

@@ -242,6 +242,18 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// Whether the viewer sees everyone.
+    pub fn is_org(&self) -> bool {
+        self.org
+    }
+
+    /// The org units whose people the viewer sees (beyond themself).
+    pub fn units(&self) -> Vec<i64> {
+        let mut u: Vec<i64> = self.units.iter().copied().collect();
+        u.sort_unstable();
+        u
+    }
+
     pub fn sees(&self, p: &Person) -> bool {
         self.org || p.id == self.person_id || self.units.contains(&p.org_unit_id)
     }

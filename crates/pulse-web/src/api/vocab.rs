@@ -330,3 +330,30 @@ mod tests {
         );
     }
 }
+
+/// What a linkage rule does (L1).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum LinkageAction {
+    JoinPool,
+    RecommendCourse,
+    AdjustBonus,
+    GrantEligibility,
+}
+
+/// An outcome's state (L4).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum OutcomeState {
+    Active,
+    Reversed,
+}
+
+/// What a linkage action may name.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum LinkageItemKind {
+    Pool,
+    Course,
+    Eligibility,
+}

@@ -9,6 +9,7 @@ pub mod feedback;
 pub mod goals;
 pub mod home;
 pub mod insights;
+pub mod linkage;
 pub mod notify;
 pub mod people;
 pub mod reviews;

@@ -18,6 +18,7 @@ mod inbox;
 mod input_shapes;
 mod insights;
 mod linkage;
+mod linkage_story;
 mod links;
 mod matrix;
 mod notify;
