@@ -134,7 +134,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
 ];
 
 /// Every text table: the core's and each feature's.
-pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 13] {
+pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 14] {
     use crate::features::*;
     [
         TEXTS,
@@ -148,6 +148,7 @@ pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 13] {
         customers::texts::TEXTS,
         reviews::texts::TEXTS,
         calibration::texts::TEXTS,
+        linkage::texts::TEXTS,
         workbook::texts::TEXTS,
         home::texts::TEXTS,
     ]

@@ -83,6 +83,8 @@ pub const MENU: &[MenuItem] = &[
     item("/reviews", "nav.reviews", "reviews"),
     item("/reviews/cycles", "nav.review_cycles", "review_cycles"),
     committees("/calibration", "nav.calibration", "calibration"),
+    item("/me/outcomes", "nav.outcomes", "outcomes"),
+    leads("/linkage", "nav.linkage", "linkage"),
     item("/rewards", "nav.rewards", "rewards"),
     item("/customers", "nav.customers", "customers"),
     item("/goals/rules", "nav.rules", "rules"),

@@ -2,12 +2,97 @@
 
 use axum::routing::{get, post, put};
 
-use super::{api, path_api};
+use super::{admin_pages, api, exports, pages, path_api};
 use crate::access::Access;
 use crate::routes::{EXPORTERS, HR, Route, r};
 
 pub fn routes() -> Vec<Route> {
     vec![
+        r("GET", "/me/outcomes", Access::ANYONE, get(pages::mine)),
+        r(
+            "GET",
+            "/me/development",
+            Access::ANYONE,
+            get(pages::my_path),
+        ),
+        r(
+            "GET",
+            "/people/{employee_no}/outcomes",
+            Access::ANYONE,
+            get(pages::of_person),
+        ),
+        r(
+            "GET",
+            "/people/{employee_no}/development",
+            Access::ANYONE,
+            get(pages::path_of),
+        ),
+        r(
+            "POST",
+            "/people/{employee_no}/development/click",
+            Access::ANYONE,
+            post(pages::click),
+        ),
+        r(
+            "POST",
+            "/linkage/outcomes/{id}/reverse",
+            Access::roles(HR),
+            post(pages::reverse),
+        ),
+        r(
+            "GET",
+            "/linkage",
+            Access::roles(EXPORTERS),
+            get(admin_pages::outcomes_page),
+        ),
+        r(
+            "GET",
+            "/linkage/rules",
+            Access::roles(HR),
+            get(admin_pages::rules_page),
+        ),
+        r(
+            "POST",
+            "/linkage/rules",
+            Access::roles(HR),
+            post(admin_pages::rules_form),
+        ),
+        r(
+            "POST",
+            "/linkage/evaluate",
+            Access::roles(HR),
+            post(admin_pages::evaluate_form),
+        ),
+        r(
+            "GET",
+            "/linkage/catalog",
+            Access::roles(HR),
+            get(admin_pages::catalog_page),
+        ),
+        r(
+            "POST",
+            "/linkage/catalog/items",
+            Access::roles(HR),
+            post(admin_pages::item_form),
+        ),
+        r(
+            "POST",
+            "/linkage/catalog/roles",
+            Access::roles(HR),
+            post(admin_pages::role_form),
+        ),
+        r(
+            "GET",
+            "/linkage/coefficients.xlsx",
+            Access::roles(HR),
+            get(exports::coefficients),
+        ),
+        r(
+            "GET",
+            "/linkage/pools.xlsx",
+            Access::roles(HR),
+            get(exports::pools),
+        ),
         r(
             "GET",
             "/api/v1/people/{employee_no}/outcomes",
