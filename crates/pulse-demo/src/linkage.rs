@@ -1,6 +1,6 @@
 //! The demo's performance → development → incentive story (L2, T1).
 //!
-//! Three closed quarters before the current one, each with its values taken
+//! Four closed quarters before the current one, each with its values taken
 //! and the article's two rules evaluated, as the scheduler would have done:
 //! - `engineer` (华东 服务工程师): 技术方案创新分 4.6 and then 4.7 in the two
 //!   quarters before this one → 高潜人才池 and 医疗AI认证课程. `engineer2`, of
@@ -128,11 +128,11 @@ const ROLES: &[Role] = &[
 
 type Quarter = (String, String, NaiveDate, NaiveDate);
 
-/// The three quarters before the current one, oldest first.
+/// The four quarters before the current one, oldest first.
 fn quarters(today: NaiveDate) -> Vec<Quarter> {
     let (mut q, _) = crate::goals::periods_for(today);
     let mut out = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..4 {
         q = crate::goals::previous_quarter(q.2);
         out.push(q.clone());
     }
@@ -373,14 +373,15 @@ pub async fn seed(db: &Db, org: &DemoOrg) -> anyhow::Result<()> {
     )
     .await?;
 
-    // The two quarters before this one: qs[1] ("2026Q2") and qs[2] ("2026Q3").
+    // The two quarters before this one ("2026Q2" and "2026Q3").
+    let (before, last) = (&qs[2], &qs[3]);
     if let Some(e) = person(db, org, "engineer").await? {
-        plant_tag_mean(db, e, "技术方案创新", &qs[1], 46).await?;
-        plant_tag_mean(db, e, "技术方案创新", &qs[2], 47).await?;
+        plant_tag_mean(db, e, "技术方案创新", before, 46).await?;
+        plant_tag_mean(db, e, "技术方案创新", last, 47).await?;
     }
     if let Some(e) = person(db, org, "engineer2").await? {
-        plant_tag_mean(db, e, "技术方案创新", &qs[1], 46).await?;
-        plant_tag_mean(db, e, "技术方案创新", &qs[2], 44).await?;
+        plant_tag_mean(db, e, "技术方案创新", before, 46).await?;
+        plant_tag_mean(db, e, "技术方案创新", last, 44).await?;
     }
     if let Some(r) = person(db, org, "employee").await? {
         for q in &qs {

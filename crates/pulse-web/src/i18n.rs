@@ -76,6 +76,11 @@ impl Tr {
         self.0.pick("：", ": ")
     }
 
+    /// Between the items of a list: "甲、乙" / "A, B".
+    pub fn list_sep(&self) -> &'static str {
+        self.0.pick("、", ", ")
+    }
+
     pub fn comma(&self) -> &'static str {
         self.0.pick("，", ", ")
     }

@@ -103,6 +103,7 @@ async fn serve(db: Db, cfg: &Config, demo: bool) -> anyhow::Result<()> {
             cfg.reminders.check_every_minutes * 60_000,
         ),
         pulse_jobs::weight_rules::job(cfg.rules_every_minutes * 60_000),
+        pulse_jobs::linkage::job(cfg.public_url.clone(), cfg.rules_every_minutes * 60_000),
         pulse_jobs::crm::job(cfg.crm_pull_every_minutes * 60_000),
         // Checks every 15 minutes whether this week's digest time has come (D2).
         pulse_jobs::digests::job(

@@ -53,6 +53,30 @@ pub async fn history_periods(db: &Db, period: &Period) -> Result<Vec<Period>, St
     Ok(out)
 }
 
+/// Closed periods whose rules are due: never evaluated, closed again since,
+/// or with a calibration finalized after their last evaluation. Only when
+/// there is a rule to evaluate.
+pub async fn due_periods(db: &Db) -> Result<Vec<Period>, StoreError> {
+    if !rules::rules(db).await?.iter().any(|r| r.enabled) {
+        return Ok(Vec::new());
+    }
+    let due: Vec<(i64,)> = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT p.id FROM periods p LEFT JOIN period_snapshots s ON s.period_id = p.id \
+             WHERE p.state <> 'open' AND (s.evaluated_at IS NULL OR p.closed_at > s.evaluated_at \
+               OR EXISTS (SELECT 1 FROM calibration_sessions cs JOIN review_cycles c ON c.id = cs.cycle_id \
+                          WHERE c.period_id = p.id AND cs.state = 'finalized' AND cs.finalized_at > s.evaluated_at)) \
+             ORDER BY p.starts_on",
+        )
+        .fetch_all(pool).await?
+    });
+    let all = crate::goals::periods(db).await?;
+    Ok(due
+        .into_iter()
+        .filter_map(|(id,)| all.iter().find(|p| p.id == id).cloned())
+        .collect())
+}
+
 /// The period a request names, closed, with its values and those of the
 /// periods before it taken.
 pub async fn closed_period(db: &Db, code: &str) -> Result<Vec<Period>, StoreError> {

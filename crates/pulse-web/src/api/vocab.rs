@@ -309,6 +309,28 @@ mod tests {
             );
         }
         same(values::<TermKind>(), &["domain", "stop"]);
+        same(
+            values::<LinkageAction>(),
+            &[
+                "join_pool",
+                "recommend_course",
+                "adjust_bonus",
+                "grant_eligibility",
+            ],
+        );
+        for v in values::<LinkageAction>() {
+            assert!(
+                crate::features::linkage::service::action(&v, "x", "+0.10").is_ok(),
+                "{v}"
+            );
+        }
+        same(values::<OutcomeState>(), &["active", "reversed"]);
+        for v in values::<LinkageItemKind>() {
+            assert!(
+                pulse_store::linkage::rules::ItemKind::parse(&v).is_some(),
+                "{v}"
+            );
+        }
         for v in values::<PopulationKind>() {
             let p = pulse_domain::reviews::Population::parse(&v, "x").unwrap();
             assert_eq!(p.kind(), v);

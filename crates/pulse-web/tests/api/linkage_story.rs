@@ -354,4 +354,25 @@ async fn the_article_s_rules_their_chains_and_the_development_path() {
         .await,
         1
     );
+
+    // The schedule: nothing due after the demo's evaluations; closing the
+    // current quarter makes it due once, and the next tick finds nothing.
+    let jobs = vec![pulse_jobs::linkage::job(String::new(), 60_000)];
+    let now = app.db.now_ms();
+    let ran = pulse_jobs::scheduler::tick(&app.db, &jobs, "test", now)
+        .await
+        .expect("tick");
+    assert_eq!(ran[0].1, "没有需要评估的周期");
+    let r = hr
+        .post_json("/api/v1/periods/2026Q4/close", &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let ran = pulse_jobs::scheduler::tick(&app.db, &jobs, "test", now + 60_000)
+        .await
+        .expect("tick");
+    assert!(ran[0].1.starts_with("2026Q4："), "{:?}", ran);
+    let ran = pulse_jobs::scheduler::tick(&app.db, &jobs, "test", now + 120_000)
+        .await
+        .expect("tick");
+    assert_eq!(ran[0].1, "没有需要评估的周期");
 }

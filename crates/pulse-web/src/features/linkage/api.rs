@@ -43,10 +43,10 @@ pub struct OutcomeParams {
     #[param(max_length = 20)]
     pub period: Option<String>,
     /// `join_pool`, `recommend_course`, `adjust_bonus` or `grant_eligibility`.
-    #[param(value_type = Option<crate::api::vocab::LinkageAction>)]
+    #[param(inline, value_type = Option<crate::api::vocab::LinkageAction>)]
     pub kind: Option<String>,
     /// `active` or `reversed`.
-    #[param(value_type = Option<crate::api::vocab::OutcomeState>)]
+    #[param(inline, value_type = Option<crate::api::vocab::OutcomeState>)]
     pub state: Option<String>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,

@@ -345,7 +345,7 @@ pub struct ItemList {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ItemParams {
-    #[param(value_type = Option<crate::api::vocab::LinkageItemKind>)]
+    #[param(inline, value_type = Option<crate::api::vocab::LinkageItemKind>)]
     pub kind: Option<String>,
 }
 

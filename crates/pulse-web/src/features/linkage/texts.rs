@@ -238,4 +238,42 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("linkage.state.active", "生效中", "In effect"),
     ("linkage.state.reversed", "已撤销", "Reversed"),
+    (
+        "audit.action.linkage.evaluate",
+        "评估联动规则",
+        "Evaluated the linkage rules",
+    ),
+    (
+        "audit.action.linkage_rule.create",
+        "新建联动规则",
+        "Added a linkage rule",
+    ),
+    (
+        "audit.action.linkage_rule.update",
+        "修改联动规则",
+        "Changed a linkage rule",
+    ),
+    (
+        "audit.action.linkage_item.save",
+        "保存人才池/课程/资格",
+        "Saved a pool, course or eligibility",
+    ),
+    (
+        "audit.action.linkage_outcome.reverse",
+        "撤销联动结果",
+        "Reversed a linkage result",
+    ),
+    (
+        "audit.action.role_profile.save",
+        "保存岗位画像",
+        "Saved a role profile",
+    ),
+    ("audit.entity.linkage_rule", "联动规则", "Linkage rule"),
+    (
+        "audit.entity.linkage_item",
+        "人才池/课程/资格",
+        "Pool, course or eligibility",
+    ),
+    ("audit.entity.linkage_outcome", "联动结果", "Linkage result"),
+    ("audit.entity.role_profile", "岗位画像", "Role profile"),
 ];
