@@ -12,7 +12,8 @@ fn number(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-fn with_unit(v: f64, unit: &str) -> String {
+/// A value as the chain writes it: "4.6", "96.5%".
+pub fn with_unit(v: f64, unit: &str) -> String {
     match unit {
         "%" => format!("{}%", number(v)),
         _ => number(v),

@@ -9,7 +9,7 @@ mod condition;
 pub mod path;
 mod standing;
 
-pub use chain::{chain_sentence, step_sentence};
+pub use chain::{chain_sentence, step_sentence, with_unit};
 pub use condition::{Evaluator, HELPERS, LinkCondition, Step, Trace};
 pub use standing::standings;
 

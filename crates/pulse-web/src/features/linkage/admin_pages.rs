@@ -30,6 +30,8 @@ struct OutcomesPage {
     kind: String,
     state: String,
     is_hr: bool,
+    /// A lead's people, for their development paths (HR finds people via search).
+    team: Vec<(String, String, String)>,
 }
 
 /// `GET /linkage`: outcomes in the caller's scope, with filters.
@@ -47,13 +49,30 @@ pub async fn outcomes_page(
         .iter()
         .map(|o| dto::outcome_dto(o, lang))
         .collect();
+    let is_hr = service::is_hr(&caller);
+    let team = if is_hr {
+        Vec::new()
+    } else {
+        let q = pulse_store::people::PeopleQuery {
+            status: Some("active".into()),
+            ..Default::default()
+        };
+        pulse_store::people::list_all(&state.db, &caller.viewer(), &q)
+            .await?
+            .into_iter()
+            .filter(|p| p.id != caller.person_id)
+            .take(60)
+            .map(|p| (p.employee_no, p.name, p.job_family))
+            .collect()
+    };
     Ok(OutcomesPage {
         items,
+        team,
         periods: closed_periods(&state, lang).await?,
         period: q.period.clone().unwrap_or_default(),
         kind: q.kind.clone().unwrap_or_default(),
         state: q.state.clone().unwrap_or_default(),
-        is_hr: service::is_hr(&caller),
+        is_hr,
         tr: ctx.tr,
         nav: ctx.nav,
     }

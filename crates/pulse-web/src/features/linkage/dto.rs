@@ -3,7 +3,7 @@
 
 use pulse_domain::Lang;
 use pulse_domain::linkage::{
-    Action, Step, chain_sentence, coefficient, signed_coefficient, step_sentence,
+    Action, Step, chain_sentence, coefficient, signed_coefficient, step_sentence, with_unit,
 };
 use pulse_store::linkage::outcomes::Outcome;
 use pulse_store::linkage::rules::Rule;
@@ -62,6 +62,8 @@ pub struct ChainStep {
     /// The share of the peer group at or above the person, in %.
     pub share: Option<f64>,
     pub holds: Option<bool>,
+    /// The value as written in the chain: "4.6", "96.5%".
+    pub value_text: String,
     /// The step in words: "2026Q2 技术方案创新分 4.6 > 4.5".
     pub text: String,
 }
@@ -85,6 +87,7 @@ pub fn chain(steps: &[Step], lang: Lang) -> Vec<ChainStep> {
             peers: s.peers,
             share: s.share,
             holds: s.holds,
+            value_text: s.value.map(|v| with_unit(v, &s.unit)).unwrap_or_default(),
             text: step_sentence(s, lang, true),
         })
         .collect()

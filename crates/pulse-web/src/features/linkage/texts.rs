@@ -23,6 +23,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("linkage.value", "数值", "Value"),
     ("linkage.threshold", "门槛", "Threshold"),
     ("linkage.top", "同岗同级前", "top"),
+    ("linkage.rank", "名次", "rank"),
     ("linkage.bottom", "同岗同级后", "bottom"),
     ("linkage.reversed_because", "撤销原因", "Reversed because"),
     ("linkage.reversed_by", "撤销人", "Reversed by"),
@@ -33,6 +34,16 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "Reason (the person is told)",
     ),
     ("linkage.development", "发展路径", "Development path"),
+    (
+        "linkage.team_paths",
+        "团队成员的发展路径",
+        "Your people's development paths",
+    ),
+    (
+        "linkage.team_paths_hint",
+        "辅导前先看：持续短板、突出优势、最匹配的下一岗位。",
+        "Before a coaching talk: the weak spot, the strength, the best-fitting next role.",
+    ),
     (
         "linkage.to_development",
         "查看发展路径",
