@@ -77,11 +77,11 @@ pub async fn filter(
     q: &OutcomeParams,
 ) -> AppResult<outcomes::Filter> {
     let period_id = match q.period.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        // An unknown period has no outcomes: an empty list, not an error.
         Some(code) => Some(
             pulse_store::goals::period_by_code(&state.db, code)
                 .await?
-                .ok_or_else(|| AppError::bad_request("没有这个周期", "no such period"))?
-                .id,
+                .map_or(-1, |p| p.id),
         ),
         None => None,
     };
