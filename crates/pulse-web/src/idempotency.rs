@@ -46,7 +46,8 @@ pub fn from_headers(
         return Ok(None);
     };
     let key = raw.to_str().unwrap_or("").trim();
-    if key.is_empty() || key.len() > 200 {
+    // As the documented pattern says: visible ASCII only, no inner spaces.
+    if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
         return Err(AppError::bad_request(
             "Idempotency-Key 必须是 1–200 个可见字符",
             "Idempotency-Key must be 1–200 visible characters",

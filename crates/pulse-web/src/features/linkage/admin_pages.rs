@@ -10,7 +10,7 @@ use pulse_domain::linkage::HELPERS;
 use pulse_store::linkage::{evaluate, outcomes, paths, rules};
 
 use super::api::{self as linkage_api, EvaluationDto, OutcomeParams, PreviewDto};
-use super::dto::{self, OutcomeDto, RuleDto};
+use super::dto::{self, LinkageRuleDto, OutcomeDto};
 use super::service;
 use crate::AppState;
 use crate::access::Me;
@@ -173,7 +173,7 @@ impl Typed {
 struct RulesPage {
     tr: Tr,
     nav: Nav,
-    rules: Vec<RuleDto>,
+    rules: Vec<LinkageRuleDto>,
     typed: Typed,
     families: Vec<String>,
     periods: Vec<(String, String)>,

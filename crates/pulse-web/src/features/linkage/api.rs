@@ -8,7 +8,7 @@ use pulse_store::linkage::{evaluate, outcomes, rules};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::dto::{self, OutcomeDto, OutcomeList, RuleDto};
+use super::dto::{self, LinkageRuleDto, OutcomeDto, OutcomeList};
 use super::service;
 use crate::AppState;
 use crate::access::Me;
@@ -40,7 +40,7 @@ pub async fn person_outcomes(
 #[serde(deny_unknown_fields)]
 pub struct OutcomeParams {
     /// A period's code, e.g. `2026Q3`.
-    #[param(max_length = 20)]
+    #[param(min_length = 1, max_length = 20)]
     pub period: Option<String>,
     /// `join_pool`, `recommend_course`, `adjust_bonus` or `grant_eligibility`.
     #[param(inline, value_type = Option<crate::api::vocab::LinkageAction>)]
@@ -62,6 +62,16 @@ pub async fn list_outcomes(
     ApiQuery(q): ApiQuery<OutcomeParams>,
 ) -> AppResult<Json<OutcomeList>> {
     let lang = request_lang(&headers);
+    // The page's form sends "" for "all"; the API takes a value or no parameter.
+    if [&q.period, &q.kind, &q.state]
+        .iter()
+        .any(|v| v.as_deref() == Some(""))
+    {
+        return Err(AppError::bad_request(
+            "筛选条件不能为空值；不筛选时请省略该参数",
+            "a filter cannot be empty; leave the parameter out instead",
+        ));
+    }
     let filter = filter(&state, &caller, &q).await?;
     let items = outcomes::list(&state.db, &filter)
         .await?
@@ -76,6 +86,12 @@ pub async fn filter(
     caller: &pulse_store::accounts::Caller,
     q: &OutcomeParams,
 ) -> AppResult<outcomes::Filter> {
+    if q.period.as_deref().is_some_and(|p| p.chars().count() > 20) {
+        return Err(AppError::bad_request(
+            "周期代码最多 20 个字符",
+            "a period code is at most 20 characters",
+        ));
+    }
     let period_id = match q.period.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         // An unknown period has no outcomes: an empty list, not an error.
         Some(code) => Some(
@@ -151,24 +167,24 @@ pub async fn reverse(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RuleList {
-    pub items: Vec<RuleDto>,
+pub struct LinkageRuleList {
+    pub items: Vec<LinkageRuleDto>,
 }
 
 /// The linkage rules (HR).
-#[utoipa::path(get, path = "/api/v1/linkage-rules", tag = "linkage", responses((status = 200, body = RuleList)))]
+#[utoipa::path(get, path = "/api/v1/linkage-rules", tag = "linkage", responses((status = 200, body = LinkageRuleList)))]
 pub async fn list_rules(
     State(state): State<AppState>,
     _me: Me,
     headers: HeaderMap,
-) -> AppResult<Json<RuleList>> {
+) -> AppResult<Json<LinkageRuleList>> {
     let lang = request_lang(&headers);
     let items = rules::rules(&state.db)
         .await?
         .iter()
         .map(|r| dto::rule_dto(r, lang))
         .collect();
-    Ok(Json(RuleList { items }))
+    Ok(Json(LinkageRuleList { items }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -188,7 +204,7 @@ pub struct ActionBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RuleBody {
+pub struct LinkageRuleBody {
     #[schema(
         min_length = 1,
         max_length = 60,
@@ -212,7 +228,7 @@ fn yes() -> bool {
     true
 }
 
-pub fn rule_input(b: &RuleBody) -> AppResult<rules::RuleInput> {
+pub fn rule_input(b: &LinkageRuleBody) -> AppResult<rules::RuleInput> {
     let actions = b
         .actions
         .iter()
@@ -228,14 +244,14 @@ pub fn rule_input(b: &RuleBody) -> AppResult<rules::RuleInput> {
 }
 
 /// Adds a rule after checking it whole (condition, job family, every action).
-#[utoipa::path(post, path = "/api/v1/linkage-rules", tag = "linkage", request_body = RuleBody,
-    responses((status = 201, body = RuleDto), (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/linkage-rules", tag = "linkage", request_body = LinkageRuleBody,
+    responses((status = 201, body = LinkageRuleDto), (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn create_rule(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
-    ApiJson(b): ApiJson<RuleBody>,
-) -> AppResult<(StatusCode, Json<RuleDto>)> {
+    ApiJson(b): ApiJson<LinkageRuleBody>,
+) -> AppResult<(StatusCode, Json<LinkageRuleDto>)> {
     let input = rule_input(&b)?;
     let r = rules::save(&state.db, &state.actor(&caller), None, &input).await?;
     Ok((
@@ -245,15 +261,15 @@ pub async fn create_rule(
 }
 
 /// Replaces a rule. Outcomes already decided keep the rule as it was.
-#[utoipa::path(put, path = "/api/v1/linkage-rules/{id}", tag = "linkage", request_body = RuleBody,
-    responses((status = 200, body = RuleDto), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/linkage-rules/{id}", tag = "linkage", request_body = LinkageRuleBody,
+    responses((status = 200, body = LinkageRuleDto), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn update_rule(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<RuleBody>,
-) -> AppResult<Json<RuleDto>> {
+    ApiJson(b): ApiJson<LinkageRuleBody>,
+) -> AppResult<Json<LinkageRuleDto>> {
     let input = rule_input(&b)?;
     let r = rules::save(&state.db, &state.actor(&caller), Some(id), &input).await?;
     Ok(Json(dto::rule_dto(&r, request_lang(&headers))))
@@ -262,7 +278,7 @@ pub async fn update_rule(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewBody {
-    pub rule: RuleBody,
+    pub rule: LinkageRuleBody,
     /// A closed period's code, e.g. `2026Q3`.
     #[schema(min_length = 1, max_length = 20)]
     pub period: String,

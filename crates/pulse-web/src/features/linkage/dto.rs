@@ -156,7 +156,7 @@ pub struct OutcomeList {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RuleDto {
+pub struct LinkageRuleDto {
     pub id: i64,
     pub name: String,
     /// The CEL condition, e.g. `consecutive("技术方案创新", 2, ">", 4.5)`.
@@ -169,8 +169,8 @@ pub struct RuleDto {
     pub updated_at: i64,
 }
 
-pub fn rule_dto(r: &Rule, lang: Lang) -> RuleDto {
-    RuleDto {
+pub fn rule_dto(r: &Rule, lang: Lang) -> LinkageRuleDto {
+    LinkageRuleDto {
         id: r.id,
         name: r.name.clone(),
         condition: r.condition.clone(),

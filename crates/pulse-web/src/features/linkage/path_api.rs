@@ -367,7 +367,7 @@ pub async fn items(
     _me: Me,
     ApiQuery(q): ApiQuery<ItemParams>,
 ) -> AppResult<Json<ItemList>> {
-    let k = match q.kind.as_deref().filter(|k| !k.is_empty()) {
+    let k = match q.kind.as_deref() {
         Some(k) => Some(kind(k)?),
         None => None,
     };
