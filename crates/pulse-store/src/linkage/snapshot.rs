@@ -78,6 +78,54 @@ async fn people(db: &Db) -> Result<Vec<PeriodPerson>, StoreError> {
         .collect())
 }
 
+/// The period's final ratings: (person, rating, calibrated rating).
+async fn ratings(db: &Db, period_id: i64) -> Result<Vec<(i64, f64, Option<f64>)>, StoreError> {
+    Ok(on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT person_id, rating, calibrated_rating FROM reviews WHERE period_id = $1 \
+             AND rating IS NOT NULL AND state IN ('calibrated', 'released', 'acknowledged')",
+        )
+        .bind(period_id).fetch_all(pool).await?
+    }))
+}
+
+async fn insert_metrics(
+    tx: &mut crate::Tx,
+    period_id: i64,
+    ranked: Vec<(i64, String, Standing)>,
+) -> Result<(), StoreError> {
+    let rows: Vec<Vec<Cell>> = ranked
+        .into_iter()
+        .map(|(person, key, s)| {
+            vec![
+                period_id.into(),
+                person.into(),
+                key.into(),
+                s.value.into(),
+                i64::from(s.rank).into(),
+                i64::from(s.peers).into(),
+                s.percentile.into(),
+            ]
+        })
+        .collect();
+    bulk::insert(
+        tx,
+        "period_metrics",
+        &[
+            "period_id",
+            "person_id",
+            "metric",
+            "value",
+            "rank",
+            "peers",
+            "percentile",
+        ],
+        &rows,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Person → metric key → value over the period, for everyone in `who`.
 async fn values(
     db: &Db,
@@ -110,13 +158,7 @@ async fn values(
             m.insert(key, v);
         }
     };
-    let reviews: Vec<(i64, f64, Option<f64>)> = on_db!(db, pool => {
-        sqlx::query_as(
-            "SELECT person_id, rating, calibrated_rating FROM reviews WHERE period_id = $1 \
-             AND rating IS NOT NULL AND state IN ('calibrated', 'released', 'acknowledged')",
-        )
-        .bind(period.id).fetch_all(pool).await?
-    });
+    let reviews = ratings(db, period.id).await?;
     for (person, rating, calibrated) in reviews {
         put(person, "review_rating".into(), calibrated.unwrap_or(rating));
         if let Some(c) = calibrated {
@@ -235,35 +277,7 @@ pub async fn ensure(db: &Db, period: &Period) -> Result<bool, StoreError> {
         &people_rows,
     )
     .await?;
-    let metric_rows: Vec<Vec<Cell>> = ranked
-        .into_iter()
-        .map(|(person, key, s)| {
-            vec![
-                period.id.into(),
-                person.into(),
-                key.into(),
-                s.value.into(),
-                i64::from(s.rank).into(),
-                i64::from(s.peers).into(),
-                s.percentile.into(),
-            ]
-        })
-        .collect();
-    bulk::insert(
-        &mut tx,
-        "period_metrics",
-        &[
-            "period_id",
-            "person_id",
-            "metric",
-            "value",
-            "rank",
-            "peers",
-            "percentile",
-        ],
-        &metric_rows,
-    )
-    .await?;
+    insert_metrics(&mut tx, period.id, ranked).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -289,13 +303,7 @@ pub async fn refresh_ratings(db: &Db, period: &Period) -> Result<bool, StoreErro
     let who = group_of(db, period.id).await?;
     let mut values: HashMap<i64, HashMap<String, f64>> =
         who.iter().map(|p| (p.person_id, HashMap::new())).collect();
-    let reviews: Vec<(i64, f64, Option<f64>)> = on_db!(db, pool => {
-        sqlx::query_as(
-            "SELECT person_id, rating, calibrated_rating FROM reviews WHERE period_id = $1 \
-             AND rating IS NOT NULL AND state IN ('calibrated', 'released', 'acknowledged')",
-        )
-        .bind(period.id).fetch_all(pool).await?
-    });
+    let reviews = ratings(db, period.id).await?;
     for (person, rating, calibrated) in reviews {
         if let Some(m) = values.get_mut(&person) {
             m.insert("review_rating".into(), calibrated.unwrap_or(rating));
@@ -315,35 +323,7 @@ pub async fn refresh_ratings(db: &Db, period: &Period) -> Result<bool, StoreErro
         sqlx::query("UPDATE period_snapshots SET taken_at = $1 WHERE period_id = $2")
             .bind(now).bind(period.id).execute(conn).await?;
     });
-    let rows: Vec<Vec<Cell>> = ranked
-        .into_iter()
-        .map(|(person, key, s)| {
-            vec![
-                period.id.into(),
-                person.into(),
-                key.into(),
-                s.value.into(),
-                i64::from(s.rank).into(),
-                i64::from(s.peers).into(),
-                s.percentile.into(),
-            ]
-        })
-        .collect();
-    bulk::insert(
-        &mut tx,
-        "period_metrics",
-        &[
-            "period_id",
-            "person_id",
-            "metric",
-            "value",
-            "rank",
-            "peers",
-            "percentile",
-        ],
-        &rows,
-    )
-    .await?;
+    insert_metrics(&mut tx, period.id, ranked).await?;
     tx.commit().await?;
     Ok(true)
 }
