@@ -167,10 +167,11 @@ pub async fn preview(
     period: &str,
     sample: usize,
 ) -> Result<Preview, StoreError> {
-    let cond = rules::check(db, input).await?;
+    let catalog = super::catalog(db).await?;
+    let known = rules::items(db, None).await?;
+    let cond = rules::check_with(db, &catalog, &known, input).await?;
     let periods = closed_period(db, period).await?;
     let people = load(db, &periods).await?;
-    let catalog = super::catalog(db).await?;
     let evaluator = Evaluator::new(&catalog);
     let family = input.job_family.trim();
     let evaluated = people
@@ -236,6 +237,7 @@ pub async fn evaluate(
     };
     let people = load(db, &periods).await?;
     let catalog = super::catalog(db).await?;
+    let known = rules::items(db, None).await?;
     let evaluator = Evaluator::new(&catalog);
     let all: Vec<Rule> = rules::rules(db)
         .await?
@@ -254,7 +256,7 @@ pub async fn evaluate(
             job_family: r.job_family.clone(),
             enabled: true,
         };
-        let cond = match rules::check(db, &input).await {
+        let cond = match rules::check_with(db, &catalog, &known, &input).await {
             Ok(c) => c,
             Err(StoreError::Invalid(p)) => {
                 skipped.push(Skipped {

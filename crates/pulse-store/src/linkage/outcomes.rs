@@ -303,6 +303,31 @@ pub struct Member {
     pub since: i64,
 }
 
+/// How many active outcomes name each pool, course and eligibility, by
+/// (item kind, name), in one read (the catalogue page shows them all).
+pub async fn counts_by_item(
+    db: &Db,
+) -> Result<std::collections::HashMap<(String, String), usize>, StoreError> {
+    let rows: Vec<(String,)> = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT action_json FROM linkage_outcomes WHERE state = 'active' \
+             AND kind IN ('join_pool', 'recommend_course', 'grant_eligibility')",
+        )
+        .fetch_all(pool).await?
+    });
+    let mut out = std::collections::HashMap::new();
+    for (json,) in rows {
+        let key = match serde_json::from_str::<Action>(&json) {
+            Ok(Action::JoinPool { pool }) => ("pool", pool),
+            Ok(Action::RecommendCourse { course }) => ("course", course),
+            Ok(Action::GrantEligibility { eligibility }) => ("eligibility", eligibility),
+            _ => continue,
+        };
+        *out.entry((key.0.to_string(), key.1)).or_insert(0) += 1;
+    }
+    Ok(out)
+}
+
 type MemberRow = (
     i64,
     String,

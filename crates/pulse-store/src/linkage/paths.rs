@@ -162,6 +162,8 @@ pub struct PersonPath {
     pub periods: Vec<String>,
     pub dimensions: Vec<DimensionHistory>,
     pub path: Path,
+    /// The role profiles the path was fitted against.
+    pub profiles: Vec<Profile>,
     /// Courses for the weak dimension.
     pub learning: Vec<Item>,
 }
@@ -219,15 +221,15 @@ pub async fn path_for(db: &Db, person_id: i64, job_family: &str) -> Result<Perso
             }
         })
         .collect();
-    let roles: Vec<RoleProfile> = profiles(db, Some(job_family))
-        .await?
-        .into_iter()
+    let fitted = profiles(db, Some(job_family)).await?;
+    let roles: Vec<RoleProfile> = fitted
+        .iter()
         .map(|p| RoleProfile {
-            name: p.name,
+            name: p.name.clone(),
             requirements: p
                 .requirements
-                .into_iter()
-                .map(|(d, r)| (d, r as f64))
+                .iter()
+                .map(|(d, r)| (d.clone(), *r as f64))
                 .collect(),
         })
         .collect();
@@ -244,6 +246,7 @@ pub async fn path_for(db: &Db, person_id: i64, job_family: &str) -> Result<Perso
         periods: quarters.into_iter().map(|q| q.1).collect(),
         dimensions,
         path,
+        profiles: fitted,
         learning,
     })
 }

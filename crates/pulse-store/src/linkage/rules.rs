@@ -5,7 +5,7 @@
 //! that exists.
 
 use pulse_domain::Problem;
-use pulse_domain::linkage::{Action, BASE_COEFFICIENT, LinkCondition, below_zero};
+use pulse_domain::linkage::{Action, BASE_COEFFICIENT, Catalog, LinkCondition, below_zero};
 use serde::Serialize;
 
 use crate::{Actor, Db, StoreError, Tx};
@@ -205,9 +205,21 @@ fn unknown_item(kind: ItemKind, name: &str) -> StoreError {
 /// family, and every action against the catalogue of pools, courses and
 /// eligibilities. Returns the compiled condition.
 pub async fn check(db: &Db, input: &RuleInput) -> Result<LinkCondition, StoreError> {
-    pulse_domain::org::required_text(input.name.trim(), 60, "规则名称", "rule name")?;
     let catalog = super::catalog(db).await?;
-    let condition = LinkCondition::compile(&input.condition, &catalog)?;
+    let known = items(db, None).await?;
+    check_with(db, &catalog, &known, input).await
+}
+
+/// [`check`] against a catalogue and items the caller already read (an
+/// evaluation checks every rule against the same ones).
+pub async fn check_with(
+    db: &Db,
+    catalog: &Catalog,
+    known: &[Item],
+    input: &RuleInput,
+) -> Result<LinkCondition, StoreError> {
+    pulse_domain::org::required_text(input.name.trim(), 60, "规则名称", "rule name")?;
+    let condition = LinkCondition::compile(&input.condition, catalog)?;
     let family = input.job_family.trim();
     if !family.is_empty() {
         let (n,): (i64,) = on_db!(db, pool => {
@@ -228,7 +240,6 @@ pub async fn check(db: &Db, input: &RuleInput) -> Result<LinkCondition, StoreErr
             "a rule has between 1 and 5 actions",
         )));
     }
-    let known = items(db, None).await?;
     let has = |kind: ItemKind, name: &str| {
         known
             .iter()

@@ -132,11 +132,14 @@ impl Typed {
             .iter()
             .map(|a| {
                 let d = dto::action_dto(a, pulse_domain::Lang::Zh);
-                (
-                    d.kind,
-                    d.name,
-                    d.adjustment.unwrap_or_default().replace('−', "-"),
-                )
+                // The form takes the plain "0.15" / "-0.05" that parse_adjustment reads.
+                let adjustment = match a {
+                    pulse_domain::linkage::Action::AdjustBonus { hundredths } => {
+                        pulse_domain::linkage::coefficient(*hundredths)
+                    }
+                    _ => String::new(),
+                };
+                (d.kind, d.name, adjustment)
             })
             .collect();
         actions.resize(3, Default::default());
@@ -403,16 +406,18 @@ async fn render_catalog(
     typed: (String, String, String, String),
     typed_role: (String, String, String, String),
 ) -> AppResult<Response> {
-    let mut items = Vec::new();
-    for i in rules::items(&state.db, None).await? {
-        let action = match i.kind.as_str() {
-            "pool" => "join_pool",
-            "course" => "recommend_course",
-            _ => "grant_eligibility",
-        };
-        let n = outcomes::members(&state.db, action, &i.name).await?.len();
-        items.push((i, n));
-    }
+    let counts = outcomes::counts_by_item(&state.db).await?;
+    let items = rules::items(&state.db, None)
+        .await?
+        .into_iter()
+        .map(|i| {
+            let n = counts
+                .get(&(i.kind.clone(), i.name.clone()))
+                .copied()
+                .unwrap_or(0);
+            (i, n)
+        })
+        .collect();
     Ok(CatalogPage {
         items,
         profiles: paths::profiles(&state.db, None).await?,

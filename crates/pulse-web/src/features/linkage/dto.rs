@@ -3,7 +3,7 @@
 
 use pulse_domain::Lang;
 use pulse_domain::linkage::{
-    Action, Step, chain_sentence, coefficient, signed_coefficient, step_sentence, with_unit,
+    Action, Step, chain_sentence, signed_coefficient, step_sentence, with_unit,
 };
 use pulse_store::linkage::outcomes::Outcome;
 use pulse_store::linkage::rules::Rule;
@@ -180,9 +180,4 @@ pub fn rule_dto(r: &Rule, lang: Lang) -> LinkageRuleDto {
         created_by: r.created_by.clone(),
         updated_at: r.updated_at,
     }
-}
-
-/// A person's bonus coefficient for a period, as text ("1.15").
-pub fn coefficient_text(hundredths: i64) -> String {
-    coefficient(hundredths)
 }

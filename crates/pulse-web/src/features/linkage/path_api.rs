@@ -127,8 +127,7 @@ pub async fn path_dto(
     lang: pulse_domain::Lang,
 ) -> AppResult<DevelopmentPath> {
     let p: PersonPath = paths::path_for(&state.db, person.id, &person.job_family).await?;
-    let profiles = paths::profiles(&state.db, Some(&person.job_family)).await?;
-    let mut roles = p.path.roles.iter().map(|m| role_dto(m, &profiles));
+    let mut roles = p.path.roles.iter().map(|m| role_dto(m, &p.profiles));
     let next_role = roles.next();
     Ok(DevelopmentPath {
         employee_no: person.employee_no.clone(),
