@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod events;
 pub mod feedback;
 pub mod goals;
+pub mod health;
 pub mod i18n;
 pub mod linkage;
 pub mod org;
