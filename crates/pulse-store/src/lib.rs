@@ -25,6 +25,7 @@ pub mod files;
 pub mod goal_imports;
 pub mod goals;
 pub mod group_commit;
+pub mod health;
 pub mod imports;
 pub mod inbox;
 pub mod jobs;

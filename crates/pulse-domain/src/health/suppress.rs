@@ -17,7 +17,8 @@ pub struct Group {
     pub own: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Why {
     /// Fewer respondents than the minimum.
     TooFew,
