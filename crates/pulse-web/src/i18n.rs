@@ -139,7 +139,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
 ];
 
 /// Every text table: the core's and each feature's.
-pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 14] {
+pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 15] {
     use crate::features::*;
     [
         TEXTS,
@@ -154,6 +154,7 @@ pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 14] {
         reviews::texts::TEXTS,
         calibration::texts::TEXTS,
         linkage::texts::TEXTS,
+        org_health::texts::TEXTS,
         workbook::texts::TEXTS,
         home::texts::TEXTS,
     ]

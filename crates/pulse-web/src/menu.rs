@@ -85,6 +85,7 @@ pub const MENU: &[MenuItem] = &[
     committees("/calibration", "nav.calibration", "calibration"),
     item("/me/outcomes", "nav.outcomes", "outcomes"),
     leads("/linkage", "nav.linkage", "linkage"),
+    leads("/health", "nav.health", "health"),
     item("/rewards", "nav.rewards", "rewards"),
     item("/customers", "nav.customers", "customers"),
     item("/goals/rules", "nav.rules", "rules"),

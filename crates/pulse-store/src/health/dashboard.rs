@@ -148,7 +148,7 @@ pub async fn dashboard(
 async fn alignment_trend(
     db: &Db,
     tree: &Tree,
-    inside: &dyn Fn(i64) -> bool,
+    inside: &(dyn Fn(i64) -> bool + Sync),
 ) -> Result<Vec<Reading>, StoreError> {
     let mut rounds = alignment::rounds(db).await?;
     rounds.retain(|r| r.state == "closed");
@@ -298,7 +298,7 @@ fn empty(key: &'static str) -> Operation {
 /// The median active writing time of submitted reviews, latest cycle with any.
 async fn review_minutes(
     db: &Db,
-    inside: &dyn Fn(i64) -> bool,
+    inside: &(dyn Fn(i64) -> bool + Sync),
     people: &[(i64, i64)],
 ) -> Result<Operation, StoreError> {
     let rows: Vec<(i64, String, i64, i64, i64, i64)> = on_db!(db, pool => {
@@ -345,7 +345,7 @@ async fn review_minutes(
 /// The mean hours from a target-adjustment request to its decision over the last 90 days.
 async fn adjustment_hours(
     db: &Db,
-    inside: &dyn Fn(i64) -> bool,
+    inside: &(dyn Fn(i64) -> bool + Sync),
     people: &[(i64, i64)],
     today: NaiveDate,
 ) -> Result<Operation, StoreError> {

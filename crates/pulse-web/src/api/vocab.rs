@@ -325,6 +325,9 @@ mod tests {
             );
         }
         same(values::<OutcomeState>(), &["active", "reversed"]);
+        for v in values::<AlignmentVerdict>() {
+            assert!(pulse_domain::health::Verdict::parse(&v).is_ok(), "{v}");
+        }
         for v in values::<LinkageItemKind>() {
             assert!(
                 pulse_store::linkage::rules::ItemKind::parse(&v).is_some(),
@@ -369,6 +372,14 @@ pub enum LinkageAction {
 pub enum OutcomeState {
     Active,
     Reversed,
+}
+
+/// An HRBP's verdict on an alignment claim (H1).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum AlignmentVerdict {
+    Agree,
+    Disagree,
 }
 
 /// What a linkage action may name.

@@ -11,6 +11,7 @@ pub mod home;
 pub mod insights;
 pub mod linkage;
 pub mod notify;
+pub mod org_health;
 pub mod people;
 pub mod reviews;
 pub mod workbook;
