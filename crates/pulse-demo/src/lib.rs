@@ -12,6 +12,7 @@ pub mod competency;
 mod customers;
 mod feedback;
 mod goals;
+mod health;
 mod inbox;
 pub mod linkage;
 mod names;
@@ -210,6 +211,7 @@ pub async fn build_with(
     reviews::seed(db, &plan, &built, seed).await?;
     calibration::seed(db, &plan, seed).await?;
     linkage::seed(db, &plan).await?;
+    health::seed(db, &plan, seed, volume.weeks).await?;
     competency::first_digests(db, today, first_day).await?;
     progress.advance(1);
     progress.finish();

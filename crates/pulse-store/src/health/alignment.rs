@@ -444,3 +444,12 @@ pub(super) fn outcome_of(
     out.share = health::wilson(k, n);
     out
 }
+
+/// Who was drawn for a round, by person id.
+pub async fn members(db: &Db, round_id: i64) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(i64,)> = on_db!(db, pool => {
+        sqlx::query_as("SELECT person_id FROM alignment_members WHERE round_id = $1 ORDER BY person_id")
+            .bind(round_id).fetch_all(pool).await?
+    });
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

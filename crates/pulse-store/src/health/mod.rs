@@ -73,9 +73,12 @@ pub async fn save_settings(db: &Db, actor: &Actor, s: &Settings) -> Result<(), S
     tx.commit().await
 }
 
-/// Active frontline staff — active people nobody reports to — with their unit.
+/// Active frontline staff, with their unit: active people nobody reports
+/// to, in a job family HR has a competency model for (the families whose
+/// work the radar measures — not HR, the committee or the administrator).
 pub async fn frontline(db: &Db) -> Result<Vec<(i64, i64)>, StoreError> {
     const SQL: &str = "SELECT p.id, p.org_unit_id FROM people p WHERE p.status = 'active' \
+         AND p.job_family IN (SELECT DISTINCT job_family FROM competency_dimensions) \
          AND NOT EXISTS (SELECT 1 FROM people r WHERE r.manager_id = p.id AND r.status = 'active') \
          ORDER BY p.id";
     Ok(on_db!(db, pool => sqlx::query_as(SQL).fetch_all(pool).await?))
@@ -109,4 +112,10 @@ fn conflict(code: &'static str, zh: &str, en: &str) -> StoreError {
 
 fn invalid(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> StoreError {
     StoreError::Invalid(Problem::new(code, zh, en))
+}
+
+/// Each active person's job family (for demo and import helpers).
+pub async fn job_families(db: &Db) -> Result<Vec<(i64, String)>, StoreError> {
+    const SQL: &str = "SELECT id, job_family FROM people WHERE status = 'active' ORDER BY id";
+    Ok(on_db!(db, pool => sqlx::query_as(SQL).fetch_all(pool).await?))
 }

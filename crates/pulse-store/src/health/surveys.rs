@@ -364,3 +364,65 @@ pub fn results_of(tree: &Tree, survey: &Survey, rows: &[(i64, i64, i64)]) -> Res
         tree: tree.clone(),
     }
 }
+
+/// Loads a survey's past answers at once (the demo's history, a migration
+/// from a former tool): the same two writes as [`respond`] — invitations
+/// flipped once, counts raised per unit and option — in one transaction.
+/// Every person must be invited and not have answered; else nothing is kept.
+pub async fn load_answers(
+    db: &Db,
+    survey_id: i64,
+    answers: &[(i64, i64)],
+) -> Result<(), StoreError> {
+    if answers
+        .iter()
+        .any(|a| !(1..=OPTIONS.len() as i64).contains(&a.1))
+    {
+        return Err(invalid(
+            "invalid_answer",
+            "请选择五个选项之一（1–5）",
+            "choose one of the five options (1–5)",
+        ));
+    }
+    let units: HashMap<i64, i64> = on_db!(db, pool => {
+        sqlx::query_as::<_, (i64, i64)>("SELECT person_id, org_unit_id FROM survey_invitees WHERE survey_id = $1 AND answered = 0")
+            .bind(survey_id).fetch_all(pool).await?
+    })
+    .into_iter()
+    .collect();
+    let mut cells: HashMap<(i64, i64), i64> = HashMap::new();
+    for (person, option) in answers {
+        let unit = units.get(person).ok_or_else(|| {
+            invalid(
+                "not_invited",
+                "有人不在调查范围内或已经回答过",
+                "someone is not among the respondents or has already answered",
+            )
+        })?;
+        *cells.entry((*unit, *option)).or_default() += 1;
+    }
+    let mut tx = db.begin().await?;
+    for chunk in answers.chunks(500) {
+        let ids: Vec<String> = chunk.iter().map(|a| a.0.to_string()).collect();
+        let sql = format!(
+            "UPDATE survey_invitees SET answered = 1 WHERE survey_id = $1 AND answered = 0 AND person_id IN ({})",
+            ids.join(",")
+        );
+        let n = on_tx!(tx, conn => sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(survey_id).execute(conn).await?.rows_affected());
+        if n as usize != chunk.len() {
+            tx.rollback().await?;
+            return Err(conflict(
+                "already_answered",
+                "有人重复出现在答案中",
+                "someone appears twice among the answers",
+            ));
+        }
+    }
+    for ((unit, option), n) in &cells {
+        on_tx!(tx, conn => {
+            sqlx::query("UPDATE survey_counts SET n = n + $1 WHERE survey_id = $2 AND org_unit_id = $3 AND option = $4")
+                .bind(n).bind(survey_id).bind(unit).bind(option).execute(conn).await?;
+        });
+    }
+    tx.commit().await
+}

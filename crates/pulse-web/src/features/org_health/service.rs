@@ -49,6 +49,8 @@ pub async fn unit_for(
     tree.units
         .iter()
         .find(|u| units.contains(&u.id) && u.parent_id.is_none_or(|p| !units.contains(&p)))
+        // No team in scope: the caller's own unit.
+        .or_else(|| tree.get(caller.org_unit_id))
         .map(|u| Some(u.id))
         .ok_or_else(AppError::forbidden)
 }
