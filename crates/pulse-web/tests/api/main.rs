@@ -23,6 +23,7 @@ mod links;
 mod matrix;
 mod notify;
 mod one_language;
+mod org_health;
 mod reviews;
 mod rules_editor;
 mod security;
