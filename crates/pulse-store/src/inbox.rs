@@ -170,6 +170,21 @@ pub async fn open_count(db: &Db, person_id: i64) -> Result<i64, StoreError> {
     Ok(n)
 }
 
+/// Closes one person's open to-do for a thing (their answer came in).
+pub async fn close_for_person(
+    tx: &mut Tx,
+    person_id: i64,
+    source_key: &str,
+    state: TodoState,
+) -> Result<u64, StoreError> {
+    let now = tx.now_ms();
+    Ok(on_tx!(tx, conn => {
+        sqlx::query("UPDATE todos SET state = $1, closed_at = $2 WHERE person_id = $3 AND source_key = $4 AND state = 'open'")
+            .bind(state.as_str()).bind(now).bind(person_id).bind(source_key)
+            .execute(conn).await?.rows_affected()
+    }))
+}
+
 /// The person marks their own open to-do done or dismissed. Someone else's
 /// to-do is reported as not found.
 pub async fn close_own(

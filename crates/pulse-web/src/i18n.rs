@@ -195,6 +195,14 @@ mod tests {
         }
         for file in files {
             let text = std::fs::read_to_string(&file).expect("read");
+            // A title block is the page's <title>: plain text on one line
+            // (a section pasted into it once rendered as the tab's title).
+            if let Some(title) = text.split("{% block title %}").nth(1) {
+                let title = title.split("{% endblock %}").next().unwrap_or("");
+                if title.contains('<') || title.contains('\n') {
+                    missing.push(format!("markup in the title block of {}", file.display()));
+                }
+            }
             for part in text.split("tr.t(\"").skip(1) {
                 let key = part.split('"').next().unwrap_or("");
                 if !all_texts().contains_key(key) {

@@ -87,6 +87,11 @@ async fn serve(db: Db, cfg: &Config, demo: bool) -> anyhow::Result<()> {
             {
                 tracing::warn!(error = %e, "warming the radar figures failed");
             }
+            // And the dashboard's month counts (H4): a new month is read once here.
+            let window = pulse_store::health::months::window(warm_db.today(), 12);
+            if let Err(e) = pulse_store::health::months::counts(&warm_db, &window).await {
+                tracing::warn!(error = %e, "warming the org-health counts failed");
+            }
             tokio::select! {
                 _ = tokio::time::sleep(std::time::Duration::from_secs(9 * 60)) => {}
                 _ = warm_stop.changed() => break,

@@ -189,7 +189,8 @@ pub async fn submit(
     for (text, goal) in tasks {
         checked.push((health::task_text(text).map_err(StoreError::Invalid)?, *goal));
     }
-    let top: Vec<i64> = top_goals(db).await?.into_iter().map(|g| g.0).collect();
+    let titles = top_goals(db).await?;
+    let top: Vec<i64> = titles.iter().map(|g| g.0).collect();
     if checked
         .iter()
         .any(|(_, g)| g.is_some_and(|g| !top.contains(&g)))
@@ -241,11 +242,24 @@ pub async fn submit(
                 .bind(round_id).bind(person_id).bind(i as i64 + 1).bind(text).bind(goal).execute(conn).await?;
         });
     }
-    on_tx!(tx, conn => {
-        sqlx::query("UPDATE todos SET state = $1, closed_at = $2 WHERE person_id = $3 AND source_key = $4 AND state = 'open'")
-            .bind(TodoState::Done.as_str()).bind(now).bind(person_id).bind(format!("alignment:{round_id}")).execute(conn).await?;
-    });
-    let after = serde_json::json!({"tasks": checked});
+    inbox::close_for_person(
+        &mut tx,
+        person_id,
+        &format!("alignment:{round_id}"),
+        TodoState::Done,
+    )
+    .await?;
+    // In words, so the audit page shows what was claimed: "task → TOP goal".
+    let said: Vec<String> = checked
+        .iter()
+        .map(
+            |(t, g)| match g.and_then(|g| titles.iter().find(|x| x.0 == g)) {
+                Some((_, title)) => format!("{t} → {title}"),
+                None => t.clone(),
+            },
+        )
+        .collect();
+    let after = serde_json::json!({"tasks": said});
     audit::record(
         &mut tx,
         actor,

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::{conflict, frontline, invalid, subtree};
 use crate::bulk::{self, Cell as BulkCell};
-use crate::inbox::TodoState;
+use crate::inbox::{self, TodoState};
 use crate::org::Tree;
 use crate::{Actor, Db, StoreError, audit};
 
@@ -222,11 +222,13 @@ pub async fn respond(
         sqlx::query("UPDATE survey_counts SET n = n + CASE WHEN option = $1 THEN 1 ELSE 0 END WHERE survey_id = $2 AND org_unit_id = $3")
             .bind(option).bind(survey_id).bind(unit).execute(conn).await?;
     });
-    let now = tx.now_ms();
-    on_tx!(tx, conn => {
-        sqlx::query("UPDATE todos SET state = $1, closed_at = $2 WHERE person_id = $3 AND source_key = $4 AND state = 'open'")
-            .bind(TodoState::Done.as_str()).bind(now).bind(person_id).bind(format!("survey:{survey_id}")).execute(conn).await?;
-    });
+    inbox::close_for_person(
+        &mut tx,
+        person_id,
+        &format!("survey:{survey_id}"),
+        TodoState::Done,
+    )
+    .await?;
     audit::record(
         &mut tx,
         actor,

@@ -349,7 +349,7 @@ async fn the_article_s_rules_their_chains_and_the_development_path() {
     assert_eq!(
         scalar(
             &app,
-            "SELECT COUNT(*) FROM development_activity WHERE action = 'click'"
+            "SELECT COUNT(*) FROM development_activity WHERE action = 'click' AND target = '医保政策与集采实务'"
         )
         .await,
         1
