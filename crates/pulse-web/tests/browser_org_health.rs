@@ -258,7 +258,7 @@ async fn leadership_reads_the_pulse_and_staff_answer_on_phones() {
     wait_for_text(&rep, "本月最忙的 3 项工作").await;
     check(&rep, "tasks-form", true).await;
     for (i, t) in ["拜访重点医院客户", "x", "整理报价"].iter().enumerate() {
-        rep.find(By::Css(&format!("input[name=task{}]", i + 1)))
+        rep.find(By::Css(format!("input[name=task{}]", i + 1)))
             .await
             .expect("task")
             .send_keys(*t)

@@ -114,7 +114,7 @@ pub fn aligned(claims: &[Claim]) -> Option<bool> {
 pub fn task_text(raw: &str) -> Result<String, Problem> {
     let t = raw.trim();
     let n = t.chars().count();
-    if n < 2 || n > 60 {
+    if !(2..=60).contains(&n) {
         return Err(Problem::new(
             "invalid_task",
             "每项工作请用 2–60 个字描述",
@@ -146,10 +146,10 @@ pub const QUESTION: (&str, &str) = (
 /// Chinese or English text. Returns the position 1–5.
 pub fn parse_answer(raw: &str) -> Result<i64, Problem> {
     let t = raw.trim();
-    if let Ok(n) = t.parse::<i64>() {
-        if (1..=OPTIONS.len() as i64).contains(&n) {
-            return Ok(n);
-        }
+    if let Ok(n) = t.parse::<i64>()
+        && (1..=OPTIONS.len() as i64).contains(&n)
+    {
+        return Ok(n);
     }
     OPTIONS
         .iter()

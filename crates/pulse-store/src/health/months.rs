@@ -91,14 +91,14 @@ pub async fn counts(db: &Db, months: &[(NaiveDate, i64, i64)]) -> Result<Arc<Cou
             .filter(|e| e.start == start && e.end == end)
             .map(|e| (e.marks, e.counts.clone()))
     };
-    if let Some((old, counts)) = cached {
-        if old == now || !touched(db, old, now, end).await? {
-            let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(e) = cache.get_mut(&key) {
-                e.marks = now;
-            }
-            return Ok(counts);
+    if let Some((old, counts)) = cached
+        && (old == now || !touched(db, old, now, end).await?)
+    {
+        let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = cache.get_mut(&key) {
+            e.marks = now;
         }
+        return Ok(counts);
     }
     let counts = Arc::new(read(db, months).await?);
     CACHE.lock().unwrap_or_else(|p| p.into_inner()).insert(
