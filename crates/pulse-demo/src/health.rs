@@ -89,8 +89,8 @@ pub async fn seed(db: &Db, plan: &DemoOrg, seed: u64, weeks: i64) -> anyhow::Res
     let small = smallest_team(&tree, &people);
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4ea1);
     for (back, name, aligned, clear) in [
-        (6u32, "目标对齐抽样 · 半年前", 15usize, 0.42),
-        (1, "目标对齐抽样 · 上月", 38, 0.86),
+        (6u32, "目标对齐抽样", 15usize, 0.42),
+        (1, "目标对齐抽样", 38, 0.86),
     ] {
         let month = first_of_month(today, back);
         let label = month.format("%Y年%-m月").to_string();

@@ -317,3 +317,8 @@ document.addEventListener("click", function (e) {
     window.print();
   }
 });
+
+// H4: a printed dashboard says how each figure was computed.
+window.addEventListener("beforeprint", function () {
+  document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+});

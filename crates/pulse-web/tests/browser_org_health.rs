@@ -50,7 +50,9 @@ async fn click(d: &WebDriver, css: &str) {
         .await
         .unwrap_or_else(|_| panic!("no {css}"));
     e.scroll_into_view().await.expect("scroll");
-    e.click().await.expect("click");
+    e.click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
 async fn as_who(
@@ -247,8 +249,8 @@ async fn leadership_reads_the_pulse_and_staff_answer_on_phones() {
     let text = wait_for_text(&rep, "无法知道你选了什么").await;
     assert!(text.contains("你最近一次收到的绩效反馈"), "{text}");
     check(&rep, "survey-answer", true).await;
-    click(&rep, "input[name=answer][value='2']").await;
-    click(&rep, "form button[type=submit]").await;
+    click(&rep, "label.choice:nth-of-type(2)").await;
+    click(&rep, "main form button[type=submit]").await;
     wait_for_text(&rep, "已匿名计入").await;
     check(&rep, "survey-thanks", true).await;
     let round = support::scalar(&app, "SELECT MAX(id) FROM alignment_rounds").await;
@@ -265,6 +267,19 @@ async fn leadership_reads_the_pulse_and_staff_answer_on_phones() {
             .await
             .expect("type");
     }
+    for i in 1..=3 {
+        let sel = rep
+            .find(By::Css(format!("select[name=goal{i}]")))
+            .await
+            .expect("goal");
+        sel.scroll_into_view().await.expect("scroll");
+        thirtyfour::components::SelectElement::new(&sel)
+            .await
+            .expect("select")
+            .select_by_index(if i == 3 { 1 } else { 2 })
+            .await
+            .expect("choose");
+    }
     // The browser's own check would stop "x"; the server's must keep the rest.
     rep.execute(
         "document.querySelectorAll('input').forEach(i => i.removeAttribute('minlength'))",
@@ -272,7 +287,7 @@ async fn leadership_reads_the_pulse_and_staff_answer_on_phones() {
     )
     .await
     .expect("js");
-    click(&rep, "form button[type=submit]").await;
+    click(&rep, "main form button[type=submit]").await;
     wait_for_text(&rep, "2–60").await;
     assert_eq!(
         value_of(&rep, "input[name=task1]").await,
@@ -282,7 +297,7 @@ async fn leadership_reads_the_pulse_and_staff_answer_on_phones() {
     let t2 = rep.find(By::Css("input[name=task2]")).await.expect("task2");
     t2.clear().await.expect("clear");
     t2.send_keys("推进招标项目").await.expect("type");
-    click(&rep, "form button[type=submit]").await;
+    click(&rep, "main form button[type=submit]").await;
     wait_for_text(&rep, "HRBP 会逐项核实").await;
     check(&rep, "tasks-sent", true).await;
     rep.quit().await.expect("quit");

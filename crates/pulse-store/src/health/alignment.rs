@@ -301,6 +301,15 @@ pub async fn queue(db: &Db, round_id: Option<i64>, limit: i64) -> Result<Vec<Pen
     )
 }
 
+/// How many claims wait for a verdict.
+pub async fn pending_count(db: &Db) -> Result<i64, StoreError> {
+    let (n,): (i64,) = on_db!(db, pool => {
+        sqlx::query_as("SELECT COUNT(*) FROM alignment_tasks WHERE verdict IS NULL AND goal_id IS NOT NULL")
+            .fetch_one(pool).await?
+    });
+    Ok(n)
+}
+
 /// An HRBP's verdict on one claim: given once, never changed.
 pub async fn verify(
     db: &Db,

@@ -122,9 +122,15 @@ pub fn lines(id: &str, title: &str, x: &[String], series: &[(&str, Vec<Option<f6
     );
     let step = (x.len() / 6).max(1);
     for (i, l) in x.iter().enumerate().step_by(step) {
+        // The last label ends at the right edge instead of running past it.
+        let anchor = if i + 1 == x.len() && x.len() > 1 {
+            "end"
+        } else {
+            "middle"
+        };
         let _ = write!(
             s,
-            "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
+            "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"{anchor}\">{}</text>",
             fmt1(px(i)),
             h - bottom + 16.0,
             esc(l)
@@ -154,6 +160,17 @@ pub fn lines(id: &str, title: &str, x: &[String], series: &[(&str, Vec<Option<f6
             "<path d=\"{}\" fill=\"none\" stroke=\"{c}\" stroke-width=\"2\"/>",
             d.trim()
         );
+        // A dot per reading of the first series, so a lone reading still shows.
+        for (i, v) in vals.iter().enumerate().filter(|_| k == 0) {
+            if let Some(v) = v {
+                let _ = write!(
+                    s,
+                    "<circle cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"{c}\"/>",
+                    fmt1(px(i)),
+                    fmt1(py(*v))
+                );
+            }
+        }
         let _ = write!(
             s,
             "<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"{c}\">{}</text>",

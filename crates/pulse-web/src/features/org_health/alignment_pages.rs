@@ -39,6 +39,8 @@ struct RoundsPage {
     nav: Nav,
     rows: Vec<RoundRow>,
     queue: Vec<Claim>,
+    /// All claims waiting, of which `queue` is the first page.
+    pending: i64,
     can_verify: bool,
     error: Option<String>,
     verify_error: Option<(i64, String)>,
@@ -89,6 +91,7 @@ async fn render_rounds(
     Ok(RoundsPage {
         rows,
         queue: claims(state, 20).await?,
+        pending: alignment::pending_count(&state.db).await?,
         can_verify: caller.has_role(Role::Hrbp),
         error,
         verify_error,
@@ -280,7 +283,13 @@ pub async fn submit(
         let mut tasks = Vec::new();
         for (text, goal) in &typed {
             let goal = match goal.as_str() {
-                "" | "none" => None,
+                "" => {
+                    return Err(AppError::bad_request(
+                        "请为每项工作选择支撑的 TOP 目标，或“都不支撑”",
+                        "for each task, choose the TOP goal it supports, or none",
+                    ));
+                }
+                "none" => None,
                 g => Some(g.parse::<i64>().map_err(|_| {
                     AppError::bad_request(
                         "请选择一个 TOP 目标或“都不支撑”",

@@ -63,7 +63,7 @@ impl DashboardPage {
     }
 }
 
-fn chart(m: &MetricDto) -> String {
+fn chart(m: &MetricDto, target_label: &str) -> String {
     let x: Vec<String> = m
         .trend
         .iter()
@@ -73,7 +73,7 @@ fn chart(m: &MetricDto) -> String {
     let mut series = vec![(m.label.as_str(), vals)];
     let target;
     if let Some(t) = m.target {
-        target = format!("{} {}", "→", t);
+        target = format!("{target_label} {t}");
         series.push((target.as_str(), vec![Some(t); x.len()]));
     }
     crate::charts::lines(&format!("trend-{}", m.key), &m.label, &x, &series)
@@ -123,7 +123,11 @@ async fn render(
         )
     });
     Ok(DashboardPage {
-        charts: dto.metrics.iter().map(chart).collect(),
+        charts: dto
+            .metrics
+            .iter()
+            .map(|m| chart(m, ctx.tr.t("org_health.target")))
+            .collect(),
         unit: dto
             .unit
             .as_ref()

@@ -172,6 +172,11 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("org_health.queue", "待核实", "To verify"),
     (
+        "org_health.queue_first",
+        "按提交先后，先显示前",
+        "Oldest first; showing the first",
+    ),
+    (
         "org_health.hrbp_verifies",
         "只有 HRBP 可以核实。",
         "Only an HRBP verifies.",
@@ -245,6 +250,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "Which TOP goal it supports",
     ),
     ("org_health.supports", "支撑", "Supports"),
+    ("org_health.choose", "请选择", "Choose"),
     ("org_health.supports_none", "都不支撑", "None"),
     ("org_health.send_tasks", "提交", "Send"),
     (
