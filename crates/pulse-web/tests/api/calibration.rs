@@ -363,6 +363,20 @@ async fn finalizing_writes_the_ratings_back_once_and_freezes_the_session() {
         .json();
     assert_eq!(s["state"], "finalized");
     assert!(s["duration_minutes"].is_i64(), "{s}");
+    // H4: the dashboard's calibration figure is this session's live → final time.
+    let ms = scalar(
+        &app,
+        &format!("SELECT duration_ms FROM calibration_sessions WHERE id = {id}"),
+    )
+    .await;
+    let d = hrbp.get("/api/v1/org-health").await.json();
+    let shown = d["operations"]["calibration_minutes_median"]
+        .as_f64()
+        .expect("a figure");
+    assert!(
+        (shown - ms as f64 / 60_000.0).abs() < 0.06,
+        "{shown} vs {ms} ms"
+    );
     // Frozen.
     assert_eq!(
         committee
