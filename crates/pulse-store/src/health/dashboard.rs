@@ -429,11 +429,15 @@ async fn heatmap(
     };
     let mut list = surveys::list(db).await?;
     list.retain(|s| s.state == "closed");
-    let latest = list.first();
-    let results = match latest {
-        Some(s) => Some(surveys::results(db, tree, s).await?),
-        None => None,
-    };
+    // Newest first: each row reads the latest closed survey that asked it.
+    let mut results = Vec::new();
+    for s in &list {
+        results.push((
+            s,
+            subtree(tree, s.org_unit_id),
+            surveys::results(db, tree, s).await?,
+        ));
+    }
     let last_round: Option<i64> = alignment::rounds(db)
         .await?
         .iter()
@@ -465,7 +469,8 @@ async fn heatmap(
             let (k, n) = o
                 .by_region
                 .iter()
-                .filter(|r| under.contains(&r.0) || subtree(tree, r.0).contains(&u.id))
+                // By region: a row below a region (a team) has no reading of its own.
+                .filter(|r| under.contains(&r.0))
                 .fold((0, 0), |a, r| (a.0 + r.1, a.1 + r.2));
             health::wilson(k, n).map(|s| {
                 let (v, i) = pct(&s);
@@ -481,10 +486,10 @@ async fn heatmap(
                 }
             })
         });
-        let trust = match (latest, &results) {
-            (Some(s), Some(r)) => Some(trust_reading(s, &r.cell(u.id))),
-            _ => None,
-        };
+        let trust = results
+            .iter()
+            .find(|(_, asked, _)| asked.contains(&u.id))
+            .map(|(s, _, r)| trust_reading(s, &r.cell(u.id)));
         out.push(HeatRow {
             unit_id: u.id,
             code: u.code.clone(),
