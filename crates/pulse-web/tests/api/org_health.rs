@@ -372,19 +372,16 @@ async fn suppression_holds_against_differencing(app: &TestApp, hr: &Client) {
     let survey = scalar(app, "SELECT MAX(id) FROM surveys").await;
     let region = scalar(app, "SELECT id FROM org_units WHERE code = 'HD'").await;
     let teams = rows3(
-        &app,
+        app,
         &format!("SELECT id, id, id FROM org_units WHERE parent_id = {region} ORDER BY id"),
     )
     .await;
-    let get = |code: String| {
-        let hr = hr;
-        async move {
-            let r = hr
-                .get(&format!("/api/v1/surveys/{survey}/results?unit={code}"))
-                .await;
-            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-            r.json()
-        }
+    let get = |code: String| async move {
+        let r = hr
+            .get(&format!("/api/v1/surveys/{survey}/results?unit={code}"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        r.json()
     };
     let whole = get("HD".into()).await;
     assert_eq!(whole["suppressed"], false);
@@ -393,7 +390,7 @@ async fn suppression_holds_against_differencing(app: &TestApp, hr: &Client) {
     let mut reasons = Vec::new();
     for (team, _, _) in &teams {
         let code = crate::support::text(
-            &app,
+            app,
             &format!("SELECT code FROM org_units WHERE id = {team}"),
         )
         .await;
