@@ -294,7 +294,7 @@ pub async fn queue(
 #[serde(deny_unknown_fields)]
 pub struct VerdictBody {
     /// `agree`: the task truly supports the goal; `disagree`: it does not.
-    #[schema(inline, value_type = crate::api::vocab::AlignmentVerdict)]
+    #[schema(value_type = crate::api::vocab::AlignmentVerdict)]
     pub verdict: String,
 }
 

@@ -28,16 +28,30 @@ pub struct UnitParams {
     pub unit: Option<String>,
 }
 
+impl UnitParams {
+    /// The API takes a unit's code or no parameter (a page's "all" sends "").
+    pub fn check(&self) -> AppResult<()> {
+        match self.unit.as_deref() {
+            Some(u) if u.is_empty() || u.chars().count() > 40 => Err(AppError::bad_request(
+                "组织代码不能为空，最多 40 个字符；看全公司时请省略该参数",
+                "a unit code is 1–40 characters; leave the parameter out for the whole company",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// The three health metrics — baseline, now, target, trend — and the
 /// operational figures, each with the raw counts behind it (H4).
 #[utoipa::path(get, path = "/api/v1/org-health", tag = "org-health", params(UnitParams),
-    responses((status = 200, body = DashboardDto), (status = 404, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = DashboardDto), (status = 400, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
 pub async fn dashboard(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<UnitParams>,
 ) -> AppResult<Json<DashboardDto>> {
+    q.check()?;
     let tree = state.org_tree().await?;
     let unit = service::unit_for(&state, &caller, &tree, q.unit.as_deref()).await?;
     let (d, tree) = service::dashboard(&state, unit).await?;
@@ -218,15 +232,21 @@ pub struct LaunchBody {
 
 /// Launches the trust question to a population; each person gets a to-do.
 #[utoipa::path(post, path = "/api/v1/surveys", tag = "org-health", request_body = LaunchBody,
-    responses((status = 201, body = SurveyDto), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+    responses((status = 201, body = SurveyDto), (status = 400, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn launch(
     State(state): State<AppState>,
     Me(caller): Me,
     headers: HeaderMap,
     ApiJson(b): ApiJson<LaunchBody>,
 ) -> AppResult<(StatusCode, Json<SurveyDto>)> {
+    if b.unit.as_deref().is_some_and(str::is_empty) {
+        return Err(AppError::bad_request(
+            "组织代码不能为空；问全公司时请省略 unit",
+            "a unit code cannot be empty; leave unit out for the whole company",
+        ));
+    }
     let tree = state.org_tree().await?;
-    let unit_id = match b.unit.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+    let unit_id = match b.unit.as_deref().map(str::trim) {
         Some(code) => tree
             .units
             .iter()
@@ -355,7 +375,7 @@ pub struct ResultsDto {
 /// A unit's results under the anonymity rule, decided for every unit at
 /// once: under the minimum (or beside one) there are no counts.
 #[utoipa::path(get, path = "/api/v1/surveys/{id}/results", tag = "org-health", params(("id" = i64, Path), UnitParams),
-    responses((status = 200, body = ResultsDto), (status = 404, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = ResultsDto), (status = 400, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
 pub async fn results(
     State(state): State<AppState>,
     Me(caller): Me,
@@ -363,6 +383,7 @@ pub async fn results(
     Path(id): Path<i64>,
     ApiQuery(q): ApiQuery<UnitParams>,
 ) -> AppResult<Json<ResultsDto>> {
+    q.check()?;
     let s = survey_of(&state, id).await?;
     let tree = state.org_tree().await?;
     let unit = service::unit_for(&state, &caller, &tree, q.unit.as_deref())
