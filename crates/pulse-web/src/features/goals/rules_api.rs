@@ -185,8 +185,9 @@ pub struct RegionMetricsBody {
 }
 
 /// Push a region's metrics (CRM, HRBP); the rules are re-evaluated for it at once.
+/// 409 when the period is closed: its goals and weights no longer change.
 #[utoipa::path(put, path = "/api/v1/region-metrics/{code}", tag = "goals", request_body = RegionMetricsBody,
-    responses((status = 200, body = RuleList), (status = 422, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+    responses((status = 200, body = RuleList), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn put_region_metrics(
     State(state): State<AppState>,
     Me(caller): Me,

@@ -15,6 +15,7 @@ use crate::api::{ApiJson, ApiQuery};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AlignmentRound)]
 pub struct RoundDto {
     pub id: i64,
     pub name: String,
@@ -33,6 +34,7 @@ pub struct RoundDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AlignmentOutcome)]
 pub struct OutcomeDto {
     pub sampled: i64,
     pub submitted: i64,
@@ -48,6 +50,7 @@ pub struct OutcomeDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AlignmentRoundList)]
 pub struct RoundList {
     pub items: Vec<RoundDto>,
 }
@@ -101,6 +104,7 @@ pub async fn rounds(State(state): State<AppState>) -> AppResult<Json<RoundList>>
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AlignmentRoundBody)]
 pub struct RoundBody {
     #[schema(min_length = 1, max_length = 60)]
     pub name: String,
@@ -179,6 +183,7 @@ pub async fn close(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AlignmentTaskBody)]
 pub struct TaskBody {
     /// 2–60 characters.
     #[schema(min_length = 2, max_length = 60)]
@@ -189,6 +194,7 @@ pub struct TaskBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AlignmentTasksBody)]
 pub struct TasksBody {
     /// Exactly three: the busiest tasks this month.
     #[schema(min_items = 3, max_items = 3)]
@@ -196,6 +202,7 @@ pub struct TasksBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AlignmentSubmitted)]
 pub struct Submitted {
     pub round_id: i64,
     pub tasks: i64,
@@ -241,6 +248,7 @@ pub struct QueueParams {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AlignmentClaim)]
 pub struct PendingDto {
     pub id: i64,
     pub round_id: i64,
@@ -255,6 +263,7 @@ pub struct PendingDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AlignmentClaimList)]
 pub struct PendingList {
     pub items: Vec<PendingDto>,
 }
@@ -292,6 +301,7 @@ pub async fn queue(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AlignmentVerdictBody)]
 pub struct VerdictBody {
     /// `agree`: the task truly supports the goal; `disagree`: it does not.
     #[schema(value_type = crate::api::vocab::AlignmentVerdict)]
@@ -299,6 +309,7 @@ pub struct VerdictBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AlignmentVerified)]
 pub struct VerifiedDto {
     pub id: i64,
     pub verdict: String,

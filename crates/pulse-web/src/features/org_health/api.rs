@@ -65,6 +65,7 @@ pub async fn dashboard(
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = HealthSettings)]
 pub struct SettingsDto {
     /// The target is the baseline plus this many percentage points.
     #[schema(minimum = 1, maximum = 100)]
@@ -105,6 +106,7 @@ pub async fn save_settings(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SurveyOption)]
 pub struct OptionDto {
     /// What to send as `answer`: 1–5.
     pub value: i64,
@@ -115,6 +117,7 @@ pub struct OptionDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Survey)]
 pub struct SurveyDto {
     pub id: i64,
     pub title: String,
@@ -132,6 +135,7 @@ pub struct SurveyDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SurveyList)]
 pub struct SurveyList {
     pub items: Vec<SurveyDto>,
 }
@@ -219,6 +223,7 @@ pub async fn survey(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SurveyLaunchBody)]
 pub struct LaunchBody {
     #[schema(min_length = 1, max_length = 60)]
     pub title: String,
@@ -284,6 +289,7 @@ pub async fn launch(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SurveyAnswerBody)]
 pub struct AnswerBody {
     /// The option's value 1–5 (its code or text is accepted too).
     #[schema(value_type = i64, minimum = 1, maximum = 5)]
@@ -291,6 +297,7 @@ pub struct AnswerBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SurveyAnswered)]
 pub struct Answered {
     pub survey_id: i64,
     /// Always true: what was chosen is not echoed, stored with the person, or logged.
@@ -346,6 +353,7 @@ pub async fn close(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SurveyCount)]
 pub struct CountDto {
     pub value: i64,
     pub label: String,
@@ -354,6 +362,7 @@ pub struct CountDto {
 
 /// A unit's answers, or `suppressed` with no counts at all.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SurveyResults)]
 pub struct ResultsDto {
     pub survey_id: i64,
     pub unit: dto::UnitRef,

@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = HealthUnit)]
 pub struct UnitRef {
     pub code: String,
     pub name: String,
@@ -16,6 +17,7 @@ pub struct UnitRef {
 
 /// One computed reading with the raw figures behind it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = HealthReading)]
 pub struct ReadingDto {
     /// The round's or survey's name, or the month (`2026-11`).
     pub label: String,
@@ -38,6 +40,7 @@ pub struct ReadingDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = HealthMetric)]
 pub struct MetricDto {
     /// `alignment`, `trust` or `engagement`.
     pub key: String,
@@ -59,6 +62,7 @@ pub struct MetricDto {
 
 /// The operational figures; a figure without data is null.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = HealthOperations)]
 pub struct OperationsDto {
     /// Feedback cards received per frontline person per week, last complete month.
     pub feedback_per_person_week: Option<f64>,
@@ -71,6 +75,7 @@ pub struct OperationsDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = HealthOperation)]
 pub struct OperationDto {
     pub key: String,
     pub label: String,
@@ -85,6 +90,7 @@ pub struct OperationDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = HealthHeatCell)]
 pub struct HeatCellDto {
     pub metric: String,
     pub value: Option<f64>,
@@ -93,6 +99,7 @@ pub struct HeatCellDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = HealthHeatRow)]
 pub struct HeatRowDto {
     pub code: String,
     pub name: String,
@@ -100,6 +107,7 @@ pub struct HeatRowDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = HealthDashboard)]
 pub struct DashboardDto {
     /// The unit shown; null = the whole company.
     pub unit: Option<UnitRef>,
