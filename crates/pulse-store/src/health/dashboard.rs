@@ -109,7 +109,8 @@ pub async fn dashboard(
     let month_list = months::window(today, 12);
     let counts = months::counts(db, &month_list).await?;
     let rounds = alignment_trend(db, tree, &inside).await?;
-    let trust = trust_trend(db, tree, unit).await?;
+    let closed = closed_surveys(db, tree).await?;
+    let trust = trust_trend(tree, unit, &closed);
     let engagement = monthly(&month_list, &mine, &counts.engagement);
     let points = settings.target_points as f64;
     let metric = |key, trend: Vec<Reading>, target: &dyn Fn(f64) -> f64| {
@@ -134,7 +135,7 @@ pub async fn dashboard(
     operations.push(review_minutes(db, &inside, &people).await?);
     operations.push(adjustment_hours(db, &inside, &people, today).await?);
     operations.push(calibration_minutes(db).await?);
-    let heatmap = heatmap(db, tree, unit, &people, &month_list, &counts).await?;
+    let heatmap = heatmap(db, tree, unit, &people, &month_list, &counts, &closed).await?;
     Ok(Dashboard {
         unit,
         people: mine.len() as i64,
@@ -193,22 +194,43 @@ async fn alignment_trend(
 }
 
 /// Closed surveys that asked the unit, oldest first, as the anonymity rule allows.
-async fn trust_trend(db: &Db, tree: &Tree, unit: Option<i64>) -> Result<Vec<Reading>, StoreError> {
-    let mut list = surveys::list(db).await?;
-    list.retain(|s| s.state == "closed");
-    list.reverse();
-    let root = tree.children(None).next().map(|u| u.id);
+/// A closed survey, the units it asked and its results, read once per
+/// dashboard for both the trust line and the heatmap.
+struct Asked {
+    survey: surveys::Survey,
+    asked: HashSet<i64>,
+    results: surveys::Results,
+}
+
+/// Closed surveys, newest first.
+async fn closed_surveys(db: &Db, tree: &Tree) -> Result<Vec<Asked>, StoreError> {
     let mut out = Vec::new();
-    for s in &list {
-        let target = unit.or(root).unwrap_or(s.org_unit_id);
-        // A survey speaks for a unit only when it asked all of it.
-        if !subtree(tree, s.org_unit_id).contains(&target) {
-            continue;
+    for survey in surveys::list(db).await? {
+        if survey.state == "closed" {
+            out.push(Asked {
+                asked: subtree(tree, survey.org_unit_id),
+                results: surveys::results(db, tree, &survey).await?,
+                survey,
+            });
         }
-        let results = surveys::results(db, tree, s).await?;
-        out.push(trust_reading(s, &results.cell(target)));
     }
     Ok(out)
+}
+
+/// Closed surveys that asked the whole unit, oldest first, as the anonymity rule allows.
+fn trust_trend(tree: &Tree, unit: Option<i64>, closed: &[Asked]) -> Vec<Reading> {
+    let root = tree.children(None).next().map(|u| u.id);
+    closed
+        .iter()
+        .rev()
+        .filter_map(|a| {
+            let target = unit.or(root).unwrap_or(a.survey.org_unit_id);
+            // A survey speaks for a unit only when it asked all of it.
+            a.asked
+                .contains(&target)
+                .then(|| trust_reading(&a.survey, &a.results.cell(tree, target)))
+        })
+        .collect()
 }
 
 fn trust_reading(s: &surveys::Survey, cell: &Cell) -> Reading {
@@ -415,6 +437,7 @@ async fn heatmap(
     people: &[(i64, i64)],
     month_list: &[(NaiveDate, i64, i64)],
     counts: &months::Counts,
+    closed: &[Asked],
 ) -> Result<Vec<HeatRow>, StoreError> {
     let rows: Vec<&crate::org::OrgUnit> = match unit {
         Some(u) => {
@@ -427,17 +450,6 @@ async fn heatmap(
         }
         None => tree.units.iter().filter(|u| u.kind == "region").collect(),
     };
-    let mut list = surveys::list(db).await?;
-    list.retain(|s| s.state == "closed");
-    // Newest first: each row reads the latest closed survey that asked it.
-    let mut results = Vec::new();
-    for s in &list {
-        results.push((
-            s,
-            subtree(tree, s.org_unit_id),
-            surveys::results(db, tree, s).await?,
-        ));
-    }
     let last_round: Option<i64> = alignment::rounds(db)
         .await?
         .iter()
@@ -486,10 +498,11 @@ async fn heatmap(
                 }
             })
         });
-        let trust = results
+        // Newest first: each row reads the latest closed survey that asked it.
+        let trust = closed
             .iter()
-            .find(|(_, asked, _)| asked.contains(&u.id))
-            .map(|(s, _, r)| trust_reading(s, &r.cell(u.id)));
+            .find(|a| a.asked.contains(&u.id))
+            .map(|a| trust_reading(&a.survey, &a.results.cell(tree, u.id)));
         out.push(HeatRow {
             unit_id: u.id,
             code: u.code.clone(),

@@ -285,7 +285,6 @@ pub struct Results {
     pub min_group: i64,
     counts: HashMap<i64, [i64; 5]>,
     verdicts: suppress::Verdicts,
-    tree: Tree,
 }
 
 /// What may be said about one unit.
@@ -302,7 +301,8 @@ pub enum Cell {
 }
 
 impl Results {
-    pub fn cell(&self, unit: i64) -> Cell {
+    /// What may be said about `unit` (the tree the results were read with).
+    pub fn cell(&self, tree: &Tree, unit: i64) -> Cell {
         if !self.verdicts.totals.contains_key(&unit) {
             return Cell::Outside;
         }
@@ -310,7 +310,7 @@ impl Results {
             return Cell::Suppressed(why);
         }
         let mut sum = [0i64; 5];
-        for u in subtree(&self.tree, unit) {
+        for u in subtree(tree, unit) {
             if let Some(c) = self.counts.get(&u) {
                 for (s, v) in sum.iter_mut().zip(c) {
                     *s += v;
@@ -363,7 +363,6 @@ pub fn results_of(tree: &Tree, survey: &Survey, rows: &[(i64, i64, i64)]) -> Res
         min_group: survey.min_group,
         verdicts: suppress::decide(&groups, survey.min_group),
         counts,
-        tree: tree.clone(),
     }
 }
 

@@ -54,7 +54,7 @@ pub async fn dashboard(
     q.check()?;
     let tree = state.org_tree().await?;
     let unit = service::unit_for(&state, &caller, &tree, q.unit.as_deref()).await?;
-    let (d, tree) = service::dashboard(&state, unit).await?;
+    let d = service::dashboard(&state, &tree, unit).await?;
     Ok(Json(dto::dashboard_dto(
         &d,
         &tree,
@@ -408,7 +408,7 @@ pub async fn results(
             code: u.code.clone(),
             name: u.name.clone(),
         },
-        &r.cell(unit),
+        &r.cell(&tree, unit),
         request_lang(&headers),
     )))
 }

@@ -99,7 +99,7 @@ async fn render(
     let lang = ctx.lang();
     let tree = state.org_tree().await?;
     let unit = service::unit_for(state, caller, &tree, code).await?;
-    let (d, tree) = service::dashboard(state, unit).await?;
+    let d = service::dashboard(state, &tree, unit).await?;
     let dto = dto::dashboard_dto(&d, &tree, state.db.today(), lang);
     let scope = pulse_store::people::scope(&state.db, &caller.viewer()).await?;
     let units: Vec<(String, String)> = tree
@@ -204,7 +204,7 @@ pub async fn export(
     let lang = Lang::Zh;
     let tree = state.org_tree().await?;
     let unit = service::unit_for(&state, &caller, &tree, q.unit.as_deref()).await?;
-    let (d, tree) = service::dashboard(&state, unit).await?;
+    let d = service::dashboard(&state, &tree, unit).await?;
     let dto = dto::dashboard_dto(&d, &tree, state.db.today(), lang);
     let opt = |v: Option<f64>| v.map_or(Cell::Empty, Cell::Number);
     let mut metrics = Vec::new();

@@ -55,10 +55,8 @@ pub async fn unit_for(
         .ok_or_else(AppError::forbidden)
 }
 
-pub async fn dashboard(state: &AppState, unit: Option<i64>) -> AppResult<(Dashboard, Tree)> {
-    let tree = state.org_tree().await?;
+/// The dashboard's figures for `unit`, read against the tree the caller holds.
+pub async fn dashboard(state: &AppState, tree: &Tree, unit: Option<i64>) -> AppResult<Dashboard> {
     let settings = health::settings(&state.db).await?;
-    let d =
-        health::dashboard::dashboard(&state.db, &tree, &settings, unit, state.db.today()).await?;
-    Ok((d, (*tree).clone()))
+    Ok(health::dashboard::dashboard(&state.db, tree, &settings, unit, state.db.today()).await?)
 }

@@ -71,7 +71,7 @@ async fn render_list(
                         code: u.code.clone(),
                         name: u.name.clone(),
                     },
-                    &r.cell(u.id),
+                    &r.cell(&tree, u.id),
                     lang,
                 )
             })
