@@ -12,6 +12,7 @@ pub mod feedback;
 pub mod goals;
 pub mod health;
 pub mod i18n;
+pub mod identity;
 pub mod linkage;
 pub mod org;
 pub mod photos;
