@@ -26,6 +26,7 @@ pub mod goal_imports;
 pub mod goals;
 pub mod group_commit;
 pub mod health;
+pub mod identity;
 pub mod imports;
 pub mod inbox;
 pub mod jobs;

@@ -338,6 +338,11 @@ pub async fn set_grants(
     let mut after_sorted = after.clone();
     after_sorted.sort();
     if before_sorted != after_sorted {
+        // A changed role ends the person's sessions everywhere: the next
+        // request signs in again and meets the new grants (S1).
+        on_tx!(tx, conn => {
+            sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(account_id).execute(conn).await?;
+        });
         audit::record(
             tx,
             actor,
@@ -486,4 +491,47 @@ pub async fn password_hash_of(db: &Db, account_id: i64) -> Result<Option<String>
         sqlx::query_as("SELECT password_hash FROM accounts WHERE id = $1").bind(account_id).fetch_optional(pool).await?
     });
     Ok(row.map(|(h,)| h))
+}
+
+/// Ends every session of an account, and with `tokens` revokes its API tokens
+/// too (a deactivated person's integrations stop at once). Returns how many
+/// sessions ended.
+pub async fn end_access(
+    tx: &mut Tx,
+    actor: &Actor,
+    account_id: i64,
+    tokens: bool,
+    reason: &str,
+) -> Result<u64, StoreError> {
+    let now = tx.now_ms();
+    let (ended, revoked) = on_tx!(tx, conn => {
+        let ended = sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(account_id).execute(&mut *conn).await?.rows_affected();
+        let revoked = if tokens {
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
+                .bind(now).bind(account_id).execute(&mut *conn).await?.rows_affected()
+        } else {
+            0
+        };
+        (ended, revoked)
+    });
+    audit::record::<(), _>(
+        tx,
+        actor,
+        "end_sessions",
+        "account",
+        &account_id.to_string(),
+        None,
+        Some(&serde_json::json!({"sessions": ended, "tokens_revoked": revoked, "reason": reason})),
+    )
+    .await?;
+    Ok(ended)
+}
+
+/// How many live sessions an account has (the admin page shows it).
+pub async fn session_count(db: &Db, account_id: i64) -> Result<i64, StoreError> {
+    let (n,): (i64,) = on_db!(db, pool => {
+        sqlx::query_as("SELECT COUNT(*) FROM sessions WHERE account_id = $1 AND expires_at > $2")
+            .bind(account_id).bind(db.now_ms()).fetch_one(pool).await?
+    });
+    Ok(n)
 }

@@ -143,8 +143,8 @@ pub async fn upsert(
     for p in new_people {
         let (id,): (i64,) = on_tx!(tx, conn => {
             sqlx::query_as(
-                "INSERT INTO people (employee_no, name, job_family, level, org_unit_id, hire_date, status, email, wecom_userid, created_at, updated_at, search_key) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id",
+                "INSERT INTO people (employee_no, name, job_family, level, org_unit_id, hire_date, status, email, wecom_userid, created_at, updated_at, search_key, left_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, CASE WHEN $7 = 'left' THEN $10 END) RETURNING id",
             )
             .bind(p.employee_no.as_str()).bind(&p.name).bind(&p.job_family).bind(&p.level).bind(p.org_unit_id)
             .bind(p.hire_date).bind(p.status.as_str()).bind(&p.email).bind(&p.wecom_userid).bind(now)
@@ -170,7 +170,8 @@ pub async fn upsert(
             on_tx!(tx, conn => {
                 sqlx::query(
                     "UPDATE people SET name = $1, job_family = $2, level = $3, org_unit_id = $4, manager_id = $5, \
-                     hire_date = $6, status = $7, email = $8, wecom_userid = $9, updated_at = $10, search_key = $12 WHERE id = $11",
+                     hire_date = $6, status = $7, email = $8, wecom_userid = $9, updated_at = $10, search_key = $12, \
+                     left_at = CASE WHEN $7 = 'left' THEN COALESCE(left_at, $10) ELSE NULL END WHERE id = $11",
                 )
                 .bind(&after.name).bind(&after.job_family).bind(&after.level).bind(after.org_unit_id).bind(after.manager_id)
                 .bind(after.hire_date).bind(&after.status).bind(&after.email).bind(&after.wecom_userid).bind(now).bind(after.id)
