@@ -7,6 +7,7 @@ pub mod channels;
 pub mod crm;
 pub mod delivery;
 pub mod digests;
+pub mod identity;
 pub mod linkage;
 pub mod reminders;
 pub mod scheduler;

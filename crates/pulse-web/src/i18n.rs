@@ -139,7 +139,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
 ];
 
 /// Every text table: the core's and each feature's.
-pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 15] {
+pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 16] {
     use crate::features::*;
     [
         TEXTS,
@@ -155,6 +155,7 @@ pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 15] {
         calibration::texts::TEXTS,
         linkage::texts::TEXTS,
         org_health::texts::TEXTS,
+        sso::texts::TEXTS,
         workbook::texts::TEXTS,
         home::texts::TEXTS,
     ]

@@ -58,6 +58,8 @@ pub struct AppState {
     /// Gap maps (C6) as last computed: they read every case's radar and
     /// texts, which move slowly, so an instance keeps each for minutes.
     pub gap_maps: features::calibration::reports::GapCache,
+    /// Identity provider and WeChat Work clients with their caches (X5).
+    pub identity: Arc<pulse_jobs::identity::Clients>,
     /// The org tree as last read, with the org version it was read at.
     org_cache: Arc<std::sync::RwLock<Option<CachedTree>>>,
 }
@@ -79,6 +81,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             text: Arc::default(),
             org_cache: Arc::default(),
+            identity: Arc::default(),
         })
     }
 

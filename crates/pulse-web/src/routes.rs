@@ -70,6 +70,7 @@ pub fn table() -> Vec<Route> {
     table.extend(features::calibration::routes::routes());
     table.extend(features::linkage::routes::routes());
     table.extend(features::org_health::routes::routes());
+    table.extend(features::sso::routes::routes());
     table
 }
 

@@ -117,6 +117,15 @@ async fn finish_caller(
     })
 }
 
+/// The roles an account holds.
+pub async fn roles_of(db: &Db, account_id: i64) -> Result<Vec<Role>, StoreError> {
+    Ok(grants_of(db, account_id)
+        .await?
+        .into_iter()
+        .map(|g| g.role)
+        .collect())
+}
+
 /// Login name → (account id, password hash) of an enabled account whose person is active.
 pub async fn credentials(db: &Db, login: &str) -> Result<Option<(i64, String)>, StoreError> {
     Ok(on_db!(db, pool => {

@@ -14,4 +14,5 @@ pub mod notify;
 pub mod org_health;
 pub mod people;
 pub mod reviews;
+pub mod sso;
 pub mod workbook;

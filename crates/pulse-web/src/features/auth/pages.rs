@@ -24,6 +24,11 @@ struct LoginPage {
     login: String,
     error: Option<String>,
     demo: bool,
+    /// The SSO button's text when single sign-on is on.
+    oidc: Option<String>,
+    wecom: bool,
+    /// Inside the WeChat Work client its button comes first.
+    in_wecom: bool,
 }
 
 pub async fn home(MaybeMe(me): MaybeMe) -> Redirect {
@@ -43,7 +48,7 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn render_login(
+async fn render_login(
     state: &AppState,
     headers: &HeaderMap,
     next: String,
@@ -55,7 +60,23 @@ fn render_login(
     let csrf = cookie(headers, PRELOGIN_CSRF_COOKIE)
         .filter(|c| c.len() == 64)
         .unwrap_or_else(pulse_domain::auth::new_secret);
+    let sso = crate::features::sso::service::oidc_settings(state)
+        .await
+        .ok();
+    let oidc = sso.filter(|s| s.enabled).map(|s| {
+        if s.button_label.is_empty() {
+            ctx.tr.t("sso.sign_in_company").to_string()
+        } else {
+            s.button_label
+        }
+    });
+    let wecom = crate::features::sso::service::wecom_settings(state)
+        .await
+        .is_ok_and(|w| w.enabled);
     let page = LoginPage {
+        oidc,
+        wecom,
+        in_wecom: crate::features::sso::service::in_wecom(headers),
         tr: ctx.tr,
         nav: ctx.nav,
         csrf: csrf.clone(),
@@ -94,6 +115,7 @@ pub async fn login_page(
         String::new(),
         None,
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -120,7 +142,7 @@ pub async fn login_submit(
                 "The page expired; please sign in again",
             )
             .to_string();
-        return render_login(&state, &headers, next, form.login, Some(msg));
+        return render_login(&state, &headers, next, form.login, Some(msg)).await;
     }
     match crate::features::auth::service::sign_in(&state, &form.login, &form.password).await {
         Ok(secret) => {
@@ -132,13 +154,16 @@ pub async fn login_submit(
             }
             res
         }
-        Err(e) => render_login(
-            &state,
-            &headers,
-            next,
-            form.login,
-            Some(e.message(lang).to_string()),
-        ),
+        Err(e) => {
+            render_login(
+                &state,
+                &headers,
+                next,
+                form.login,
+                Some(e.message(lang).to_string()),
+            )
+            .await
+        }
     }
 }
 

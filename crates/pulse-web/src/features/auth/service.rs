@@ -56,6 +56,8 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str) -> AppResult
     match ok {
         Some(account_id) => {
             accounts::clear_failures(&state.db, login).await?;
+            let roles = accounts::roles_of(&state.db, account_id).await?;
+            crate::features::sso::service::password_allowed(state, &roles).await?;
             Ok(accounts::create_session(&state.db, account_id).await?)
         }
         None => {
