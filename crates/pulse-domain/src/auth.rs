@@ -31,6 +31,11 @@ pub fn hash_password(password: &str) -> Result<String, Problem> {
         })
 }
 
+/// The stored "hash" of an account that signs in only through SSO or was
+/// provisioned by a directory: not a PHC string, so no password verifies
+/// against it, and it costs no argon2 run to make (bulk SCIM creates).
+pub const NO_PASSWORD: &str = "!no-password";
+
 /// Constant-time verification; a malformed stored hash simply fails.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     if password.len() > MAX_PASSWORD_BYTES {
@@ -92,6 +97,13 @@ pub fn digest_bytes(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_password_verifies_against_the_sso_marker() {
+        for p in ["", "!no-password", "no-password", "demo"] {
+            assert!(!verify_password(p, NO_PASSWORD), "{p}");
+        }
+    }
 
     #[test]
     fn hash_and_verify() {

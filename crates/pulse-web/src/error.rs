@@ -155,6 +155,7 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
 /// envelope so no client ever sees a bare text error.
 pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
+    let is_scim = req.uri().path().starts_with("/scim/");
     let lang = if is_api {
         crate::i18n::api_lang(req.headers())
     } else {
@@ -162,6 +163,12 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     };
     let res = next.run(req).await;
     let err = match res.extensions().get::<AppError>() {
+        // The router's fallback: SCIM clients read only SCIM's error shape.
+        Some(e) if is_scim => {
+            let e =
+                pulse_domain::identity::scim::ScimError::new(e.status.as_u16(), None, e.en.clone());
+            return crate::features::scim::service::error(&e);
+        }
         Some(e) => e.clone(),
         None if res.status().is_client_error() || res.status().is_server_error() => {
             let is_plain = res
@@ -170,6 +177,15 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
                 .is_none_or(|v| v.to_str().unwrap_or("").starts_with("text/plain"));
             if !is_plain {
                 return res;
+            }
+            if is_scim {
+                // An unknown SCIM path or method: SCIM clients read only SCIM's error shape.
+                let e = pulse_domain::identity::scim::ScimError::new(
+                    res.status().as_u16(),
+                    None,
+                    res.status().canonical_reason().unwrap_or("error"),
+                );
+                return crate::features::scim::service::error(&e);
             }
             from_rejection(res.status())
         }

@@ -71,6 +71,7 @@ pub fn table() -> Vec<Route> {
     table.extend(features::linkage::routes::routes());
     table.extend(features::org_health::routes::routes());
     table.extend(features::sso::routes::routes());
+    table.extend(features::scim::routes::routes());
     table
 }
 

@@ -511,10 +511,13 @@ pub async fn end_access(
     account_id: i64,
     tokens: bool,
     reason: &str,
+    keep_session: Option<&str>,
 ) -> Result<u64, StoreError> {
     let now = tx.now_ms();
+    // An admin ending their own sessions keeps the one they are using.
+    let keep = keep_session.map(digest_secret).unwrap_or_default();
     let (ended, revoked) = on_tx!(tx, conn => {
-        let ended = sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(account_id).execute(&mut *conn).await?.rows_affected();
+        let ended = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_digest <> $2").bind(account_id).bind(&keep).execute(&mut *conn).await?.rows_affected();
         let revoked = if tokens {
             sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
                 .bind(now).bind(account_id).execute(&mut *conn).await?.rows_affected()

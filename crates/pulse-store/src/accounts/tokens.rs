@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::*;
 
 /// Scopes an API token may carry.
-pub const TOKEN_SCOPES: [&str; 7] = [
+pub const TOKEN_SCOPES: [&str; 8] = [
     "people:read",
     "org:read",
     "people:write",
@@ -16,6 +16,7 @@ pub const TOKEN_SCOPES: [&str; 7] = [
     "metrics:write",
     "crm:write",
     "events:write",
+    "scim",
 ];
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

@@ -12,7 +12,6 @@
 //! anonymisation leaves it as it is (documented in ARCHITECTURE.md).
 
 use pulse_domain::Problem;
-use pulse_domain::auth::{hash_password, new_secret};
 use pulse_domain::identity::redact::{Identifiers, placeholder};
 use pulse_domain::search::search_key;
 use serde::Serialize;
@@ -410,7 +409,7 @@ async fn anonymise_one(tx: &mut Tx, d: &Due) -> Result<usize, StoreError> {
         .bind(&stand_in).bind(&anon_no).bind(search_key(&stand_in)).bind(now).bind(d.id)
         .execute(&mut *conn).await?;
     });
-    let hash = hash_password(&new_secret())?;
+    let hash = pulse_domain::auth::NO_PASSWORD.to_string();
     on_tx!(tx, conn => {
         sqlx::query("DELETE FROM sessions WHERE account_id IN (SELECT id FROM accounts WHERE person_id = $1)").bind(d.id).execute(&mut *conn).await?;
         sqlx::query("DELETE FROM sso_links WHERE account_id IN (SELECT id FROM accounts WHERE person_id = $1)").bind(d.id).execute(&mut *conn).await?;

@@ -13,7 +13,6 @@
 use std::collections::HashMap;
 
 use pulse_domain::Problem;
-use pulse_domain::auth::{hash_password, new_secret};
 use pulse_domain::identity::scim::{Filter, ScimGroup, ScimUser};
 use pulse_domain::org::{EmployeeNo, PersonStatus, UnitKind};
 use pulse_domain::roles::{Grant, Role, ScopeKind};
@@ -233,6 +232,8 @@ pub async fn write_user(
         }
     }
     let org_unit_id = match (&u.department, &current) {
+        // Unchanged (a PATCH of another attribute): stay, even if another unit shares the name.
+        (Some(d), Some(c)) if d == &c.unit_name => c.org_unit_id,
         (Some(d), current) => match unit_named(&mut tx, d).await? {
             Some(id) => id,
             None => match current {
@@ -330,7 +331,7 @@ pub async fn write_user(
             aid
         }
         None => {
-            let hash = hash_password(&new_secret())?;
+            let hash = pulse_domain::auth::NO_PASSWORD.to_string();
             let grant = Grant {
                 role: Role::Employee,
                 scope: ScopeKind::SelfOnly,
@@ -358,7 +359,8 @@ pub async fn write_user(
             sqlx::query("UPDATE accounts SET disabled_at = COALESCE(disabled_at, $1) WHERE id = $2").bind(now).bind(account_id).execute(conn).await?;
         });
         if was_active {
-            accounts::end_access(&mut tx, actor, account_id, true, "scim_deactivated").await?;
+            accounts::end_access(&mut tx, actor, account_id, true, "scim_deactivated", None)
+                .await?;
         }
     }
     tx.commit().await?;

@@ -5,7 +5,7 @@
 //! at the provider keeps working.
 
 use pulse_domain::Problem;
-use pulse_domain::auth::{digest_secret, hash_password, new_secret};
+use pulse_domain::auth::digest_secret;
 use pulse_domain::identity::claims::MatchField;
 use pulse_domain::roles::{Grant, Role, ScopeKind};
 
@@ -119,7 +119,7 @@ pub async fn account_for(
         Some(id) => id,
         None => {
             // Nobody knows this password: the account signs in through SSO only.
-            let hash = hash_password(&new_secret())?;
+            let hash = pulse_domain::auth::NO_PASSWORD.to_string();
             let taken: Option<(i64,)> = on_tx!(tx, conn => {
                 sqlx::query_as("SELECT id FROM accounts WHERE login = $1").bind(&c.employee_no).fetch_optional(conn).await?
             });

@@ -146,6 +146,9 @@ pub enum TokenScope {
     CrmWrite,
     #[schema(rename = "events:write")]
     EventsWrite,
+    /// SCIM 2.0 provisioning at `/scim/v2` (the token's account must be an administrator or HRBP).
+    #[schema(rename = "scim")]
+    Scim,
 }
 
 /// A text-analysis dictionary: domain terms kept whole, or stop words dropped.

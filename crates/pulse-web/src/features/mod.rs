@@ -14,5 +14,6 @@ pub mod notify;
 pub mod org_health;
 pub mod people;
 pub mod reviews;
+pub mod scim;
 pub mod sso;
 pub mod workbook;

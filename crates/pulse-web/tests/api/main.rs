@@ -26,6 +26,7 @@ mod one_language;
 mod org_health;
 mod reviews;
 mod rules_editor;
+mod scim;
 mod security;
 mod work_orders;
 mod workbook;

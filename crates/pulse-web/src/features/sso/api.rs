@@ -154,6 +154,7 @@ async fn end(
     state: &AppState,
     caller: &pulse_store::accounts::Caller,
     login: &str,
+    headers: &axum::http::HeaderMap,
 ) -> AppResult<u64> {
     let account = pulse_store::accounts::account_by_login(&state.db, login)
         .await?
@@ -165,13 +166,16 @@ async fn end(
         account.account.account_id,
         false,
         "admin",
+        crate::access::cookie(headers, crate::access::SESSION_COOKIE)
+            .filter(|_| account.account.account_id == caller.account_id)
+            .as_deref(),
     )
     .await?;
     tx.commit().await?;
     Ok(n)
 }
 
-/// Ends every session of an account at once (admin).
+/// Ends every session of an account at once (admin); ending your own keeps the one you use.
 #[utoipa::path(delete, path = "/api/v1/accounts/{login}/sessions", tag = "identity",
     params(("login" = String, Path, description = "Login name")),
     responses((status = 200, body = EndedDto), (status = 404, body = crate::api::ErrorBody)))]
@@ -179,9 +183,10 @@ pub async fn end_sessions(
     State(state): State<AppState>,
     Me(caller): Me,
     Path(login): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> AppResult<Json<EndedDto>> {
     Ok(Json(EndedDto {
-        ended: end(&state, &caller, &login).await?,
+        ended: end(&state, &caller, &login, &headers).await?,
     }))
 }
 
@@ -190,8 +195,9 @@ pub async fn end_sessions_form(
     State(state): State<AppState>,
     Me(caller): Me,
     Path(login): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
-    end(&state, &caller, &login).await?;
+    end(&state, &caller, &login, &headers).await?;
     Ok(Redirect::to(&format!(
         "/admin/users?q={}",
         crate::access::urlencode(&login)
