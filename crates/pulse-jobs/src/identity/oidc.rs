@@ -32,6 +32,7 @@ pub struct OidcClient {
     http: reqwest::Client,
     providers: Mutex<HashMap<String, (Provider, Instant)>>,
     keys: Mutex<HashMap<String, (JwkSet, Instant)>>,
+    jwks_refresh_min: Duration,
 }
 
 impl Default for OidcClient {
@@ -42,6 +43,16 @@ impl Default for OidcClient {
 
 fn fail(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Problem {
     Problem::new(code, zh, en)
+}
+
+/// `application/x-www-form-urlencoded` of one value, by the URL crate's serializer.
+fn form_encode(s: &str) -> String {
+    let mut u = reqwest::Url::parse("http://x/").expect("constant URL");
+    u.query_pairs_mut().append_pair("v", s);
+    u.query()
+        .and_then(|q| q.strip_prefix("v="))
+        .unwrap_or("")
+        .to_string()
 }
 
 fn unreachable(e: impl std::fmt::Display) -> Problem {
@@ -58,7 +69,16 @@ impl OidcClient {
             http,
             providers: Mutex::default(),
             keys: Mutex::default(),
+            jwks_refresh_min: JWKS_REFRESH_MIN,
         }
+    }
+
+    /// The shortest pause between two JWKS fetches a token with an unknown
+    /// `kid` can cause (a guard against forcing refetches; tests rotate keys
+    /// within seconds and set it to zero).
+    pub fn with_jwks_refresh_min(mut self, pause: Duration) -> Self {
+        self.jwks_refresh_min = pause;
+        self
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, Problem> {
@@ -119,7 +139,8 @@ impl OidcClient {
         let res = self
             .http
             .post(&p.token_endpoint)
-            .basic_auth(client_id, Some(client_secret))
+            // RFC 6749 §2.3.1: both parts form-encoded before Basic encoding.
+            .basic_auth(form_encode(client_id), Some(form_encode(client_secret)))
             .form(&[
                 ("grant_type", "authorization_code"),
                 ("code", code),
@@ -156,7 +177,7 @@ impl OidcClient {
         {
             let keys = self.keys.lock().await;
             if let Some((set, at)) = keys.get(jwks_uri)
-                && (!refresh || at.elapsed() < JWKS_REFRESH_MIN)
+                && (!refresh || at.elapsed() < self.jwks_refresh_min)
             {
                 return Ok(set.clone());
             }

@@ -13,6 +13,7 @@ mod demo_clock;
 mod feedback;
 mod goals;
 mod home;
+mod identity;
 mod imports;
 mod inbox;
 mod input_shapes;

@@ -39,8 +39,12 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// A 302 (what OAuth providers and the contract expect) carrying a cookie.
 fn redirect_with_cookie(location: &str, cookie: &str) -> Response {
-    let mut res = Redirect::to(location).into_response();
+    let mut res = axum::http::StatusCode::FOUND.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
     if let Ok(v) = HeaderValue::from_str(cookie) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }

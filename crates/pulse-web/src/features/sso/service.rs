@@ -344,15 +344,18 @@ pub const PASSWORD_OFF_CHOICES: [Role; 5] = [
     Role::Committee,
 ];
 
-/// Refuses a password sign-in when SSO is on and one of the account's roles must use it.
+/// Refuses a password sign-in when SSO is on and every role of the account is SSO-only.
 pub async fn password_allowed(state: &AppState, roles: &[Role]) -> AppResult<()> {
     let s = oidc_settings(state).await?;
     if !s.enabled || roles.contains(&Role::Admin) {
         return Ok(());
     }
-    if roles
-        .iter()
-        .any(|r| s.password_off_roles.iter().any(|o| o == r.as_str()))
+    // Every role must be switched off: an HRBP also holds the employee role
+    // and keeps the password when only frontline roles go SSO-only.
+    if !roles.is_empty()
+        && roles
+            .iter()
+            .all(|r| s.password_off_roles.iter().any(|o| o == r.as_str()))
     {
         return Err(AppError::new(
             StatusCode::FORBIDDEN,

@@ -43,8 +43,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("sso.callback", "回调地址：", "Callback URL: "),
     (
         "sso.password_off",
-        "以下角色只能通过单点登录：",
-        "These roles sign in through SSO only:",
+        "只担任以下角色的人只能通过单点登录（兼有其他角色的人保留密码登录）：",
+        "People whose roles are all among these sign in through SSO only (anyone with another role keeps their password):",
     ),
     (
         "sso.admin_keeps_password",

@@ -160,7 +160,17 @@ impl TestApp {
     }
 
     pub fn with_db(db: Db, dir: Option<tempfile::TempDir>) -> TestApp {
-        let state = AppState::new(
+        Self::with_db_and(db, dir, |_| {})
+    }
+
+    /// Like [`TestApp::with_db`], with the state adjusted first (e.g. the
+    /// identity clients' pauses).
+    pub fn with_db_and(
+        db: Db,
+        dir: Option<tempfile::TempDir>,
+        adjust: impl FnOnce(&mut AppState),
+    ) -> TestApp {
+        let mut state = AppState::new(
             db.clone(),
             WebConfig {
                 secure_cookies: false,
@@ -170,6 +180,7 @@ impl TestApp {
             },
         )
         .expect("state");
+        adjust(&mut state);
         TestApp {
             router: pulse_web::app(state),
             db,
