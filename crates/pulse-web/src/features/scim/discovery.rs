@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::service::{self, base_url, error, list_response, reply};
+use super::service::{self, Scim, answer, base_url, list_response, reply};
 use crate::AppState;
 
 const SPC_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
@@ -236,13 +236,33 @@ fn schemas(base: &str) -> Vec<Value> {
         (status = 403, content_type = "application/scim+json", body = ScimErrorDoc),
     ))]
 pub async fn config(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(e) = service::caller(&state, &headers).await {
-        return error(&e);
-    }
-    reply(
-        StatusCode::OK,
-        &service_provider_config(&base_url(&state, &headers)),
-    )
+    answer(checked(&state, &headers, service_provider_config).await)
+}
+
+/// The caller checked, then one discovery document for this server's base URL.
+async fn checked(state: &AppState, headers: &HeaderMap, doc: impl Fn(&str) -> Value) -> Scim {
+    service::caller(state, headers).await?;
+    Ok(reply(StatusCode::OK, &doc(&base_url(state, headers))))
+}
+
+/// One entry of a discovery list by its `id`.
+async fn one_of(
+    state: &AppState,
+    headers: &HeaderMap,
+    all: fn(&str) -> Vec<Value>,
+    what: &str,
+    id: &str,
+) -> Scim {
+    service::caller(state, headers).await?;
+    all(&base_url(state, headers))
+        .into_iter()
+        .find(|t| t["id"] == id)
+        .map(|t| reply(StatusCode::OK, &t))
+        .ok_or_else(|| ScimError::not_found(&format!("{what} {id}")))
+}
+
+fn listed(all: Vec<Value>) -> Value {
+    list_response(all.len() as i64, 1, all)
 }
 
 /// The resource types: User and Group.
@@ -253,11 +273,7 @@ pub async fn config(State(state): State<AppState>, headers: HeaderMap) -> Respon
         (status = 403, content_type = "application/scim+json", body = ScimErrorDoc),
     ))]
 pub async fn types(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(e) = service::caller(&state, &headers).await {
-        return error(&e);
-    }
-    let all = resource_types(&base_url(&state, &headers));
-    reply(StatusCode::OK, &list_response(all.len() as i64, 1, all))
+    answer(checked(&state, &headers, |b| listed(resource_types(b))).await)
 }
 
 /// One resource type by id (`User`, `Group`).
@@ -274,16 +290,7 @@ pub async fn type_one(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(e) = service::caller(&state, &headers).await {
-        return error(&e);
-    }
-    match resource_types(&base_url(&state, &headers))
-        .into_iter()
-        .find(|t| t["id"] == id.as_str())
-    {
-        Some(t) => reply(StatusCode::OK, &t),
-        None => error(&ScimError::not_found(&format!("ResourceType {id}"))),
-    }
+    answer(one_of(&state, &headers, resource_types, "ResourceType", &id).await)
 }
 
 /// The schemas: core User, the enterprise extension and Group, with the
@@ -295,11 +302,7 @@ pub async fn type_one(
         (status = 403, content_type = "application/scim+json", body = ScimErrorDoc),
     ))]
 pub async fn schemas_list(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(e) = service::caller(&state, &headers).await {
-        return error(&e);
-    }
-    let all = schemas(&base_url(&state, &headers));
-    reply(StatusCode::OK, &list_response(all.len() as i64, 1, all))
+    answer(checked(&state, &headers, |b| listed(schemas(b))).await)
 }
 
 /// One schema by its URN.
@@ -316,14 +319,5 @@ pub async fn schema_one(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(e) = service::caller(&state, &headers).await {
-        return error(&e);
-    }
-    match schemas(&base_url(&state, &headers))
-        .into_iter()
-        .find(|s| s["id"] == id.as_str())
-    {
-        Some(s) => reply(StatusCode::OK, &s),
-        None => error(&ScimError::not_found(&format!("Schema {id}"))),
-    }
+    answer(one_of(&state, &headers, schemas, "Schema", &id).await)
 }

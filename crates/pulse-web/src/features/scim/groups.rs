@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use pulse_domain::identity::scim::{
     GROUP_SCHEMA, ScimError, ScimGroup, apply_group_patch, group_from_json, parse_filter,
@@ -14,7 +14,9 @@ use pulse_domain::identity::scim::{
 use pulse_store::identity::scim::{self as store, GroupWithMembers};
 use serde_json::{Value, json};
 
-use super::service::{self, base_url, error, id, json_body, list_query, reply, rfc3339};
+use super::service::{
+    self, Scim, answer, base_url, id, json_body, list_query, no_content, reply, resource, rfc3339,
+};
 use crate::AppState;
 
 pub fn render(g: &GroupWithMembers, base: &str, with_members: bool) -> Value {
@@ -44,22 +46,15 @@ pub fn render(g: &GroupWithMembers, base: &str, with_members: bool) -> Value {
     v
 }
 
-async fn one(state: &AppState, headers: &HeaderMap, id: i64, status: StatusCode) -> Response {
-    match store::group(&state.db, id).await {
-        Ok(Some(g)) => {
-            let body = render(&g, &base_url(state, headers), true);
-            let mut res = reply(status, &body);
-            if status == StatusCode::CREATED
-                && let Ok(loc) =
-                    HeaderValue::from_str(body["meta"]["location"].as_str().unwrap_or_default())
-            {
-                res.headers_mut().insert(header::LOCATION, loc);
-            }
-            res
-        }
-        Ok(None) => error(&ScimError::not_found(&format!("Group {id}"))),
-        Err(e) => error(&service::store_error(e)),
-    }
+async fn one(state: &AppState, headers: &HeaderMap, id: i64, status: StatusCode) -> Scim {
+    let g = store::group(&state.db, id)
+        .await
+        .map_err(service::store_error)?
+        .ok_or_else(|| ScimError::not_found(&format!("Group {id}")))?;
+    Ok(resource(
+        status,
+        &render(&g, &base_url(state, headers), true),
+    ))
 }
 
 /// Lists groups, `filter=displayName eq "…"` (also externalId, id);
@@ -82,37 +77,32 @@ pub async fn list(
     headers: HeaderMap,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(e) = service::caller(&state, &headers).await {
-        return error(&e);
-    }
-    let q = match list_query(&raw) {
-        Ok(q) => q,
-        Err(e) => return error(&e),
-    };
-    let filter = match q
-        .filter
-        .as_deref()
-        .map(|f| parse_filter(f, store::GROUP_FILTERS))
-        .transpose()
-    {
-        Ok(f) => f,
-        Err(e) => return error(&e),
-    };
-    let with_members = !q.excluded.iter().any(|a| a == "members");
-    match store::groups(&state.db, filter.as_ref(), q.offset, q.limit, with_members).await {
-        Ok((total, rows)) => {
+    answer(
+        async {
+            service::caller(&state, &headers).await?;
+            let q = list_query(&raw)?;
+            let filter = q
+                .filter
+                .as_deref()
+                .map(|f| parse_filter(f, store::GROUP_FILTERS))
+                .transpose()?;
+            let with_members = !q.excluded.iter().any(|a| a == "members");
+            let (total, rows) =
+                store::groups(&state.db, filter.as_ref(), q.offset, q.limit, with_members)
+                    .await
+                    .map_err(service::store_error)?;
             let base = base_url(&state, &headers);
             let resources = rows
                 .iter()
                 .map(|g| render(g, &base, with_members))
                 .collect();
-            reply(
+            Ok(reply(
                 StatusCode::OK,
                 &service::list_response(total, q.start_index, resources),
-            )
+            ))
         }
-        Err(e) => error(&service::store_error(e)),
-    }
+        .await,
+    )
 }
 
 /// Creates a group: a department under the top unit, its members moved in.
@@ -127,18 +117,17 @@ pub async fn list(
         (status = 413, content_type = "application/scim+json", body = super::discovery::ScimErrorDoc),
     ))]
 pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let caller = match service::caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(e) => return error(&e),
-    };
-    let group = match json_body(body).await.and_then(|b| group_from_json(&b)) {
-        Ok(g) => g,
-        Err(e) => return error(&e),
-    };
-    match store::write_group(&state.db, &state.actor(&caller), None, &group).await {
-        Ok(id) => one(&state, &headers, id, StatusCode::CREATED).await,
-        Err(e) => error(&service::store_error(e)),
-    }
+    answer(
+        async {
+            let caller = service::caller(&state, &headers).await?;
+            let group = group_from_json(&json_body(body).await?)?;
+            let id = store::write_group(&state.db, &state.actor(&caller), None, &group)
+                .await
+                .map_err(service::store_error)?;
+            one(&state, &headers, id, StatusCode::CREATED).await
+        }
+        .await,
+    )
 }
 
 /// One group with its members.
@@ -155,13 +144,13 @@ pub async fn get(
     headers: HeaderMap,
     Path(raw): Path<String>,
 ) -> Response {
-    if let Err(e) = service::caller(&state, &headers).await {
-        return error(&e);
-    }
-    match id(&raw, "Group") {
-        Ok(id) => one(&state, &headers, id, StatusCode::OK).await,
-        Err(e) => error(&e),
-    }
+    answer(
+        async {
+            service::caller(&state, &headers).await?;
+            one(&state, &headers, id(&raw, "Group")?, StatusCode::OK).await
+        }
+        .await,
+    )
 }
 
 /// Replaces a group: its name, external id and exactly these members
@@ -184,22 +173,18 @@ pub async fn replace(
     Path(raw): Path<String>,
     body: Body,
 ) -> Response {
-    let caller = match service::caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(e) => return error(&e),
-    };
-    let id = match id(&raw, "Group") {
-        Ok(id) => id,
-        Err(e) => return error(&e),
-    };
-    let group = match json_body(body).await.and_then(|b| group_from_json(&b)) {
-        Ok(g) => g,
-        Err(e) => return error(&e),
-    };
-    match store::write_group(&state.db, &state.actor(&caller), Some(id), &group).await {
-        Ok(id) => one(&state, &headers, id, StatusCode::OK).await,
-        Err(e) => error(&service::store_error(e)),
-    }
+    answer(
+        async {
+            let caller = service::caller(&state, &headers).await?;
+            let id = id(&raw, "Group")?;
+            let group = group_from_json(&json_body(body).await?)?;
+            store::write_group(&state.db, &state.actor(&caller), Some(id), &group)
+                .await
+                .map_err(service::store_error)?;
+            one(&state, &headers, id, StatusCode::OK).await
+        }
+        .await,
+    )
 }
 
 /// PATCHes a group: rename, add members (moved in), remove members
@@ -222,45 +207,38 @@ pub async fn patch(
     Path(raw): Path<String>,
     body: Body,
 ) -> Response {
-    let caller = match service::caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(e) => return error(&e),
-    };
-    let id = match id(&raw, "Group") {
-        Ok(id) => id,
-        Err(e) => return error(&e),
-    };
-    let ops = match json_body(body).await.and_then(|b| parse_patch(&b)) {
-        Ok(o) => o,
-        Err(e) => return error(&e),
-    };
-    let current = match store::group(&state.db, id).await {
-        Ok(Some(g)) => g,
-        Ok(None) => return error(&ScimError::not_found(&format!("Group {id}"))),
-        Err(e) => return error(&service::store_error(e)),
-    };
-    let mut members: Vec<String> = current
-        .members
-        .iter()
-        .map(|(id, _)| id.to_string())
-        .collect();
-    members.sort();
-    let before = ScimGroup {
-        display_name: current.group.name.clone(),
-        external_id: current.group.external_id.clone(),
-        members,
-    };
-    let mut group = before.clone();
-    if let Err(e) = apply_group_patch(&mut group, &ops) {
-        return error(&e);
-    }
-    group.members.sort();
-    if group != before
-        && let Err(e) = store::write_group(&state.db, &state.actor(&caller), Some(id), &group).await
-    {
-        return error(&service::store_error(e));
-    }
-    one(&state, &headers, id, StatusCode::OK).await
+    answer(
+        async {
+            let caller = service::caller(&state, &headers).await?;
+            let id = id(&raw, "Group")?;
+            let ops = parse_patch(&json_body(body).await?)?;
+            let current = store::group(&state.db, id)
+                .await
+                .map_err(service::store_error)?
+                .ok_or_else(|| ScimError::not_found(&format!("Group {id}")))?;
+            let mut members: Vec<String> = current
+                .members
+                .iter()
+                .map(|(id, _)| id.to_string())
+                .collect();
+            members.sort();
+            let before = ScimGroup {
+                display_name: current.group.name.clone(),
+                external_id: current.group.external_id.clone(),
+                members,
+            };
+            let mut group = before.clone();
+            apply_group_patch(&mut group, &ops)?;
+            group.members.sort();
+            if group != before {
+                store::write_group(&state.db, &state.actor(&caller), Some(id), &group)
+                    .await
+                    .map_err(service::store_error)?;
+            }
+            one(&state, &headers, id, StatusCode::OK).await
+        }
+        .await,
+    )
 }
 
 /// Deletes an empty group without subgroups; one that still holds people
@@ -279,20 +257,14 @@ pub async fn delete(
     headers: HeaderMap,
     Path(raw): Path<String>,
 ) -> Response {
-    let caller = match service::caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(e) => return error(&e),
-    };
-    let id = match id(&raw, "Group") {
-        Ok(id) => id,
-        Err(e) => return error(&e),
-    };
-    match store::delete_group(&state.db, &state.actor(&caller), id).await {
-        Ok(()) => {
-            let mut res = Response::new(Body::empty());
-            *res.status_mut() = StatusCode::NO_CONTENT;
-            res
+    answer(
+        async {
+            let caller = service::caller(&state, &headers).await?;
+            store::delete_group(&state.db, &state.actor(&caller), id(&raw, "Group")?)
+                .await
+                .map_err(service::store_error)?;
+            Ok(no_content())
         }
-        Err(e) => error(&service::store_error(e)),
-    }
+        .await,
+    )
 }

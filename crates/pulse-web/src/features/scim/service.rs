@@ -32,6 +32,29 @@ pub fn reply(status: StatusCode, body: &Value) -> Response {
     res
 }
 
+/// What a SCIM handler works out: a response, or a refusal [`answer`] renders.
+pub type Scim = Result<Response, ScimError>;
+
+pub fn answer(r: Scim) -> Response {
+    r.unwrap_or_else(|e| error(&e))
+}
+
+/// A resource; a created one also carries its `Location` (RFC 7644 §3.3).
+pub fn resource(status: StatusCode, body: &Value) -> Response {
+    let mut res = reply(status, body);
+    if status == StatusCode::CREATED
+        && let Some(loc) = body["meta"]["location"].as_str()
+        && let Ok(loc) = HeaderValue::from_str(loc)
+    {
+        res.headers_mut().insert(header::LOCATION, loc);
+    }
+    res
+}
+
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
 pub fn error(e: &ScimError) -> Response {
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut res = reply(status, &e.to_json());

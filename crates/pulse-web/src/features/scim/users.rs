@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use pulse_domain::identity::scim::{
     ENTERPRISE_SCHEMA, ScimError, USER_SCHEMA, apply_user_patch, parse_filter, parse_patch,
@@ -13,7 +13,9 @@ use pulse_domain::identity::scim::{
 use pulse_store::identity::scim::{self as store, UserRow};
 use serde_json::{Value, json};
 
-use super::service::{self, base_url, error, id, json_body, list_query, reply, rfc3339};
+use super::service::{
+    self, Scim, answer, base_url, id, json_body, list_query, no_content, reply, resource, rfc3339,
+};
 use crate::AppState;
 
 /// A person as a SCIM user (core schema + the enterprise extension).
@@ -61,22 +63,16 @@ pub fn render(u: &UserRow, base: &str) -> Value {
     v
 }
 
-async fn one(state: &AppState, headers: &HeaderMap, id: i64, status: StatusCode) -> Response {
-    match store::user(&state.db, id).await {
-        Ok(Some(u)) => {
-            let body = render(&u, &base_url(state, headers));
-            let mut res = reply(status, &body);
-            if status == StatusCode::CREATED
-                && let Ok(loc) =
-                    HeaderValue::from_str(body["meta"]["location"].as_str().unwrap_or_default())
-            {
-                res.headers_mut().insert(header::LOCATION, loc);
-            }
-            res
-        }
-        Ok(None) => error(&ScimError::not_found(&format!("User {id}"))),
-        Err(e) => error(&service::store_error(e)),
-    }
+async fn current(state: &AppState, id: i64) -> Result<UserRow, ScimError> {
+    store::user(&state.db, id)
+        .await
+        .map_err(service::store_error)?
+        .ok_or_else(|| ScimError::not_found(&format!("User {id}")))
+}
+
+async fn one(state: &AppState, headers: &HeaderMap, id: i64, status: StatusCode) -> Scim {
+    let u = current(state, id).await?;
+    Ok(resource(status, &render(&u, &base_url(state, headers))))
 }
 
 /// Lists users, `filter=userName eq "…"` (also externalId, id, emails.value,
@@ -98,33 +94,27 @@ pub async fn list(
     headers: HeaderMap,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(e) = service::caller(&state, &headers).await {
-        return error(&e);
-    }
-    let q = match list_query(&raw) {
-        Ok(q) => q,
-        Err(e) => return error(&e),
-    };
-    let filter = match q
-        .filter
-        .as_deref()
-        .map(|f| parse_filter(f, store::USER_FILTERS))
-        .transpose()
-    {
-        Ok(f) => f,
-        Err(e) => return error(&e),
-    };
-    match store::users(&state.db, filter.as_ref(), q.offset, q.limit).await {
-        Ok((total, rows)) => {
+    answer(
+        async {
+            service::caller(&state, &headers).await?;
+            let q = list_query(&raw)?;
+            let filter = q
+                .filter
+                .as_deref()
+                .map(|f| parse_filter(f, store::USER_FILTERS))
+                .transpose()?;
+            let (total, rows) = store::users(&state.db, filter.as_ref(), q.offset, q.limit)
+                .await
+                .map_err(service::store_error)?;
             let base = base_url(&state, &headers);
             let resources = rows.iter().map(|u| render(u, &base)).collect();
-            reply(
+            Ok(reply(
                 StatusCode::OK,
                 &service::list_response(total, q.start_index, resources),
-            )
+            ))
         }
-        Err(e) => error(&service::store_error(e)),
-    }
+        .await,
+    )
 }
 
 /// Creates a user: the person, their account (employee role, no password —
@@ -140,18 +130,17 @@ pub async fn list(
         (status = 413, content_type = "application/scim+json", body = super::discovery::ScimErrorDoc),
     ))]
 pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let caller = match service::caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(e) => return error(&e),
-    };
-    let user = match json_body(body).await.and_then(|b| user_from_json(&b)) {
-        Ok(u) => u,
-        Err(e) => return error(&e),
-    };
-    match store::write_user(&state.db, &state.actor(&caller), None, &user).await {
-        Ok(id) => one(&state, &headers, id, StatusCode::CREATED).await,
-        Err(e) => error(&service::store_error(e)),
-    }
+    answer(
+        async {
+            let caller = service::caller(&state, &headers).await?;
+            let user = user_from_json(&json_body(body).await?)?;
+            let id = store::write_user(&state.db, &state.actor(&caller), None, &user)
+                .await
+                .map_err(service::store_error)?;
+            one(&state, &headers, id, StatusCode::CREATED).await
+        }
+        .await,
+    )
 }
 
 /// One user.
@@ -168,13 +157,13 @@ pub async fn get(
     headers: HeaderMap,
     Path(raw): Path<String>,
 ) -> Response {
-    if let Err(e) = service::caller(&state, &headers).await {
-        return error(&e);
-    }
-    match id(&raw, "User") {
-        Ok(id) => one(&state, &headers, id, StatusCode::OK).await,
-        Err(e) => error(&e),
-    }
+    answer(
+        async {
+            service::caller(&state, &headers).await?;
+            one(&state, &headers, id(&raw, "User")?, StatusCode::OK).await
+        }
+        .await,
+    )
 }
 
 /// Replaces a user. The employee number cannot change (400 `mutability`).
@@ -196,22 +185,18 @@ pub async fn replace(
     Path(raw): Path<String>,
     body: Body,
 ) -> Response {
-    let caller = match service::caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(e) => return error(&e),
-    };
-    let id = match id(&raw, "User") {
-        Ok(id) => id,
-        Err(e) => return error(&e),
-    };
-    let user = match json_body(body).await.and_then(|b| user_from_json(&b)) {
-        Ok(u) => u,
-        Err(e) => return error(&e),
-    };
-    match store::write_user(&state.db, &state.actor(&caller), Some(id), &user).await {
-        Ok(id) => one(&state, &headers, id, StatusCode::OK).await,
-        Err(e) => error(&service::store_error(e)),
-    }
+    answer(
+        async {
+            let caller = service::caller(&state, &headers).await?;
+            let id = id(&raw, "User")?;
+            let user = user_from_json(&json_body(body).await?)?;
+            store::write_user(&state.db, &state.actor(&caller), Some(id), &user)
+                .await
+                .map_err(service::store_error)?;
+            one(&state, &headers, id, StatusCode::OK).await
+        }
+        .await,
+    )
 }
 
 /// PATCHes a user (RFC 7644 §3.5.2, as Entra and Okta send it); `active`
@@ -234,34 +219,23 @@ pub async fn patch(
     Path(raw): Path<String>,
     body: Body,
 ) -> Response {
-    let caller = match service::caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(e) => return error(&e),
-    };
-    let id = match id(&raw, "User") {
-        Ok(id) => id,
-        Err(e) => return error(&e),
-    };
-    let ops = match json_body(body).await.and_then(|b| parse_patch(&b)) {
-        Ok(o) => o,
-        Err(e) => return error(&e),
-    };
-    let current = match store::user(&state.db, id).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return error(&ScimError::not_found(&format!("User {id}"))),
-        Err(e) => return error(&service::store_error(e)),
-    };
-    let mut user = current.to_scim();
-    if let Err(e) = apply_user_patch(&mut user, &ops) {
-        return error(&e);
-    }
-    if user == current.to_scim() {
-        return one(&state, &headers, id, StatusCode::OK).await;
-    }
-    match store::write_user(&state.db, &state.actor(&caller), Some(id), &user).await {
-        Ok(id) => one(&state, &headers, id, StatusCode::OK).await,
-        Err(e) => error(&service::store_error(e)),
-    }
+    answer(
+        async {
+            let caller = service::caller(&state, &headers).await?;
+            let id = id(&raw, "User")?;
+            let ops = parse_patch(&json_body(body).await?)?;
+            let before = current(&state, id).await?.to_scim();
+            let mut user = before.clone();
+            apply_user_patch(&mut user, &ops)?;
+            if user != before {
+                store::write_user(&state.db, &state.actor(&caller), Some(id), &user)
+                    .await
+                    .map_err(service::store_error)?;
+            }
+            one(&state, &headers, id, StatusCode::OK).await
+        }
+        .await,
+    )
 }
 
 /// Deactivates a user. Pulse keeps a person's history (reviews, ratings,
@@ -280,27 +254,19 @@ pub async fn delete(
     headers: HeaderMap,
     Path(raw): Path<String>,
 ) -> Response {
-    let caller = match service::caller(&state, &headers).await {
-        Ok(c) => c,
-        Err(e) => return error(&e),
-    };
-    let id = match id(&raw, "User") {
-        Ok(id) => id,
-        Err(e) => return error(&e),
-    };
-    let current = match store::user(&state.db, id).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return error(&ScimError::not_found(&format!("User {id}"))),
-        Err(e) => return error(&service::store_error(e)),
-    };
-    let mut user = current.to_scim();
-    if user.active {
-        user.active = false;
-        if let Err(e) = store::write_user(&state.db, &state.actor(&caller), Some(id), &user).await {
-            return error(&service::store_error(e));
+    answer(
+        async {
+            let caller = service::caller(&state, &headers).await?;
+            let id = id(&raw, "User")?;
+            let mut user = current(&state, id).await?.to_scim();
+            if user.active {
+                user.active = false;
+                store::write_user(&state.db, &state.actor(&caller), Some(id), &user)
+                    .await
+                    .map_err(service::store_error)?;
+            }
+            Ok(no_content())
         }
-    }
-    let mut res = Response::new(Body::empty());
-    *res.status_mut() = StatusCode::NO_CONTENT;
-    res
+        .await,
+    )
 }
