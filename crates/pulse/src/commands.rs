@@ -110,6 +110,7 @@ async fn serve(db: Db, cfg: &Config, demo: bool) -> anyhow::Result<()> {
         pulse_jobs::weight_rules::job(cfg.rules_every_minutes * 60_000),
         pulse_jobs::linkage::job(cfg.public_url.clone(), cfg.rules_every_minutes * 60_000),
         pulse_jobs::crm::job(cfg.crm_pull_every_minutes * 60_000),
+        pulse_jobs::identity::anonymise::job(pulse_jobs::identity::anonymise::EVERY_DAY_MS),
         // Checks every 15 minutes whether this week's digest time has come (D2).
         pulse_jobs::digests::job(
             state.text.clone(),
@@ -251,7 +252,7 @@ async fn export_people(cfg: &Config, file: &std::path::Path) -> anyhow::Result<(
         ..Default::default()
     };
     let found = pulse_store::people::list_all(&db, &viewer, &query).await?;
-    let bytes = pulse_web::features::people::pages::people_workbook(&found)?;
+    let bytes = pulse_web::features::people::export::people_workbook(&found)?;
     std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
     println!("{} people exported to {}", found.len(), file.display());
     Ok(())

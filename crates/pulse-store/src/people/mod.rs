@@ -223,6 +223,20 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Person>, StoreError> {
     Ok(on_db!(db, pool => sqlx::query_as::<_, Person>(SQL).bind(id).fetch_optional(pool).await?))
 }
 
+/// The 工号 of whoever else holds this WeChat Work user id (sign-in finds
+/// people by it, so it must be theirs alone).
+pub async fn wecom_userid_holder(
+    db: &Db,
+    userid: &str,
+    except: i64,
+) -> Result<Option<String>, StoreError> {
+    let row: Option<(String,)> = on_db!(db, pool => {
+        sqlx::query_as("SELECT employee_no FROM people WHERE wecom_userid = $1 AND id <> $2 LIMIT 1")
+            .bind(userid).bind(except).fetch_optional(pool).await?
+    });
+    Ok(row.map(|(no,)| no))
+}
+
 /// Direct reports, for the person page.
 pub async fn reports(db: &Db, manager_id: i64) -> Result<Vec<Person>, StoreError> {
     const SQL: &str = concat!(

@@ -872,3 +872,55 @@ async fn wechat_work_signs_members_in_and_refuses_everyone_else() {
     let unknown = wecom_back(&app, "CODE-MANAGER-2", &state, &browser).await;
     refused(&unknown, StatusCode::FORBIDDEN, "sso_unknown_person");
 }
+
+/// HR sets the WeChat Work id sign-in finds a person by; it must be valid
+/// and nobody else's, and a refused form keeps what was typed.
+#[tokio::test]
+async fn hr_sets_a_persons_wechat_work_id() {
+    let app = TestApp::new().await;
+    let hr = app.login("hrbp").await;
+    let r = hr
+        .patch_json("/api/v1/people/E1", &json!({"wecom_userid": "yi.xiaoshou"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["wecom_userid"], "yi.xiaoshou");
+    let taken = hr
+        .patch_json("/api/v1/people/E2", &json!({"wecom_userid": "yi.xiaoshou"}))
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    assert_eq!(taken.error_code(), "wecom_userid_taken");
+    let bad = hr
+        .patch_json("/api/v1/people/E2", &json!({"wecom_userid": "有 空格"}))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(hr.get("/api/v1/people/E2").await.json()["wecom_userid"].is_null());
+    // Leaving it out keeps it; null clears it.
+    let kept = hr.patch_json("/api/v1/people/E1", &json!({"level": "T2"})).await;
+    assert_eq!(kept.json()["wecom_userid"], "yi.xiaoshou");
+    let cleared = hr
+        .patch_json("/api/v1/people/E1", &json!({"wecom_userid": null}))
+        .await;
+    assert!(cleared.json()["wecom_userid"].is_null());
+    hr.patch_json("/api/v1/people/E1", &json!({"wecom_userid": "yi.xiaoshou"}))
+        .await;
+    // The page's form: refused, the typed values stay in the fields.
+    let form = hr
+        .post_form(
+            "/people/E2",
+            &[
+                ("name", "尔销售改"),
+                ("org_unit", "T1"),
+                ("job_family", "销售代表"),
+                ("level", "T1"),
+                ("status", "active"),
+                ("wecom_userid", "yi.xiaoshou"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    let html = form.text();
+    assert!(html.contains("role=\"alert\""));
+    assert!(html.contains("value=\"尔销售改\"") && html.contains("value=\"yi.xiaoshou\""));
+    assert_eq!(hr.get("/api/v1/people/E2").await.json()["name"], "尔销售");
+}

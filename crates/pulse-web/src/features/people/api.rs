@@ -32,6 +32,8 @@ pub struct PersonDto {
     /// `active` or `left`.
     pub status: String,
     pub email: Option<String>,
+    /// 企业微信账号, what WeChat Work sign-in and messages use.
+    pub wecom_userid: Option<String>,
 }
 
 impl PersonDto {
@@ -53,6 +55,7 @@ impl PersonDto {
             hire_date: p.hire_date,
             status: p.status,
             email: p.email,
+            wecom_userid: p.wecom_userid,
         }
     }
 }
@@ -197,6 +200,11 @@ pub struct PersonPatch {
     #[schema(value_type = Option<crate::api::vocab::PersonStatus>)]
     pub status: Option<String>,
     pub email: Option<String>,
+    /// The WeChat Work user id (企业微信账号) sign-in finds the person by;
+    /// null or empty for none.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 64, pattern = r"^[A-Za-z0-9_@.\-]*$")]
+    pub wecom_userid: Option<Option<String>>,
 }
 
 fn double_option<'de, D: serde::Deserializer<'de>>(
@@ -219,6 +227,39 @@ pub async fn patch(
         person,
         &*state.org_tree().await?,
     )))
+}
+
+/// A WeChat Work user id as WeChat Work allows it (1–64 letters, digits and
+/// `_-@.`), held by nobody else; empty clears it.
+async fn wecom_userid(
+    state: &AppState,
+    person: i64,
+    raw: Option<&str>,
+) -> AppResult<Option<String>> {
+    let v = raw.map(str::trim).unwrap_or("");
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if v.len() > 64
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-@.".contains(c))
+    {
+        return Err(AppError::invalid(pulse_domain::Problem::new(
+            "invalid_wecom_userid",
+            "企业微信账号只能包含字母、数字和 _-@.，最长 64 个字符",
+            "a WeChat Work id has up to 64 letters, digits and _-@.",
+        )));
+    }
+    if let Some(no) = people::wecom_userid_holder(&state.db, v, person).await? {
+        return Err(AppError::new(
+            axum::http::StatusCode::CONFLICT,
+            "wecom_userid_taken",
+            format!("企业微信账号“{v}”已属于工号 {no}"),
+            format!("WeChat Work id '{v}' already belongs to {no}"),
+        ));
+    }
+    Ok(Some(v.to_string()))
 }
 
 /// Applies a patch to a person the caller may see, with the same checks as
@@ -278,7 +319,10 @@ pub(crate) async fn apply_patch(
         hire_date: patch.hire_date.or(current.hire_date),
         status: PersonStatus::parse(patch.status.as_deref().unwrap_or(&current.status))?,
         email: patch.email.clone().or(current.email.clone()),
-        wecom_userid: current.wecom_userid.clone(),
+        wecom_userid: match patch.wecom_userid {
+            None => current.wecom_userid.clone(),
+            Some(v) => wecom_userid(state, current.id, v.as_deref()).await?,
+        },
     };
     let mut tx = state.db.begin().await?;
     people::upsert(&mut tx, &state.actor(caller), &[input], true).await?;

@@ -1,4 +1,6 @@
 pub mod api;
+pub mod edit_form;
+pub mod export;
 pub mod import_api;
 pub mod import_pages;
 pub mod org_api;

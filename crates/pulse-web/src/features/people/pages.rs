@@ -1,5 +1,6 @@
 use std::collections::HashSet;
 
+use super::edit_form::EditForm;
 use super::service;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -7,7 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use pulse_domain::roles::Role;
-use pulse_sheets::{Cell, XlsxTable};
 use pulse_store::org::Tree;
 use pulse_store::people::{self, PeopleQuery, Person};
 use serde::Deserialize;
@@ -143,6 +143,7 @@ struct PersonPage {
     links: HashSet<String>,
     history: Vec<(String, String, String)>,
     can_edit: bool,
+    f: EditForm,
     message: Option<String>,
     error: Option<String>,
     radar: Option<crate::features::insights::service::Radar>,
@@ -173,8 +174,12 @@ async fn person_with(
     page: Page,
     employee_no: &str,
     message: Option<String>,
-    error: Option<String>,
+    error: Option<(String, &FormFields)>,
 ) -> AppResult<Response> {
+    let (error, typed) = match error {
+        Some((e, t)) => (Some(e), Some(t)),
+        None => (None, None),
+    };
     let ctx = page.at("org");
     let person = people::get_visible(&state.db, &caller.viewer(), employee_no)
         .await?
@@ -229,6 +234,7 @@ async fn person_with(
         links,
         history,
         can_edit: ctx.nav.is_hr,
+        f: EditForm::of(&person, typed),
         message,
         error,
         tr: ctx.tr,
@@ -254,7 +260,15 @@ pub async fn update(
         Some(v) => match pulse_sheets::parse_date(&v) {
             Ok(d) => Some(d),
             Err(msg) => {
-                return person_with(&state, &caller, page, &employee_no, None, Some(msg)).await;
+                return person_with(
+                    &state,
+                    &caller,
+                    page,
+                    &employee_no,
+                    None,
+                    Some((msg, &form)),
+                )
+                .await;
             }
         },
     };
@@ -267,6 +281,7 @@ pub async fn update(
         hire_date,
         status: get("status"),
         email: get("email").filter(|e| !e.is_empty()),
+        wecom_userid: get("wecom_userid").map(|v| Some(v).filter(|v| !v.is_empty())),
     };
     match crate::features::people::api::apply_patch(&state, &caller, &employee_no, patch).await {
         Ok(_) => Ok(axum::response::Redirect::to(&format!(
@@ -281,7 +296,7 @@ pub async fn update(
                 page,
                 &employee_no,
                 None,
-                Some(e.message(lang).to_string()),
+                Some((e.message(lang).to_string(), &form)),
             )
             .await
         }
@@ -404,89 +419,6 @@ pub async fn org(
         nav: ctx.nav,
     };
     Ok(axum::response::IntoResponse::into_response(page))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ExportParams {
-    unit: Option<String>,
-    q: Option<String>,
-}
-
-/// People in the caller's scope as a workbook with the same columns the
-/// importer reads, so an export can be edited and imported back (X2).
-pub async fn export_people(
-    State(state): State<AppState>,
-    Me(caller): Me,
-    Query(p): Query<ExportParams>,
-) -> AppResult<Response> {
-    let query = PeopleQuery {
-        q: p.q.filter(|s| !s.is_empty()),
-        org_unit: p.unit.filter(|s| !s.is_empty()),
-        status: None,
-        page: 1,
-        per_page: 1,
-    };
-    let found = people::list_all(&state.db, &caller.viewer(), &query).await?;
-    let bytes = people_workbook(&found).map_err(AppError::internal)?;
-    Ok(crate::xlsx_response(
-        &format!("人员花名册-{}.xlsx", state.db.today().format("%Y%m%d")),
-        bytes,
-    ))
-}
-
-pub fn people_workbook(found: &[Person]) -> Result<Vec<u8>, pulse_sheets::XlsxError> {
-    let text = |s: &str| {
-        if s.is_empty() {
-            Cell::Empty
-        } else {
-            Cell::Text(s.to_string())
-        }
-    };
-    let rows = found
-        .iter()
-        .map(|p| {
-            vec![
-                text(&p.employee_no),
-                text(&p.name),
-                text(&p.org_unit_code),
-                text(&p.org_unit_name),
-                text(p.manager_employee_no.as_deref().unwrap_or("")),
-                text(&p.job_family),
-                text(&p.level),
-                p.hire_date.map(Cell::Date).unwrap_or(Cell::Empty),
-                text(if p.status == "left" {
-                    "离职"
-                } else {
-                    "在职"
-                }),
-                text(p.email.as_deref().unwrap_or("")),
-                text(p.wecom_userid.as_deref().unwrap_or("")),
-            ]
-        })
-        .collect();
-    XlsxTable {
-        sheet_name: "人员".into(),
-        headers: [
-            "工号",
-            "姓名",
-            "部门",
-            "部门名称",
-            "上级工号",
-            "岗位族",
-            "职级",
-            "入职日期",
-            "在职状态",
-            "邮箱",
-            "企业微信ID",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows,
-        widths: vec![
-            12.0, 10.0, 14.0, 16.0, 12.0, 12.0, 8.0, 12.0, 10.0, 24.0, 14.0,
-        ],
-    }
-    .to_bytes()
 }
 
 /// The notification form on "my profile": channels and quiet hours.

@@ -68,7 +68,7 @@ pub fn routes() -> Vec<Route> {
             "GET",
             "/export/people.xlsx",
             Access::roles(EXPORTERS),
-            get(pages::export_people),
+            get(super::export::export_people),
         ),
         r("GET", "/import", Access::roles(HR), get(import_pages::form)),
         r(
