@@ -139,7 +139,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
 ];
 
 /// Every text table: the core's and each feature's.
-pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 16] {
+pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 17] {
     use crate::features::*;
     [
         TEXTS,
@@ -156,6 +156,7 @@ pub fn tables() -> [&'static [(&'static str, &'static str, &'static str)]; 16] {
         linkage::texts::TEXTS,
         org_health::texts::TEXTS,
         sso::texts::TEXTS,
+        privacy::texts::TEXTS,
         workbook::texts::TEXTS,
         home::texts::TEXTS,
     ]

@@ -192,8 +192,11 @@ pub async fn serve(
 /// `Content-Disposition` for a download named in Chinese (RFC 6266/5987),
 /// with an ASCII fallback for old clients.
 pub(crate) fn attachment_disposition(file_name: &str) -> String {
+    // The plain `filename` is an ASCII stand-in with the real extension for
+    // clients that ignore `filename*`.
+    let ext = file_name.rsplit_once('.').map_or("bin", |(_, e)| e);
     format!(
-        "attachment; filename=\"export.xlsx\"; filename*=UTF-8''{}",
+        "attachment; filename=\"export.{ext}\"; filename*=UTF-8''{}",
         access::urlencode(file_name)
     )
 }

@@ -95,11 +95,13 @@ pub const MENU: &[MenuItem] = &[
     item("/competency", "nav.competency", "competency"),
     item("/goals/setup", "nav.setup", "setup"),
     item("/me", "nav.me", "me"),
+    item("/privacy", "nav.privacy", "privacy"),
     item("/org", "nav.org", "org"),
     item("/import", "nav.import", "import"),
     item("/admin/users", "nav.admin", "admin"),
     item("/admin/notifications", "nav.notify", "notify"),
     item("/admin/audit", "nav.audit", "audit"),
+    item("/admin/identity", "nav.identity", "admin_identity"),
     admins("/api/docs", "nav.api", "api"),
 ];
 

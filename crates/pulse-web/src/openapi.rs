@@ -35,6 +35,7 @@ use crate::access::{Access, Who};
         crate::features::linkage::api::person_outcomes, crate::features::linkage::api::list_outcomes, crate::features::linkage::api::reverse, crate::features::linkage::api::list_rules, crate::features::linkage::api::create_rule, crate::features::linkage::api::update_rule, crate::features::linkage::api::preview, crate::features::linkage::api::evaluate,
         crate::features::linkage::path_api::development_path, crate::features::linkage::path_api::click, crate::features::linkage::path_api::profiles, crate::features::linkage::path_api::save_profile, crate::features::linkage::path_api::items, crate::features::linkage::path_api::save_item,
         crate::features::org_health::api::dashboard, crate::features::org_health::api::settings, crate::features::org_health::api::save_settings, crate::features::org_health::api::surveys, crate::features::org_health::api::survey, crate::features::org_health::api::launch, crate::features::org_health::api::respond, crate::features::org_health::api::close, crate::features::org_health::api::results,
+        crate::features::privacy::api::my_export, crate::features::privacy::api::person_export, crate::features::privacy::api::views, crate::features::privacy::api::anonymise, crate::features::privacy::api::annotations, crate::features::privacy::api::annotate,
         crate::features::sso::api::get_settings, crate::features::sso::api::put_settings, crate::features::sso::api::end_sessions,
         crate::features::scim::users::list, crate::features::scim::users::create, crate::features::scim::users::get, crate::features::scim::users::replace, crate::features::scim::users::patch, crate::features::scim::users::delete,
         crate::features::scim::groups::list, crate::features::scim::groups::create, crate::features::scim::groups::get, crate::features::scim::groups::replace, crate::features::scim::groups::patch, crate::features::scim::groups::delete,
@@ -60,6 +61,7 @@ use crate::access::{Access, Who};
         (name = "linkage", description = "Performance → development → incentive: rules, outcomes with their causal chain, reversal, development paths and role profiles"),
         (name = "imports", description = "Spreadsheet imports with dry run"),
         (name = "admin", description = "Accounts, roles, API tokens, audit trail"),
+        (name = "privacy", description = "PIPL data rights: the person's archive, HR's notes, the view log, anonymisation of leavers"),
         (name = "identity", description = "Single sign-on (OIDC, WeChat Work) settings and ending sessions"),
         (name = "scim", description = "SCIM 2.0 provisioning (RFC 7643/7644) with a token of scope `scim`; answers and errors are `application/scim+json`"),
     )

@@ -72,6 +72,7 @@ pub fn table() -> Vec<Route> {
     table.extend(features::org_health::routes::routes());
     table.extend(features::sso::routes::routes());
     table.extend(features::scim::routes::routes());
+    table.extend(features::privacy::routes::routes());
     table
 }
 

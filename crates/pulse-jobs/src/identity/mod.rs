@@ -5,6 +5,7 @@
 
 pub use reqwest::Url;
 
+pub mod anonymise;
 pub mod oidc;
 pub mod wecom_login;
 

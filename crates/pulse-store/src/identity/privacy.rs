@@ -142,6 +142,27 @@ const SECTIONS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// The keys the sections' rows carry (for headings in the readable copy).
+pub fn column_keys() -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for (_, _, _, sql) in SECTIONS {
+        let mut rest: &str = sql;
+        while let Some(i) = rest.find('\'') {
+            let after = &rest[i + 1..];
+            let Some(j) = after.find('\'') else { break };
+            let word = &after[..j];
+            rest = &after[j + 1..];
+            let is_key = rest.starts_with(", ")
+                && !word.is_empty()
+                && word.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            if is_key && !keys.iter().any(|k| k == word) {
+                keys.push(word.to_string());
+            }
+        }
+    }
+    keys
+}
+
 fn engine_sql(db: &Db, sql: &str) -> String {
     match db.engine() {
         Engine::Sqlite => sql.replace("JSON_OBJ(", "json_object("),
@@ -199,8 +220,10 @@ pub async fn archive(db: &Db, person_id: i64) -> Result<Vec<Section>, StoreError
     Ok(out)
 }
 
-/// Kinds of another person's data whose every view is logged.
-pub const VIEW_KINDS: [&str; 3] = ["review", "rating", "calibration"];
+/// Kinds of another person's data whose every view is logged: a review, a
+/// list of ratings, a calibration case or growth letter, the whole archive
+/// (HR answering a request on the person's behalf).
+pub const VIEW_KINDS: [&str; 4] = ["review", "rating", "calibration", "archive"];
 
 /// Logs that `viewer` saw `subject`'s review data; a look at one's own is not logged.
 pub async fn record_view(
@@ -219,6 +242,50 @@ pub async fn record_view(
             .bind(now).bind(viewer).bind(subject).bind(kind).bind(reference).execute(pool).await?;
     });
     Ok(())
+}
+
+/// Logs one view per subject of a list (ratings of a calibration's cases),
+/// in one statement; the viewer's own row is left out.
+pub async fn record_views(
+    db: &Db,
+    viewer: i64,
+    subjects: &[i64],
+    kind: &str,
+    reference: &str,
+) -> Result<(), StoreError> {
+    let mut others: Vec<i64> = subjects.iter().copied().filter(|s| *s != viewer).collect();
+    others.sort_unstable();
+    others.dedup();
+    if others.is_empty() {
+        return Ok(());
+    }
+    let now = db.now_ms();
+    // Ids are integers from our own rows, so they go into the text; the
+    // other values stay bound.
+    let values = others
+        .iter()
+        .map(|s| format!("($1, $2, {s}, $3, $4)"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql =
+        format!("INSERT INTO data_views (at, viewer_id, subject_id, kind, ref) VALUES {values}");
+    on_db!(db, pool => {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(now).bind(viewer).bind(kind).bind(reference).execute(pool).await?;
+    });
+    Ok(())
+}
+
+/// How many leavers are past the retention period and not anonymised yet.
+pub async fn due_count(db: &Db, retention_days: i64) -> Result<i64, StoreError> {
+    let cutoff = db.now_ms() - retention_days * 24 * 3600 * 1000;
+    let (n,): (i64,) = on_db!(db, pool => {
+        sqlx::query_as(
+            "SELECT COUNT(*) FROM people WHERE status = 'left' AND anonymised_at IS NULL AND left_at IS NOT NULL AND left_at < $1",
+        )
+        .bind(cutoff).fetch_one(pool).await?
+    });
+    Ok(n)
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -357,6 +424,10 @@ pub async fn anonymise_due(
         done.texts += anonymise_one(&mut tx, &d).await?;
         tx.commit().await?;
         done.people += 1;
+    }
+    // A person's run is always audited; the daily job only when it did something.
+    if done.people == 0 && actor.person_id.is_none() {
+        return Ok(done);
     }
     let mut tx = db.begin().await?;
     audit::record::<(), _>(

@@ -13,6 +13,7 @@ pub mod linkage;
 pub mod notify;
 pub mod org_health;
 pub mod people;
+pub mod privacy;
 pub mod reviews;
 pub mod scim;
 pub mod sso;

@@ -25,6 +25,7 @@ mod matrix;
 mod notify;
 mod one_language;
 mod org_health;
+mod privacy;
 mod reviews;
 mod rules_editor;
 mod scim;

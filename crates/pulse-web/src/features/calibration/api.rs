@@ -164,6 +164,15 @@ pub async fn cases(
 ) -> AppResult<Json<CaseList>> {
     let (s, _) = service::open(&state, &caller, id).await?;
     let cases = calibration::cases(&state.db, id).await?;
+    let subjects: Vec<i64> = cases.iter().map(|c| c.person_id).collect();
+    crate::features::privacy::service::viewed_all(
+        &state,
+        &caller,
+        &subjects,
+        "rating",
+        &format!("calibration:{id}"),
+    )
+    .await?;
     let scores = calibration::scores(&state.db, id).await?;
     let members = calibration::members(&state.db, id).await?.len();
     let items = service::case_views(

@@ -171,7 +171,17 @@ pub async fn letters_xlsx(
             .collect::<Vec<_>>()
             .join("；")
     };
-    for c in calibration::cases(&state.db, id).await? {
+    let cases = calibration::cases(&state.db, id).await?;
+    let subjects: Vec<i64> = cases.iter().map(|c| c.person_id).collect();
+    crate::features::privacy::service::viewed_all(
+        &state,
+        &caller,
+        &subjects,
+        "calibration",
+        &format!("letters:{id}"),
+    )
+    .await?;
+    for c in cases {
         let l = reports::letter(&state, &mut rd, &s, &c, lang).await?;
         rows.push(vec![
             Cell::Text(l.employee_no.clone()),

@@ -127,6 +127,7 @@ pub async fn open_letter(
                 "growth letters open after the reveal: scoring is still blind",
             ));
         }
+        logged(state, caller, &c).await?;
         return Ok((s, c, true));
     }
     if seat.member {
@@ -139,9 +140,17 @@ pub async fn open_letter(
     let subject = c.person_id == caller.person_id && is_released(&review);
     let manager = review.reviewer_id == caller.person_id;
     if s.state() == SessionState::Finalized && (subject || manager) {
+        logged(state, caller, &c).await?;
         return Ok((s, c, false));
     }
     Err(not_found())
+}
+
+/// A letter is the person's calibration data: each opening by someone else is logged (S3).
+async fn logged(state: &AppState, caller: &Caller, c: &Case) -> AppResult<()> {
+    let reference = format!("letter:{}/{}", c.session_id, c.id);
+    crate::features::privacy::service::viewed(state, caller, c.person_id, "calibration", &reference)
+        .await
 }
 
 /// The session if the caller may read its gap map.

@@ -291,7 +291,18 @@ pub async fn screen(
         nav: ctx.nav,
     };
     match (side.as_str(), case) {
-        ("left", Some(c)) => page_data.pack = Some(pack(&state, &s, c, lang).await?),
+        ("left", Some(c)) => {
+            let reference = format!("case:{id}/{}", c.id);
+            crate::features::privacy::service::viewed(
+                &state,
+                &caller,
+                c.person_id,
+                "calibration",
+                &reference,
+            )
+            .await?;
+            page_data.pack = Some(pack(&state, &s, c, lang).await?);
+        }
         ("middle", Some(c)) => middle(&state, &s, c, lang, &mut page_data).await?,
         ("right", c) => right(&state, &s, c, &family, lang, &mut page_data).await?,
         _ => {}

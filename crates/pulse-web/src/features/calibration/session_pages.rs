@@ -217,6 +217,15 @@ pub async fn render_session(
     let (s, st) = service::open(state, caller, id).await?;
     let lang = ctx.lang();
     let cases = calibration::cases(&state.db, id).await?;
+    let subjects: Vec<i64> = cases.iter().map(|c| c.person_id).collect();
+    crate::features::privacy::service::viewed_all(
+        state,
+        caller,
+        &subjects,
+        "rating",
+        &format!("calibration:{id}"),
+    )
+    .await?;
     let scores = calibration::scores(&state.db, id).await?;
     let members = calibration::members(&state.db, id).await?.len();
     let views = service::case_views(&s, &cases, &scores, members, Some(caller.person_id), lang);

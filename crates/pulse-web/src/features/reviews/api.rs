@@ -168,6 +168,14 @@ pub async fn get(
     Path(id): Path<i64>,
 ) -> AppResult<Json<ReviewDto>> {
     let (r, standing) = service::open(&state, &caller, id).await?;
+    crate::features::privacy::service::viewed(
+        &state,
+        &caller,
+        r.person_id,
+        "review",
+        &format!("review:{id}"),
+    )
+    .await?;
     Ok(Json(review_dto(
         &r,
         standing,

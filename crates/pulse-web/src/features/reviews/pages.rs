@@ -296,6 +296,14 @@ pub async fn review(
 ) -> AppResult<Response> {
     let ctx = page.at("reviews");
     let (r, standing) = service::open(&state, &caller, id).await?;
+    crate::features::privacy::service::viewed(
+        &state,
+        &caller,
+        r.person_id,
+        "review",
+        &format!("review:{id}"),
+    )
+    .await?;
     // Opening the editor starts (or continues) the writing clock (W2).
     if standing == Standing::Reviewer && service::writable(&r) {
         reviews::ping(&state.db, r.id).await?;

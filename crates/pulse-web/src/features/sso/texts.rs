@@ -1,6 +1,7 @@
 //! UI texts of this feature: (key, zh-CN, English).
 
 pub const TEXTS: &[(&str, &str, &str)] = &[
+    ("nav.identity", "登录与隐私", "Sign-in and privacy"),
     (
         "sso.settings_title",
         "登录与隐私设置",
@@ -26,7 +27,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "已保存，留空则不变",
         "saved; leave empty to keep",
     ),
-    ("sso.scopes", "申请的范围（scope）", "Scopes"),
+    ("sso.scopes", "申请的授权范围", "Scopes"),
     (
         "sso.claim",
         "识别员工的声明名称",
