@@ -11,4 +11,5 @@ pub mod identity;
 pub mod linkage;
 pub mod reminders;
 pub mod scheduler;
+pub mod wecom_token;
 pub mod weight_rules;

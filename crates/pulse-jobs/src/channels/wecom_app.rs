@@ -5,10 +5,7 @@
 //! `POST {base}/cgi-bin/message/send?access_token=…` with
 //! `{"touser","msgtype":"markdown","agentid","markdown":{"content"}}` (content ≤ 2048 bytes).
 
-use std::time::{Duration, Instant};
-
 use serde::Deserialize;
-use tokio::sync::Mutex;
 
 use super::{Channel, Outgoing, SendError};
 
@@ -34,7 +31,7 @@ pub struct WecomApp {
     corpid: String,
     corpsecret: String,
     agentid: i64,
-    token: Mutex<Option<(String, Instant)>>,
+    tokens: crate::wecom_token::TokenCache,
 }
 
 impl WecomApp {
@@ -51,7 +48,7 @@ impl WecomApp {
             corpid: c.corpid,
             corpsecret: c.corpsecret,
             agentid: c.agentid,
-            token: Mutex::new(None),
+            tokens: Default::default(),
         })
     }
 
@@ -85,12 +82,8 @@ impl WecomApp {
 
     /// The cached token, or a fresh one when missing, expired or `force`d.
     async fn token(&self, force: bool) -> Result<String, SendError> {
-        let mut cached = self.token.lock().await;
-        if !force
-            && let Some((t, until)) = cached.as_ref()
-            && Instant::now() < *until
-        {
-            return Ok(t.clone());
+        if !force && let Some(t) = self.tokens.fresh(&self.corpid, self.agentid).await {
+            return Ok(t);
         }
         let url = self.url(
             "/cgi-bin/gettoken",
@@ -99,13 +92,10 @@ impl WecomApp {
         let answer = self.json(self.client.get(url)).await?;
         match (answer["errcode"].as_i64(), answer["access_token"].as_str()) {
             (Some(0), Some(token)) => {
-                // Renew five minutes early so a token never expires mid-send.
-                let ttl = answer["expires_in"]
-                    .as_u64()
-                    .unwrap_or(7200)
-                    .saturating_sub(300)
-                    .max(60);
-                *cached = Some((token.to_string(), Instant::now() + Duration::from_secs(ttl)));
+                let expires_in = answer["expires_in"].as_u64();
+                self.tokens
+                    .keep(&self.corpid, self.agentid, token, expires_in)
+                    .await;
                 Ok(token.to_string())
             }
             (code, _) => Err(SendError::permanent(format!(

@@ -8,11 +8,9 @@
 //! `{"errcode":0,"userid":…}` for a member, `{"errcode":0,"openid":…}` for a
 //! non-member. `errcode` decides, never `errmsg`; -1 (system busy) is retried.
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pulse_domain::Problem;
-use tokio::sync::Mutex;
 
 const TOKEN_EXPIRED: &[i64] = &[40014, 42001];
 const BUSY: i64 = -1;
@@ -32,8 +30,7 @@ pub struct App<'a> {
 
 pub struct WecomLogin {
     http: reqwest::Client,
-    /// (corp id, agent id) → (token, renew after).
-    tokens: Mutex<HashMap<(String, i64), (String, Instant)>>,
+    tokens: crate::wecom_token::TokenCache,
     busy_pause: Duration,
 }
 
@@ -76,7 +73,7 @@ impl WecomLogin {
     pub fn new(http: reqwest::Client, busy_pause: Duration) -> Self {
         WecomLogin {
             http,
-            tokens: Mutex::default(),
+            tokens: Default::default(),
             busy_pause,
         }
     }
@@ -119,12 +116,8 @@ impl WecomLogin {
     }
 
     async fn token(&self, app: &App<'_>, force: bool) -> Result<String, Problem> {
-        let key = (app.corp_id.to_string(), app.agent_id);
-        if !force
-            && let Some((t, until)) = self.tokens.lock().await.get(&key)
-            && Instant::now() < *until
-        {
-            return Ok(t.clone());
+        if !force && let Some(t) = self.tokens.fresh(app.corp_id, app.agent_id).await {
+            return Ok(t);
         }
         let url = Self::url(
             app.base_url,
@@ -141,15 +134,10 @@ impl WecomLogin {
         }
         match (answer["errcode"].as_i64(), answer["access_token"].as_str()) {
             (Some(0), Some(token)) => {
-                let ttl = answer["expires_in"]
-                    .as_u64()
-                    .unwrap_or(7200)
-                    .saturating_sub(300)
-                    .max(60);
-                self.tokens.lock().await.insert(
-                    key,
-                    (token.to_string(), Instant::now() + Duration::from_secs(ttl)),
-                );
+                let expires_in = answer["expires_in"].as_u64();
+                self.tokens
+                    .keep(app.corp_id, app.agent_id, token, expires_in)
+                    .await;
                 Ok(token.to_string())
             }
             (code, _) => Err(failed(

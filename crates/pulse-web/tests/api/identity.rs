@@ -895,7 +895,9 @@ async fn hr_sets_a_persons_wechat_work_id() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(hr.get("/api/v1/people/E2").await.json()["wecom_userid"].is_null());
     // Leaving it out keeps it; null clears it.
-    let kept = hr.patch_json("/api/v1/people/E1", &json!({"level": "T2"})).await;
+    let kept = hr
+        .patch_json("/api/v1/people/E1", &json!({"level": "T2"}))
+        .await;
     assert_eq!(kept.json()["wecom_userid"], "yi.xiaoshou");
     let cleared = hr
         .patch_json("/api/v1/people/E1", &json!({"wecom_userid": null}))

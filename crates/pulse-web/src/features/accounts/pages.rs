@@ -56,7 +56,8 @@ struct UsersPage {
     accounts: Vec<AccountView>,
     scopes: Vec<(&'static str, &'static str)>,
     tokens: Vec<TokenView>,
-    token_scopes: Vec<&'static str>,
+    /// (scope, its label).
+    token_scopes: Vec<(&'static str, String)>,
     message: Option<String>,
     error: Option<String>,
     new_token: Option<String>,
@@ -70,6 +71,7 @@ const USERS_PER_PAGE: i64 = 50;
 #[derive(Debug, Deserialize, Default)]
 pub struct UsersParams {
     q: Option<String>,
+    ended: Option<String>,
 }
 
 async fn render(
@@ -127,7 +129,12 @@ async fn render(
             id: t.id,
             name: t.name,
             login: t.login,
-            scopes: t.scopes,
+            scopes: t
+                .scopes
+                .split_whitespace()
+                .map(|s| ctx.tr.label("token_scope", s))
+                .collect::<Vec<_>>()
+                .join(ctx.tr.0.pick("、", ", ")),
             last_used: t.last_used_at.map(fmt_ms).unwrap_or_else(|| "—".into()),
             revoked: t.revoked_at.is_some(),
         })
@@ -143,7 +150,10 @@ async fn render(
         accounts,
         scopes,
         tokens,
-        token_scopes: accounts::TOKEN_SCOPES.to_vec(),
+        token_scopes: accounts::TOKEN_SCOPES
+            .iter()
+            .map(|s| (*s, ctx.tr.label("token_scope", s)))
+            .collect(),
         message,
         error,
         new_token,
@@ -159,7 +169,10 @@ pub async fn users(
     Query(p): Query<UsersParams>,
 ) -> AppResult<Response> {
     let ctx = page.at("admin");
-    render(&state, ctx, p.q.unwrap_or_default(), None, None, None).await
+    let message = p
+        .ended
+        .map(|login| ctx.tr.t("admin.sessions_ended").replace("{login}", &login));
+    render(&state, ctx, p.q.unwrap_or_default(), message, None, None).await
 }
 
 /// The roles form posts `role=…` checkboxes plus `scope_<role>` and `unit_<role>`.

@@ -10,6 +10,36 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("admin.token_name", "名称", "Name"),
     ("admin.token_login", "代表账号", "Acts as"),
     ("admin.token_scopes", "权限", "Scopes"),
+    ("token_scope.people:read", "读取人员", "Read people"),
+    ("token_scope.org:read", "读取组织架构", "Read the org tree"),
+    ("token_scope.people:write", "写入人员", "Write people"),
+    ("token_scope.goals:read", "读取目标", "Read goals"),
+    (
+        "token_scope.metrics:write",
+        "写入大区指标",
+        "Write region metrics",
+    ),
+    (
+        "token_scope.crm:write",
+        "写入客户（CRM）",
+        "Write customers (CRM)",
+    ),
+    (
+        "token_scope.events:write",
+        "写入业务事件",
+        "Write business events",
+    ),
+    ("token_scope.scim", "SCIM 人员同步", "SCIM provisioning"),
+    (
+        "admin.end_sessions",
+        "结束其全部登录会话",
+        "End all their sessions",
+    ),
+    (
+        "admin.sessions_ended",
+        "已结束 {login} 的全部登录会话",
+        "All of {login}'s sessions ended",
+    ),
     ("admin.token_create", "创建令牌", "Create token"),
     (
         "admin.token_created",

@@ -198,9 +198,6 @@ pub async fn end_sessions_form(
     headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
     end(&state, &caller, &login, &headers).await?;
-    Ok(Redirect::to(&format!(
-        "/admin/users?q={}",
-        crate::access::urlencode(&login)
-    ))
-    .into_response())
+    let login = crate::access::urlencode(&login);
+    Ok(Redirect::to(&format!("/admin/users?q={login}&ended={login}")).into_response())
 }
