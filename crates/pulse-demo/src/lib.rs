@@ -13,6 +13,7 @@ mod customers;
 mod feedback;
 mod goals;
 mod health;
+mod identity;
 mod inbox;
 pub mod linkage;
 mod names;
@@ -212,6 +213,7 @@ pub async fn build_with(
     calibration::seed(db, &plan, seed).await?;
     linkage::seed(db, &plan).await?;
     health::seed(db, &plan, seed, volume.weeks).await?;
+    identity::seed(db, &plan).await?;
     competency::first_digests(db, today, first_day).await?;
     progress.advance(1);
     progress.finish();
