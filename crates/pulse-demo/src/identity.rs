@@ -25,7 +25,14 @@ pub async fn seed(db: &Db, org: &DemoOrg) -> anyhow::Result<()> {
         button_label: "集团统一登录".into(),
         password_off_roles: Vec::new(),
     };
-    settings::put(&mut tx, &actor, settings::OIDC, &oidc, &["issuer", "client_id"]).await?;
+    settings::put(
+        &mut tx,
+        &actor,
+        settings::OIDC,
+        &oidc,
+        &["issuer", "client_id"],
+    )
+    .await?;
     let wecom = WecomLoginSettings {
         enabled: false,
         corp_id: "ww00000000000000".into(),
@@ -33,7 +40,14 @@ pub async fn seed(db: &Db, org: &DemoOrg) -> anyhow::Result<()> {
         secret: "demo-secret-not-real".into(),
         ..WecomLoginSettings::default()
     };
-    settings::put(&mut tx, &actor, settings::WECOM_LOGIN, &wecom, &["corp_id", "agent_id"]).await?;
+    settings::put(
+        &mut tx,
+        &actor,
+        settings::WECOM_LOGIN,
+        &wecom,
+        &["corp_id", "agent_id"],
+    )
+    .await?;
     settings::put(
         &mut tx,
         &actor,
@@ -50,8 +64,12 @@ pub async fn seed(db: &Db, org: &DemoOrg) -> anyhow::Result<()> {
             .and_then(|p| ids.get(&p.employee_no).copied())
             .ok_or_else(|| anyhow::anyhow!("demo login {login} is missing"))
     };
-    let (rep, manager, director, hrbp) =
-        (id("employee")?, id("manager")?, id("director")?, id("hrbp")?);
+    let (rep, manager, director, hrbp) = (
+        id("employee")?,
+        id("manager")?,
+        id("director")?,
+        id("hrbp")?,
+    );
     let hr = Actor {
         account_id: None,
         person_id: Some(hrbp),

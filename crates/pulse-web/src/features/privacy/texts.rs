@@ -19,7 +19,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "One compressed file holding all of it as JSON and as an Excel workbook (one sheet per kind).",
     ),
     ("privacy.sections", "保存的信息", "What is held"),
-    ("privacy.rows", "条", "records"),
+    ("privacy.rows", " 条", ""),
     (
         "privacy.views_of_me",
         "谁查看过我的评估数据",
