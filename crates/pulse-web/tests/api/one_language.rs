@@ -141,6 +141,7 @@ async fn data(app: &TestApp) -> Data {
         "SELECT observation FROM feedback_cards",
         "SELECT COALESCE(ack, '') FROM feedback_cards",
         "SELECT body FROM feedback_messages",
+        "SELECT body FROM data_annotations",
         "SELECT reason FROM goal_adjustments",
         "SELECT comment FROM goal_adjustments",
         "SELECT name FROM metrics",

@@ -63,7 +63,11 @@ pub fn action_label(tr: Tr, code: &str) -> String {
 
 fn entity_label(tr: Tr, entity: &str, id: &str) -> String {
     let name = tr.get(&format!("audit.entity.{entity}")).unwrap_or(entity);
-    format!("{name} {id}")
+    // Some records are named by a code (a settings group): said in words.
+    match tr.get(&format!("audit.entity_id.{entity}.{id}")) {
+        Some(what) => format!("{name} · {what}"),
+        None => format!("{name} {id}"),
+    }
 }
 
 fn field_label(tr: Tr, key: &str) -> String {
