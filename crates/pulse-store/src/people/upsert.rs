@@ -64,13 +64,7 @@ pub async fn upsert(
     people: &[PersonInput],
     write: bool,
 ) -> Result<UpsertCounts, StoreError> {
-    let existing: Vec<Stored> = on_tx!(tx, conn => {
-        sqlx::query_as::<_, Stored>(
-            "SELECT id, employee_no, name, job_family, level, org_unit_id, manager_id, hire_date, status, email, wecom_userid FROM people",
-        )
-        .fetch_all(conn)
-        .await?
-    });
+    let existing = stored_for(tx, people).await?;
     let no_of_id: HashMap<i64, String> = existing
         .iter()
         .map(|s| (s.id, s.employee_no.clone()))
@@ -209,6 +203,49 @@ pub async fn upsert(
         by_no.insert(p.employee_no.to_string(), after);
     }
     Ok(counts)
+}
+
+/// Batches up to this size read only the rows they can touch.
+const SMALL_BATCH: usize = 64;
+
+/// The stored people the batch needs: all of them for an import; for a small
+/// batch (a form, the API, SCIM) only the batch's people, the managers it
+/// names and everyone above them. A cycle the batch would close runs through
+/// one of its new edges and then up stored manager links, so it lies inside
+/// that set, and a provisioning run need not read 2,000 rows per user.
+async fn stored_for(tx: &mut Tx, people: &[PersonInput]) -> Result<Vec<Stored>, StoreError> {
+    const COLUMNS: &str = "id, employee_no, name, job_family, level, org_unit_id, manager_id, hire_date, status, email, wecom_userid";
+    if people.len() > SMALL_BATCH {
+        let sql = format!("SELECT {COLUMNS} FROM people");
+        return Ok(on_tx!(tx, conn => {
+            sqlx::query_as::<_, Stored>(sqlx::AssertSqlSafe(sql)).fetch_all(conn).await?
+        }));
+    }
+    let mut seeds: Vec<&str> = Vec::new();
+    for p in people {
+        seeds.push(p.employee_no.as_str());
+        if let Some(m) = &p.manager_employee_no {
+            seeds.push(m.as_str());
+        }
+    }
+    seeds.sort_unstable();
+    seeds.dedup();
+    let marks = (1..=seeds.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "WITH RECURSIVE up(id) AS (SELECT id FROM people WHERE employee_no IN ({marks}) \
+         UNION SELECT p.manager_id FROM people p JOIN up ON p.id = up.id WHERE p.manager_id IS NOT NULL) \
+         SELECT {COLUMNS} FROM people WHERE id IN (SELECT id FROM up)"
+    );
+    Ok(on_tx!(tx, conn => {
+        let mut q = sqlx::query_as::<_, Stored>(sqlx::AssertSqlSafe(sql.clone()));
+        for s in &seeds {
+            q = q.bind(*s);
+        }
+        q.fetch_all(conn).await?
+    }))
 }
 
 /// Leaving ends one's own sessions at once, so the last HR person could lock

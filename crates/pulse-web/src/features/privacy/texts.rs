@@ -6,10 +6,22 @@ use pulse_domain::i18n::Lang;
 pub const TEXTS: &[(&str, &str, &str)] = &[
     ("nav.my_data", "我的个人信息", "My data"),
     ("audit.action.annotate", "添加 HR 备注", "Added an HR note"),
-    ("audit.action.anonymise", "匿名化离职人员", "Anonymised a leaver"),
-    ("audit.action.anonymise_run", "执行匿名化", "Ran the anonymisation"),
+    (
+        "audit.action.anonymise",
+        "匿名化离职人员",
+        "Anonymised a leaver",
+    ),
+    (
+        "audit.action.anonymise_run",
+        "执行匿名化",
+        "Ran the anonymisation",
+    ),
     ("audit.entity.person_data", "个人信息", "Personal data"),
-    ("audit.entity.privacy", "个人信息保护 · 保留天数", "Data protection · retention days"),
+    (
+        "audit.entity.privacy",
+        "个人信息保护 · 保留天数",
+        "Data protection · retention days",
+    ),
     ("nav.privacy", "个人信息保护", "Privacy"),
     ("privacy.mine_title", "我的个人信息", "My personal data"),
     (

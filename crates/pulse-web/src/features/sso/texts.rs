@@ -2,13 +2,37 @@
 
 pub const TEXTS: &[(&str, &str, &str)] = &[
     ("nav.identity", "登录与隐私", "Sign-in and privacy"),
-    ("audit.entity.identity_settings", "登录与隐私设置", "Sign-in settings"),
-    ("audit.entity_id.identity_settings.oidc", "单点登录", "single sign-on"),
-    ("audit.entity_id.identity_settings.wecom_login", "企业微信登录", "WeChat Work sign-in"),
-    ("audit.entity_id.identity_settings.privacy", "个人信息保留期", "data retention"),
-    ("audit.action.sso_link", "绑定单点登录", "Linked single sign-on"),
+    (
+        "audit.entity.identity_settings",
+        "登录与隐私设置",
+        "Sign-in settings",
+    ),
+    (
+        "audit.entity_id.identity_settings.oidc",
+        "单点登录",
+        "single sign-on",
+    ),
+    (
+        "audit.entity_id.identity_settings.wecom_login",
+        "企业微信登录",
+        "WeChat Work sign-in",
+    ),
+    (
+        "audit.entity_id.identity_settings.privacy",
+        "个人信息保留期",
+        "data retention",
+    ),
+    (
+        "audit.action.sso_link",
+        "绑定单点登录",
+        "Linked single sign-on",
+    ),
     ("audit.action.rename", "修改登录名", "Renamed the login"),
-    ("audit.action.end_sessions", "结束登录会话", "Ended sessions"),
+    (
+        "audit.action.end_sessions",
+        "结束登录会话",
+        "Ended sessions",
+    ),
     (
         "sso.settings_title",
         "登录与隐私设置",
