@@ -91,6 +91,28 @@ pub fn required_text(
     Ok(s.to_string())
 }
 
+/// Like [`required_text`] for text typed into a text area: line breaks and
+/// tabs are kept, other control characters refused.
+pub fn required_lines(
+    raw: &str,
+    max_chars: usize,
+    field_zh: &str,
+    field_en: &str,
+) -> Result<String, Problem> {
+    let flat: String = raw
+        .chars()
+        .map(|c| {
+            if matches!(c, '\n' | '\r' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    required_text(&flat, max_chars, field_zh, field_en)?;
+    Ok(raw.trim().to_string())
+}
+
 pub fn person_name(raw: &str) -> Result<String, Problem> {
     required_text(raw, MAX_NAME_CHARS, "姓名", "name")
 }
@@ -230,6 +252,32 @@ pub fn manager_cycle_problem(cycle: &[String]) -> Problem {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn text_areas_keep_line_breaks_and_refuse_other_control_characters() {
+        assert_eq!(
+            required_lines(" 第一行\r\n第二行\t末尾 \n", 20, "备注", "note").unwrap(),
+            "第一行\r\n第二行\t末尾"
+        );
+        assert_eq!(
+            required_lines("a\u{0017}b", 20, "备注", "note")
+                .unwrap_err()
+                .code,
+            "control_characters"
+        );
+        assert_eq!(
+            required_lines(" \n\t ", 20, "备注", "note")
+                .unwrap_err()
+                .code,
+            "required"
+        );
+        assert_eq!(
+            required_lines(&"长".repeat(21), 20, "备注", "note")
+                .unwrap_err()
+                .code,
+            "too_long"
+        );
+    }
 
     #[test]
     fn employee_no_rules() {

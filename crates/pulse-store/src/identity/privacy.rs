@@ -337,7 +337,7 @@ pub async fn annotate(
             "choose what the note is about",
         )));
     }
-    let body = pulse_domain::org::required_text(body, 500, "备注", "note")?;
+    let body = pulse_domain::org::required_lines(body, 500, "备注", "note")?;
     let author = actor
         .person_id
         .ok_or_else(|| StoreError::Config("a note needs a person".into()))?;

@@ -295,7 +295,10 @@ async fn hr_notes_a_record_and_a_refused_note_keeps_what_was_typed() {
     let ok = hr
         .post_form(
             "/people/E1/data/notes",
-            &[("topic", "goals"), ("body", "季度目标已与本人核对")],
+            &[
+                ("topic", "goals"),
+                ("body", "季度目标已与本人核对\r\n下季度复核"),
+            ],
             true,
         )
         .await;

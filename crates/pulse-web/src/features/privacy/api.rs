@@ -196,7 +196,11 @@ impl Topic {
 pub struct AnnotationInput {
     pub topic: Topic,
     /// What HR adds beside the record (1–500 characters).
-    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub body: String,
 }
 
