@@ -220,6 +220,35 @@ pub async fn archive(db: &Db, person_id: i64) -> Result<Vec<Section>, StoreError
     Ok(out)
 }
 
+/// How many records each section holds, counted by the database (the data
+/// pages show counts; reading every row to count them would be wasted).
+pub async fn counts(
+    db: &Db,
+    person_id: i64,
+) -> Result<Vec<(&'static str, &'static str, i64)>, StoreError> {
+    let ids: Option<(String, Option<String>)> = on_db!(db, pool => {
+        sqlx::query_as("SELECT p.employee_no, a.login FROM people p LEFT JOIN accounts a ON a.person_id = p.id WHERE p.id = $1")
+            .bind(person_id).fetch_optional(pool).await?
+    });
+    let (employee_no, login) =
+        ids.ok_or_else(|| StoreError::NotFound(format!("person {person_id}")))?;
+    let login = login.unwrap_or_default();
+    let mut out = Vec::with_capacity(SECTIONS.len());
+    for (_, zh, en, sql) in SECTIONS {
+        let sql = format!("SELECT COUNT(*) FROM ({}) t", engine_sql(db, sql));
+        let (n,): (i64,) = on_db!(db, pool => {
+            let q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(person_id);
+            if sql.contains("$2") {
+                q.bind(&employee_no).bind(&login).fetch_one(pool).await?
+            } else {
+                q.fetch_one(pool).await?
+            }
+        });
+        out.push((*zh, *en, n));
+    }
+    Ok(out)
+}
+
 /// Kinds of another person's data whose every view is logged: a review, a
 /// list of ratings, a calibration case or growth letter, the whole archive
 /// (HR answering a request on the person's behalf).

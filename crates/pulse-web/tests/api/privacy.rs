@@ -175,6 +175,14 @@ async fn a_person_downloads_everything_and_sees_who_viewed_their_review() {
         "the viewer is named on /me/data"
     );
     assert!(html.contains("href=\"/api/v1/me/export\""));
+    // The page's counts are the archive's rows.
+    let events = section(&archive, "events").len();
+    assert!(
+        html.contains(&format!(
+            "业务事件 <span class=\"muted\">{events} 条</span>"
+        )),
+        "{events} events"
+    );
 
     let log = hr
         .get(&format!("/api/v1/privacy/views?employee_no={rep}"))

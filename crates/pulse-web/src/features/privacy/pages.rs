@@ -24,7 +24,7 @@ use crate::pages::{Nav, Page, PageCtx};
 /// A section as a page lists it: its title and how many records it holds.
 pub struct SectionCount {
     pub title: String,
-    pub count: usize,
+    pub count: i64,
 }
 
 pub struct ViewLine {
@@ -43,12 +43,12 @@ pub struct NoteLine {
 }
 
 async fn counts(state: &AppState, person_id: i64, tr: &Tr) -> AppResult<Vec<SectionCount>> {
-    Ok(privacy::archive(&state.db, person_id)
+    Ok(privacy::counts(&state.db, person_id)
         .await?
         .into_iter()
-        .map(|s| SectionCount {
-            title: tr.0.pick(s.title_zh, s.title_en).to_string(),
-            count: s.rows.len(),
+        .map(|(zh, en, n)| SectionCount {
+            title: tr.0.pick(zh, en).to_string(),
+            count: n,
         })
         .collect())
 }
